@@ -1,0 +1,1 @@
+//! TODO(descriptor): being written.

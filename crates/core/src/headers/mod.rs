@@ -1,0 +1,1 @@
+//! TODO(headers): being written.

@@ -1,0 +1,13 @@
+//! ociscope-core: OCI image references, digests, media types, descriptors, platforms,
+//! manifests, registry error codes and HTTP header grammars. No I/O; builds for native and wasm32.
+
+pub mod descriptor;
+pub mod digest;
+pub mod headers;
+pub mod manifest;
+pub mod media_type;
+pub mod platform;
+pub mod reference;
+pub mod registry_error;
+
+pub use digest::{Algorithm, Digest, DigestError, Digester, Verifier};

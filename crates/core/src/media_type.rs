@@ -1,0 +1,1 @@
+//! TODO(media_type): being written.

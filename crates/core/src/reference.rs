@@ -1,0 +1,1 @@
+//! TODO(reference): being written.
