@@ -27,8 +27,10 @@
 //! - **Digest algorithms**: a reference digest must be sha256 (64 hex) or sha512 (128 hex), the
 //!   algorithms ociscope can verify. sha512 is accepted (OCI registers it; containers/image
 //!   accepts it), unlike distribution/reference's tests which lack sha512. Any other algorithm is
-//!   [`ReferenceError::DigestUnsupported`]; the same holds for [`AnyReference::parse`], so
-//!   `redis:latest` is a name there, never a digest with algorithm `redis`.
+//!   [`ReferenceError::DigestUnsupported`]. [`AnyReference::parse`] reads a string as a bare
+//!   digest only for sha256 and sha512 (so `redis:latest` is a name, never a digest with
+//!   algorithm `redis`), and refuses a well-formed sha384 or blake3 digest with
+//!   `DigestUnsupported` rather than reading it as a name with a tag.
 //! - **Builders take a validated [`Digest`]**: peer `WithDigest` accepts any string matching the
 //!   digest grammar (e.g. a 37-hex sha256); ociscope's [`Digest`] cannot hold one, so builders
 //!   only ever produce references that the strict parse accepts.
@@ -564,6 +566,12 @@ impl AnyReference {
             if digest.known_algorithm().is_some() {
                 return Ok(AnyReference::Digest(digest));
             }
+            if is_registered_elsewhere(&digest) {
+                // A well-formed sha384 or blake3 digest: refuse it rather than read it as name:tag.
+                return Err(ReferenceError::DigestUnsupported {
+                    algorithm: digest.algorithm().to_string(),
+                });
+            }
         }
         Reference::parse_normalized(input).map(AnyReference::Named)
     }
@@ -582,6 +590,17 @@ impl AnyReference {
             AnyReference::Named(reference) => Some(reference),
             AnyReference::Digest(_) => None,
         }
+    }
+}
+
+/// Is this a well-formed digest of an algorithm go-digest or OCI registers but ociscope cannot verify.
+fn is_registered_elsewhere(digest: &Digest) -> bool {
+    let hex = |n: usize| digest.encoded().len() == n && grammar::is_digest(digest.as_str());
+    match digest.algorithm() {
+        "sha384" => hex(96),
+        // Digest::parse already holds blake3 to 64 lowercase hex.
+        "blake3" => true,
+        _ => false,
     }
 }
 
@@ -633,5 +652,299 @@ impl<'de> Deserialize<'de> for AnyReference {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         AnyReference::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX64: &str = "e6693c20186f837fc393390135d8a598a96a833917917789d63766cab6c59582";
+
+    fn normalized(s: &str) -> Reference {
+        Reference::parse_normalized(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn strict(s: &str) -> Reference {
+        Reference::parse_strict(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn no_silent_latest() {
+        let r = normalized("ubuntu");
+        assert_eq!(r.tag(), None);
+        assert_eq!(r.to_string(), "docker.io/library/ubuntu");
+        assert_eq!(r.with_default_tag().tag(), Some("latest"));
+        assert_eq!(
+            normalized("ubuntu:22.04").with_default_tag().tag(),
+            Some("22.04")
+        );
+        let pinned = normalized(&format!("ubuntu@sha256:{HEX64}"));
+        assert_eq!(
+            pinned.with_default_tag(),
+            pinned,
+            "a digest is enough, no tag added"
+        );
+        assert_eq!(
+            Reference::parse_docker(&format!("ubuntu:1@sha256:{HEX64}"))
+                .unwrap()
+                .to_string(),
+            format!("docker.io/library/ubuntu@sha256:{HEX64}")
+        );
+    }
+
+    #[test]
+    fn hosts_ports_and_ipv6() {
+        let r = strict("[::1]:5000/repo:tag");
+        assert_eq!(r.domain(), Some("[::1]:5000"));
+        assert_eq!(r.path(), "repo");
+        assert_eq!(normalized("[::1]:5000/repo").to_string(), "[::1]:5000/repo");
+        // No slash: the ':' introduces a tag, not a port.
+        let r = strict("test.com:5000");
+        assert_eq!(
+            (r.domain(), r.name(), r.tag()),
+            (None, "test.com", Some("5000"))
+        );
+        assert_eq!(
+            normalized("localhost:5000").to_string(),
+            "docker.io/library/localhost:5000"
+        );
+        assert_eq!(normalized("localhost/x").domain(), Some("localhost"));
+        assert_eq!(
+            normalized("localhost:5000/x").domain(),
+            Some("localhost:5000")
+        );
+        for bad in [
+            "[::1]:5000",
+            "[::1]/",
+            "[fe80::1%eth0]:5000/r",
+            "[::1]:http/r",
+        ] {
+            assert!(Reference::parse_normalized(bad).is_err(), "{bad}");
+            assert!(Reference::parse_strict(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn docker_hub_rules() {
+        assert_eq!(
+            normalized("index.docker.io/foo").to_string(),
+            "docker.io/library/foo"
+        );
+        assert_eq!(normalized("docker.io/foo/bar").familiar(), "foo/bar");
+        assert_eq!(normalized("Foo/bar").domain(), Some("Foo"));
+        assert!(matches!(
+            Reference::parse_normalized("foo/Bar"),
+            Err(ReferenceError::NameContainsUppercase { .. })
+        ));
+        assert!(matches!(
+            Reference::parse_normalized(HEX64),
+            Err(ReferenceError::NameIsImageId { .. })
+        ));
+        assert_eq!(normalized(&format!("{HEX64}:tag")).tag(), Some("tag"));
+        // A strict parse treats a lowercase first component as a domain; normalization does not.
+        assert_eq!(strict("foo/bar").domain(), Some("foo"));
+        assert_eq!(
+            strict("foo/bar").normalize().unwrap().domain(),
+            Some("docker.io")
+        );
+    }
+
+    #[test]
+    fn normalized_references_always_have_their_domain() {
+        // distribution/reference reparses this as a domain-less path; ociscope refuses it.
+        assert_eq!(strict("a.b_c/d").domain(), None);
+        assert!(matches!(
+            Reference::parse_normalized("a.b_c/d"),
+            Err(ReferenceError::InvalidFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn familiar_strings_read_back_the_same() {
+        for canonical in [
+            "docker.io/library/ubuntu:1",
+            "docker.io/foo.com/bar",
+            "docker.io/localhost/x",
+            "docker.io/library/foo/bar",
+            "example.com/library/foo",
+            "localhost/foo",
+            &format!("docker.io/library/{HEX64}"),
+        ] {
+            let r = Reference::parse_canonical(canonical).unwrap();
+            let familiar = r.familiar();
+            assert_eq!(normalized(&familiar), r, "{canonical} → {familiar}");
+        }
+        assert_eq!(
+            normalized("docker.io/foo.com/bar").familiar(),
+            "docker.io/foo.com/bar"
+        );
+        assert_eq!(
+            normalized(&format!("docker.io/library/{HEX64}")).familiar_name(),
+            format!("library/{HEX64}")
+        );
+    }
+
+    #[test]
+    fn builders_and_strippers() {
+        let r = normalized("ubuntu:22.04");
+        let digest = Digest::parse(&format!("sha256:{HEX64}")).unwrap();
+        let pinned = r.with_digest(digest.clone()).unwrap();
+        assert_eq!(
+            pinned.to_string(),
+            format!("docker.io/library/ubuntu:22.04@sha256:{HEX64}")
+        );
+        assert_eq!(pinned.without_digest(), r);
+        assert_eq!(pinned.without_tag().tag(), None);
+        assert_eq!(pinned.name_only().to_string(), "docker.io/library/ubuntu");
+        assert_eq!(pinned.with_tag("x").unwrap().digest(), Some(&digest));
+        assert!(matches!(
+            r.with_tag("-x"),
+            Err(ReferenceError::TagInvalidFormat { .. })
+        ));
+        assert!(r.with_tag(&"t".repeat(129)).is_err());
+        assert!(r.with_tag(&"t".repeat(128)).is_ok());
+        let odd = Digest::parse(&format!("sha384:{HEX64}")).unwrap();
+        assert!(matches!(
+            r.with_digest(odd),
+            Err(ReferenceError::DigestUnsupported { .. })
+        ));
+        assert!(matches!(
+            Reference::with_name("example.com/repo:tag"),
+            Err(ReferenceError::InvalidFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn digests_in_references() {
+        let sha512 = format!("sha512:{}", "f".repeat(128));
+        assert_eq!(
+            strict(&format!("a@{sha512}")).digest().unwrap().as_str(),
+            sha512
+        );
+        assert!(matches!(
+            Reference::parse_strict(&format!("a@sha256:{}", HEX64.to_uppercase())),
+            Err(ReferenceError::DigestInvalidFormat(_))
+        ));
+        assert!(matches!(
+            Reference::parse_strict(&format!("a@sha256:{}", &HEX64[..40])),
+            Err(ReferenceError::DigestInvalidLength(_))
+        ));
+        assert!(matches!(
+            Reference::parse_strict(&format!("a@sha384:{}", "a".repeat(96))),
+            Err(ReferenceError::DigestUnsupported { .. })
+        ));
+        // Fewer than 32 hex digits is not a digest by the grammar at all.
+        assert!(matches!(
+            Reference::parse_strict("a@sha256:abc"),
+            Err(ReferenceError::InvalidFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn any_reference() {
+        assert_eq!(
+            AnyReference::parse(HEX64).unwrap().to_string(),
+            format!("sha256:{HEX64}")
+        );
+        assert!(matches!(
+            AnyReference::parse("redis:latest"),
+            Ok(AnyReference::Named(_))
+        ));
+        assert!(matches!(
+            AnyReference::parse(&format!("sha384:{}", "a".repeat(96))),
+            Err(ReferenceError::DigestUnsupported { .. })
+        ));
+        assert!(matches!(
+            AnyReference::parse(&format!("sha512:{}", "a".repeat(128))),
+            Ok(AnyReference::Digest(_))
+        ));
+    }
+
+    #[test]
+    fn lengths() {
+        let path = "a".repeat(MAX_PATH_LEN);
+        assert!(Reference::parse_strict(&format!("example.com/{path}")).is_ok());
+        assert_eq!(
+            Reference::parse_strict(&format!("example.com/{path}a")),
+            Err(ReferenceError::NameTooLong {
+                length: 256,
+                max: 255
+            })
+        );
+        // docker.io/library/ counts: a 250-character official name is too long once normalized.
+        assert!(matches!(
+            Reference::parse_normalized(&"a".repeat(250)),
+            Err(ReferenceError::NameTooLong { length: 258, .. })
+        ));
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong_and_never_panic() {
+        let e = Reference::parse_strict("aa/asdf$$^/aa").unwrap_err();
+        assert!(e.to_string().contains("path components"), "{e}");
+        let e = Reference::parse_strict("a:-tag").unwrap_err();
+        assert!(e.to_string().contains("tag"), "{e}");
+        let e = Reference::parse_strict("[fe80::1%eth0]:5000/repo").unwrap_err();
+        assert!(e.to_string().contains("IPv6"), "{e}");
+        assert_eq!(Reference::parse_strict(""), Err(ReferenceError::NameEmpty));
+        assert_eq!(
+            Reference::parse_normalized(""),
+            Err(ReferenceError::NameEmpty)
+        );
+        for weird in [
+            "é",
+            "a:é",
+            "[é]/x",
+            "a@é",
+            "a@sha256:é",
+            "/",
+            "//",
+            ":",
+            "@",
+            "[",
+            "]",
+            "a/[",
+            "é/ä",
+            "ÄB/c",
+            "a:b:c",
+            "a@b@c",
+            "\u{0}",
+            "a\u{212a}/b",
+            "[::1]é/x",
+            "xn--é/x",
+        ] {
+            let _ = Reference::parse_strict(weird);
+            let _ = Reference::parse_normalized(weird);
+            let _ = Reference::parse_canonical(weird);
+            let _ = Reference::parse_docker(weird);
+            let _ = Reference::with_name(weird);
+            let _ = AnyReference::parse(weird);
+            let e = Reference::parse_strict(weird).unwrap_err();
+            assert!(!e.to_string().is_empty());
+        }
+        let long = "é".repeat(1000);
+        match Reference::parse_strict(&long) {
+            Err(ReferenceError::InvalidFormat { input, .. }) => {
+                assert_eq!(input.chars().count(), 200)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn serde_is_a_string() {
+        let r = normalized("ubuntu:22.04");
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(json, "\"docker.io/library/ubuntu:22.04\"");
+        let back: Reference = serde_json::from_str("\"ubuntu:22.04\"").unwrap();
+        assert_eq!(back, r);
+        assert!(serde_json::from_str::<Reference>("\"UPPER\"").is_err());
+        let any: AnyReference = serde_json::from_str(&format!("\"{HEX64}\"")).unwrap();
+        assert_eq!(
+            serde_json::to_string(&any).unwrap(),
+            format!("\"sha256:{HEX64}\"")
+        );
+        assert_eq!("ubuntu".parse::<Reference>().unwrap(), normalized("ubuntu"));
     }
 }
