@@ -148,6 +148,17 @@ impl ReferenceError {
             reason,
         }
     }
+
+    /// The same error, quoting `input` (what the caller gave) instead of a rewritten string.
+    fn quoting(self, input: &str) -> ReferenceError {
+        match self {
+            ReferenceError::InvalidFormat { reason, .. } => ReferenceError::invalid(input, reason),
+            ReferenceError::NameContainsUppercase { .. } => ReferenceError::NameContainsUppercase {
+                input: quote(input),
+            },
+            other => other,
+        }
+    }
 }
 
 impl From<DigestError> for ReferenceError {
@@ -247,7 +258,7 @@ impl Reference {
             });
         }
         let full = format!("{domain}/{remainder}");
-        let reference = Reference::parse_strict(&full)?;
+        let reference = Reference::parse_strict(&full).map_err(|e| e.quoting(input))?;
         if reference.domain() != Some(domain) {
             return Err(ReferenceError::invalid(
                 input,
@@ -922,6 +933,11 @@ mod tests {
             let _ = AnyReference::parse(weird);
             let e = Reference::parse_strict(weird).unwrap_err();
             assert!(!e.to_string().is_empty());
+        }
+        // The normalized parse quotes what it was given, not its docker.io/library/ rewrite.
+        match Reference::parse_normalized("foo$") {
+            Err(ReferenceError::InvalidFormat { input, .. }) => assert_eq!(input, "foo$"),
+            other => panic!("{other:?}"),
         }
         let long = "é".repeat(1000);
         match Reference::parse_strict(&long) {

@@ -391,10 +391,10 @@ fn references_corpus() {
         }
     }
     total.finish(315);
-    println!(
+    say(&format!(
         "conformance: references deliberately diverging (checked for ociscope's policy): {}",
         diverged.join(", ")
-    );
+    ));
     assert_eq!(
         diverged.len(),
         DIVERGENCES.len(),
@@ -407,6 +407,14 @@ fn references_corpus() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Prints a line natively, or to the browser console in wasm32.
+fn say(line: &str) {
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::console_log!("{line}");
+    #[cfg(not(target_arch = "wasm32"))]
+    println!("{line}");
 }
 
 fn shorten(case: &Value) -> String {

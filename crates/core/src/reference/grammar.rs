@@ -49,27 +49,12 @@ pub fn is_path_component(s: &str) -> bool {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    if !is_alnum_lower(first) || !is_alnum_lower(last) {
-        return false;
-    }
-    let mut i = 0;
-    while i < bytes.len() {
-        if is_alnum_lower(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        // A run of separator characters between two alphanumeric runs.
-        let start = i;
-        while i < bytes.len() && !is_alnum_lower(bytes[i]) {
-            i += 1;
-        }
-        let run = &bytes[start..i];
-        let ok = matches!(run, b"." | b"_" | b"__") || run.iter().all(|&b| b == b'-');
-        if !ok {
-            return false;
-        }
-    }
-    true
+    // Between alphanumeric runs, each run of other characters must be one separator.
+    is_alnum_lower(first)
+        && is_alnum_lower(last)
+        && s.split(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            .filter(|run| !run.is_empty())
+            .all(|run| matches!(run, "." | "_" | "__") || run.bytes().all(|b| b == b'-'))
 }
 
 /// Is `s` a remote name (the path part of a name): path components joined by `/`.
