@@ -19,9 +19,17 @@ fn main() {
     });
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut out = String::new();
-    for (name, file) in [("REFERENCES_JSON", "references.json"), ("DIGESTS_JSON", "digests.json")] {
+    for (name, file) in [
+        ("REFERENCES_JSON", "references.json"),
+        ("DIGESTS_JSON", "digests.json"),
+    ] {
         writeln!(out, "/// `{file}` of the corpus.").unwrap();
-        writeln!(out, "pub const {name}: &str = include_str!({:?});", path(&dir, file)).unwrap();
+        writeln!(
+            out,
+            "pub const {name}: &str = include_str!({:?});",
+            path(&dir, file)
+        )
+        .unwrap();
     }
     writeln!(out, "/// `manifests/index.json` of the corpus.").unwrap();
     writeln!(
@@ -30,7 +38,10 @@ fn main() {
         path(&dir, "manifests/index.json")
     )
     .unwrap();
-    for (name, sub) in [("MANIFEST_FILES", "manifests"), ("BLOB_FILES", "manifests/blobs")] {
+    for (name, sub) in [
+        ("MANIFEST_FILES", "manifests"),
+        ("BLOB_FILES", "manifests/blobs"),
+    ] {
         let mut files: Vec<String> = std::fs::read_dir(dir.join(sub))
             .unwrap()
             .filter_map(|e| e.ok())
@@ -42,7 +53,12 @@ fn main() {
         writeln!(out, "/// Every file of `{sub}/`, by name.").unwrap();
         writeln!(out, "pub const {name}: &[(&str, &[u8])] = &[").unwrap();
         for f in files {
-            writeln!(out, "    ({f:?}, include_bytes!({:?})),", path(&dir, &format!("{sub}/{f}"))).unwrap();
+            writeln!(
+                out,
+                "    ({f:?}, include_bytes!({:?})),",
+                path(&dir, &format!("{sub}/{f}"))
+            )
+            .unwrap();
         }
         writeln!(out, "];").unwrap();
     }

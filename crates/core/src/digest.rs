@@ -124,14 +124,18 @@ pub fn is_valid_algorithm_name(algorithm: &str) -> bool {
 }
 
 fn is_lower_hex(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Digest {
     /// Parses and validates a digest string (OCI grammar plus registered-algorithm rules).
     pub fn parse(input: &str) -> Result<Digest, DigestError> {
         let Some(colon) = input.find(':') else {
-            return Err(invalid(input, "missing ':' between algorithm and encoded part"));
+            return Err(invalid(
+                input,
+                "missing ':' between algorithm and encoded part",
+            ));
         };
         let (algorithm, encoded) = (&input[..colon], &input[colon + 1..]);
         if algorithm.is_empty() {
@@ -432,7 +436,11 @@ mod tests {
         ));
         assert!(matches!(
             Digest::parse("sha512:abcd"),
-            Err(DigestError::InvalidLength { expected: 128, actual: 4, .. })
+            Err(DigestError::InvalidLength {
+                expected: 128,
+                actual: 4,
+                ..
+            })
         ));
         let d = Digest::parse("multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8")
             .unwrap();

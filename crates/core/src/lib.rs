@@ -11,6 +11,7 @@ pub mod reference;
 pub mod registry_error;
 
 pub use digest::{Algorithm, Digest, DigestError, Digester, Verifier};
+pub use reference::{AnyReference, Reference, ReferenceError};
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -669,6 +669,8 @@ impl<'de> Deserialize<'de> for AnyReference {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const HEX64: &str = "e6693c20186f837fc393390135d8a598a96a833917917789d63766cab6c59582";
 
