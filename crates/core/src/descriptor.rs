@@ -59,7 +59,7 @@ pub struct Descriptor {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DescriptorError {
     /// The document is not JSON of the descriptor shape (a field missing or of the wrong type).
-    #[error("invalid descriptor: {0}")]
+    #[error("{0}")]
     Json(String),
     /// `mediaType` does not match the RFC 6838 grammar.
     #[error("invalid descriptor mediaType {0:?}: expected type/subtype, each starting with a letter or digit, at most 127 characters of [A-Za-z0-9!#$&^_.+-]")]
@@ -130,7 +130,14 @@ impl Descriptor {
 
     /// Parses and validates a descriptor from JSON bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Descriptor, DescriptorError> {
-        serde_json::from_slice(bytes).map_err(|e| DescriptorError::Json(e.to_string()))
+        serde_json::from_slice(bytes).map_err(|e| {
+            let message = e.to_string();
+            DescriptorError::Json(if message.starts_with("invalid descriptor") {
+                message
+            } else {
+                format!("invalid descriptor: {message}")
+            })
+        })
     }
 
     /// Checks the fields the schema constrains (see the module documentation).
@@ -181,7 +188,7 @@ impl Descriptor {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", expecting = "a descriptor object")]
 struct RawDescriptor {
     media_type: String,
     #[serde(default)]

@@ -15,6 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// The platform an image runs on, with the OCI field names.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(expecting = "a platform object")]
 pub struct Platform {
     /// CPU architecture (`amd64`, `arm64`, …), GOARCH values.
     pub architecture: String,
@@ -233,11 +234,9 @@ fn compatible_platforms(host: &Platform) -> Vec<Platform> {
                 }
             }
         }
-        "arm64" => {
-            if host.variant.is_none() {
-                for v in (5..=8).rev() {
-                    out.push(with("arm", Some(format!("v{v}"))));
-                }
+        "arm64" if host.variant.is_none() => {
+            for v in (5..=8).rev() {
+                out.push(with("arm", Some(format!("v{v}"))));
             }
         }
         _ => {}

@@ -60,7 +60,7 @@ fn decode_symbols(text: &[u8], url: bool, offset: usize) -> Result<Vec<u8>, Base
 /// Trailing bits are not checked, as Go's `base64.StdEncoding` (the peers' decoder) does not.
 pub(crate) fn decode_standard(text: &str) -> Result<Vec<u8>, Base64Error> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(Base64Error::Length(bytes.len()));
     }
     let pad = bytes
