@@ -8,7 +8,7 @@
 
 use std::io::{BufRead, Write};
 
-use ociscope_core::manifest::ParsedManifest;
+use ociscope_core::manifest::Manifest;
 use ociscope_core::{Digest, Reference};
 use serde_json::{json, Value};
 
@@ -51,14 +51,24 @@ fn manifest(file: &str) -> Value {
         Ok(b) => b,
         Err(e) => return json!({"file": file, "ok": false, "error": e.to_string()}),
     };
-    match ParsedManifest::parse(&bytes, None) {
-        Ok(m) => {
-            let mut summary = m.summary();
-            summary["file"] = json!(file);
-            summary["ok"] = json!(true);
-            summary["error"] = Value::Null;
-            summary
-        }
+    match Manifest::parse(&bytes, None) {
+        Ok(m) => json!({
+            "file": file, "ok": true, "error": null,
+            "kind": format!("{:?}", m.kind()), "mediaType": m.media_type(),
+            "digest": m.digest().to_string(), "size": m.size(),
+            "artifactType": m.artifact_type(),
+            "config": m.config().map(|c| c.digest.to_string()),
+            "layers": m.layers().iter().map(|l| json!({
+                "mediaType": l.media_type, "digest": l.digest.to_string(), "size": l.size,
+            })).collect::<Vec<_>>(),
+            "manifests": m.manifests().iter().map(|d| json!({
+                "mediaType": d.media_type, "digest": d.digest.to_string(), "size": d.size,
+                "platform": d.platform.as_ref().map(|p| p.to_string()),
+            })).collect::<Vec<_>>(),
+            "subject": m.subject().map(|s| s.digest.to_string()),
+            "annotations": m.annotations(),
+            "imageSize": m.image_size(),
+        }),
         Err(e) => json!({"file": file, "ok": false, "error": e.to_string()}),
     }
 }

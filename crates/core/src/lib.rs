@@ -10,7 +10,10 @@ pub mod platform;
 pub mod reference;
 pub mod registry_error;
 
+pub use descriptor::Descriptor;
 pub use digest::{Algorithm, Digest, DigestError, Digester, Verifier};
+pub use manifest::{Manifest, ManifestContent, ManifestError, ManifestKind, ParseOptions};
+pub use platform::Platform;
 pub use reference::{AnyReference, Reference, ReferenceError};
 
 #[cfg(all(test, target_arch = "wasm32"))]

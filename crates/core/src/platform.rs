@@ -265,6 +265,8 @@ impl FromStr for Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn p(s: &str) -> Platform {
         Platform::parse(s).unwrap()

@@ -84,6 +84,8 @@ pub(crate) fn decode_url_unpadded(text: &str) -> Result<Vec<u8>, Base64Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn standard() {
