@@ -134,12 +134,19 @@ impl ChunkRange {
                 "end is before start",
             ));
         }
+        if end - start == u64::MAX {
+            return Err(HeaderError::invalid(
+                CONTENT_RANGE,
+                value,
+                "chunk longer than 2^64-1 bytes",
+            ));
+        }
         Ok(ChunkRange { start, end })
     }
 
-    /// Bytes in the chunk.
+    /// Bytes in the chunk (saturating, for hand-built ranges).
     pub fn len(&self) -> u64 {
-        self.end - self.start + 1
+        self.end.saturating_sub(self.start).saturating_add(1)
     }
 
     /// Always false: a chunk range holds at least one byte.
@@ -306,9 +313,9 @@ pub struct ResolvedRange {
 }
 
 impl ResolvedRange {
-    /// Bytes served.
+    /// Bytes served (saturating, for hand-built ranges).
     pub fn len(&self) -> u64 {
-        self.end - self.start + 1
+        self.end.saturating_sub(self.start).saturating_add(1)
     }
 
     /// Always false: a satisfiable range holds at least one byte.
@@ -318,7 +325,7 @@ impl ResolvedRange {
 
     /// True when the range is the whole blob.
     pub fn is_whole(&self) -> bool {
-        self.start == 0 && self.end + 1 == self.total
+        self.start == 0 && self.end.checked_add(1) == Some(self.total)
     }
 
     /// The `Content-Range` of a 206 answer serving this range.
@@ -588,7 +595,7 @@ mod tests {
             ChunkRange { start: 0, end: 9 }
         );
         assert_eq!(ChunkRange::parse("bytes=0-9").unwrap().len(), 10);
-        for bad in ["", "9-0", "a-b", "10", "-5", "1-"] {
+        for bad in ["", "9-0", "a-b", "10", "-5", "1-", "0-18446744073709551615"] {
             assert!(ChunkRange::parse(bad).is_err(), "{bad}");
         }
     }
