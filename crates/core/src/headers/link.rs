@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::grammar::{is_token, write_quoted, Cursor};
+use super::grammar::{write_quoted, Cursor};
 use super::names::LINK;
 use super::HeaderError;
 
@@ -283,11 +283,6 @@ fn remove_dot_segments(path: &str) -> String {
     format!("/{}", out.join("/"))
 }
 
-/// Is `rel` a relation type that can be written unquoted (a token).
-pub fn is_simple_rel(rel: &str) -> bool {
-    is_token(rel)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,6 +416,5 @@ mod tests {
         assert!(resolve_url("/v2/_catalog", "x").is_err());
         assert!(resolve_url("1http://x/", "x").is_err());
         assert!(resolve_url("", "").is_err());
-        assert!(is_simple_rel("next") && !is_simple_rel("last next"));
     }
 }

@@ -164,11 +164,8 @@ pub fn merge_scopes(scopes: impl IntoIterator<Item = Scope>) -> Vec<Scope> {
 
 /// True if every scope wanted is covered by one of the scopes held (for a token cache).
 pub fn scopes_cover(held: &[Scope], wanted: &[Scope]) -> bool {
-    wanted.iter().all(|w| {
-        merge_scopes(held.iter().cloned())
-            .iter()
-            .any(|h| h.covers(w))
-    })
+    let held = merge_scopes(held.iter().cloned());
+    wanted.iter().all(|w| held.iter().any(|h| h.covers(w)))
 }
 
 /// Space-separated scopes, as a challenge's `scope` parameter carries them.
