@@ -9,12 +9,15 @@ pub mod media_type;
 pub mod platform;
 pub mod reference;
 pub mod registry_error;
+pub mod spec;
 
 pub use descriptor::Descriptor;
 pub use digest::{Algorithm, Digest, DigestError, Digester, Verifier};
+pub use headers::HeaderError;
 pub use manifest::{Manifest, ManifestContent, ManifestError, ManifestKind, ParseOptions};
 pub use platform::Platform;
 pub use reference::{AnyReference, Reference, ReferenceError};
+pub use registry_error::{ErrorCode, ErrorInfo, RegistryError};
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -565,6 +565,8 @@ fn html_title(text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn parses_distribution_manifest_unknown() {

@@ -34,6 +34,8 @@ pub fn effective_chunk_size(preferred: u64, min_length: Option<u64>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn parses_and_formats() {

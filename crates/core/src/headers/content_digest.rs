@@ -23,6 +23,8 @@ pub fn format_content_digest(digest: &Digest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn parses_real_values() {

@@ -44,6 +44,8 @@ pub fn format_filters_applied<S: AsRef<str>>(filters: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn parses_and_formats() {

@@ -286,6 +286,8 @@ fn remove_dot_segments(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const CATALOG: &str = "https://registry.example:5000/v2/_catalog?n=2";
 

@@ -66,6 +66,8 @@ pub const EXPOSED_TO_BROWSERS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn names_are_lowercase_tokens() {

@@ -192,6 +192,8 @@ pub fn token_query(service: Option<&str>, scopes: &[Scope]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn parses_repository_scopes() {

@@ -456,6 +456,8 @@ impl fmt::Display for AuthChallenge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn bearer(value: &str) -> BearerChallenge {
         match AuthChallenge::parse_all(value).unwrap().remove(0) {

@@ -1,0 +1,47 @@
+//! Chunked, resumable blob uploads.
+
+use crate::descriptor::Descriptor;
+use crate::digest::Digest;
+
+use super::Error;
+
+/// Chunk size used when the caller gives no hint: 8 MiB, a common registry-friendly size.
+pub const DEFAULT_CHUNK_SIZE: usize = 8 * 1024 * 1024;
+
+/// Where a closed upload stands, enough to resume it later with `Spec::resume_upload`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resumable {
+    /// The upload's opaque id.
+    pub id: String,
+    /// Bytes the registry holds; the caller resumes by writing from this offset on.
+    pub offset: u64,
+}
+
+/// A blob upload in progress. Bytes are buffered into chunks of [`BlobWriter::chunk_size`].
+///
+/// States: open → (closed | committed | cancelled). `close` keeps the upload resumable; bytes
+/// written but not yet sent in a full chunk are not kept, which is why it reports the offset the
+/// registry holds. `cancel` is safe to call repeatedly and after `commit`.
+#[allow(async_fn_in_trait)] // No Send bounds: see the `spec` module doc.
+pub trait BlobWriter {
+    /// The opaque id that `Spec::resume_upload` accepts.
+    fn id(&self) -> &str;
+
+    /// Bytes accepted so far (sent or buffered), counted from the start of the blob.
+    fn size(&self) -> u64;
+
+    /// The chunk size in use: the caller's hint raised to the registry's minimum.
+    fn chunk_size(&self) -> usize;
+
+    /// Appends bytes; full chunks are sent as they fill.
+    async fn write(&mut self, data: &[u8]) -> Result<(), Error>;
+
+    /// Stops writing without aborting; returns what is needed to resume.
+    async fn close(&mut self) -> Result<Resumable, Error>;
+
+    /// Sends what is buffered and completes the upload as `digest`; a mismatch is an error.
+    async fn commit(&mut self, digest: &Digest) -> Result<Descriptor, Error>;
+
+    /// Aborts the upload; a no-op once committed or cancelled.
+    async fn cancel(&mut self) -> Result<(), Error>;
+}
