@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Loads the built app (dist/) in headless Chromium and checks what it rendered: the default
+# reference `ubuntu` parsed and normalized to docker.io/library/ubuntu.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+source tests/harness/distribution.sh
+[ -f dist/index.html ] || { echo "app_smoke: dist/ is missing: run trunk build first" >&2; exit 1; }
+
+port=$(free_port)
+python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
+server=$!
+profile=$(mktemp -d)
+trap 'stop_pid $server; rm -rf "$profile"' EXIT
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
+
+dom=$(chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+  --disable-component-update --disable-sync --disable-quic --no-first-run \
+  --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "http://127.0.0.1:$port/" 2>/dev/null)
+
+passed=0 failed=0
+expect() {
+  if grep -qF -- "$1" <<<"$dom"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "app_smoke: rendered page lacks: $1" >&2; fi
+}
+expect '<table id="ref-result">'
+expect '<code>docker.io/library/ubuntu</code>'
+expect '<code>ubuntu</code>'
+expect '<code>docker.io/library/ubuntu:latest</code>'
+echo "app smoke: $passed passed, $failed failed"
+[ "$failed" = 0 ]
