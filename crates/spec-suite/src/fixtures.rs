@@ -9,9 +9,14 @@ use serde_json::{json, Value};
 
 use crate::{Context, Ctx, Failure};
 
-/// Content unique to this run and label, `len` bytes long (a repeating text pattern).
+/// Content unique to this run and label, `len` bytes long (a repeating text pattern that
+/// starts with a hash of both, so even short contents differ).
 pub fn content(ctx: &Ctx, label: &str, len: usize) -> Bytes {
-    let seed = format!("ociscope spec suite {} {label};", ctx.prefix);
+    let id = format!("{} {label}", ctx.prefix);
+    let seed = format!(
+        "{} ociscope spec suite {id};",
+        Digest::sha256_of(id.as_bytes()).encoded()
+    );
     Bytes::from(seed.bytes().cycle().take(len).collect::<Vec<u8>>())
 }
 
