@@ -81,7 +81,9 @@ pub async fn get<T: Transport>(
         skip: 0,
         remaining: None,
     };
-    Ok(HttpBlobReader(Mode::Verified(VerifyingReader::new(raw)?)))
+    Ok(HttpBlobReader(Box::new(Mode::Verified(
+        VerifyingReader::new(raw)?,
+    ))))
 }
 
 /// Bytes `start..end` of a blob; a registry that answers the whole blob (200) is cut down here.
@@ -127,12 +129,12 @@ pub async fn get_range<T: Transport>(
         None => stat(spec, repo, digest).await?.size,
     };
     let remaining = Some(end.unwrap_or(size).min(size).saturating_sub(start));
-    Ok(HttpBlobReader(Mode::Range(BodyReader {
+    Ok(HttpBlobReader(Box::new(Mode::Range(BodyReader {
         descriptor: Descriptor::new(BLOB_MEDIA_TYPE, digest.clone(), size),
         body: answered.response.body,
         skip,
         remaining,
-    })))
+    }))))
 }
 
 /// Deletes a blob.
@@ -196,24 +198,25 @@ impl<B: BodyStream> BlobReader for BodyReader<B> {
     }
 }
 
+#[allow(clippy::large_enum_variant)] // Boxed as a whole in HttpBlobReader.
 enum Mode<B> {
     Verified(VerifyingReader<BodyReader<B>>),
     Range(BodyReader<B>),
 }
 
 /// A blob read over HTTP: the whole blob verified against its digest, or an unverifiable range.
-pub struct HttpBlobReader<B>(Mode<B>);
+pub struct HttpBlobReader<B>(Box<Mode<B>>);
 
 impl<B: BodyStream> BlobReader for HttpBlobReader<B> {
     fn descriptor(&self) -> &Descriptor {
-        match &self.0 {
+        match &*self.0 {
             Mode::Verified(r) => r.descriptor(),
             Mode::Range(r) => r.descriptor(),
         }
     }
 
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        match &mut self.0 {
+        match &mut *self.0 {
             Mode::Verified(r) => r.next_chunk().await,
             Mode::Range(r) => r.next_chunk().await,
         }
