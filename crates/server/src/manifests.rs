@@ -13,14 +13,19 @@ use crate::server::{check_name, response, stream_body, Ctx, Server};
 
 /// Parses a tag or digest reference, answering `DIGEST_INVALID` or `MANIFEST_INVALID`.
 fn check_reference(reference: &str) -> Result<ManifestRef, HttpError> {
-    ManifestRef::parse(reference).map_err(|e| {
+    let parsed = ManifestRef::parse(reference).map_err(|e| {
         let code = if reference.contains(':') {
             ErrorCode::DigestInvalid
         } else {
             ErrorCode::ManifestInvalid
         };
         HttpError::new(code, e.to_string())
-    })
+    })?;
+    if let ManifestRef::Digest(d) = &parsed {
+        d.verifiable_algorithm()
+            .map_err(|e| HttpError::new(ErrorCode::DigestInvalid, e.to_string()))?;
+    }
+    Ok(parsed)
 }
 
 impl<S: Spec + 'static> Server<S> {

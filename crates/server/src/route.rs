@@ -76,7 +76,8 @@ impl Route {
     fn from_segments(segments: &[String]) -> Route {
         let s: Vec<&str> = segments.iter().map(String::as_str).collect();
         let name = |n: usize| s[..s.len() - n].join("/");
-        let named = |n: usize| s.len() > n && s[..s.len() - n].iter().all(|c| !c.is_empty());
+        // The name part must be there; its grammar (no empty component…) is checked later.
+        let named = |n: usize| s.len() > n;
         match s.as_slice() {
             ["_catalog"] => Route::Catalog,
             [.., "tags", "list"] if named(2) => Route::Tags { name: name(2) },
@@ -206,6 +207,14 @@ mod tests {
         assert_eq!(r("/v2"), Route::Base);
         assert!(Route::parse("/index.html").is_none());
         assert_eq!(r("/v2/_catalog"), Route::Catalog);
+        assert_eq!(r("/v2//tags/list"), Route::Tags { name: "".into() });
+        assert_eq!(
+            r("/v2/a//manifests/x"),
+            Route::Manifest {
+                name: "a/".into(),
+                reference: "x".into()
+            }
+        );
         assert_eq!(r("/v2/a/b/tags/list"), Route::Tags { name: "a/b".into() });
         assert_eq!(
             r("/v2/a/blobs/manifests/latest"),
@@ -245,8 +254,6 @@ mod tests {
         );
         for unknown in [
             "/v2/tags/list",
-            "/v2//tags/list",
-            "/v2/a//manifests/x",
             "/v2/a/other",
             "/v2/a/blobs/%zz",
             "/v2/blobs/uploads/",

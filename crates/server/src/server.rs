@@ -139,9 +139,11 @@ pub(crate) fn check_name(name: &str) -> Result<(), HttpError> {
     }
 }
 
-/// Parses a digest, answering 400 `DIGEST_INVALID` when malformed.
+/// Parses a digest of an algorithm the server can verify (sha256, sha512), answering 400
+/// `DIGEST_INVALID` otherwise (as CNCF distribution does).
 pub(crate) fn check_digest(text: &str) -> Result<Digest, HttpError> {
-    Digest::parse(text).map_err(|e| HttpError::new(ErrorCode::DigestInvalid, e.to_string()))
+    Digest::parse_verifiable(text)
+        .map_err(|e| HttpError::new(ErrorCode::DigestInvalid, e.to_string()))
 }
 
 /// A body streaming `reader` (of `len` bytes), altered by a `truncate` or `corrupt` fault.
