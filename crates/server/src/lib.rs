@@ -6,6 +6,8 @@
 //! `serve_connection` in `spawn_local`. [`spawn`] runs one on its own thread for tests and
 //! embedding: it returns the URL and a handle that stops it.
 
+#![warn(missing_docs)]
+
 mod app;
 mod auth;
 mod blobs;
