@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ociscope_core::memory::MemoryRegistry;
+use ociscope_demo::DemoOptions;
 use ociscope_server::{AuthMode, Config, Credentials, FaultRule, Grant, Server};
 
 /// An OCI registry (distribution-spec v1.1) in memory, with CORS, auth and fault injection.
@@ -42,6 +43,18 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     app: Option<PathBuf>,
 
+    /// Fill the registry with the demo content (ociscope-demo) before listening.
+    #[arg(long)]
+    demo: bool,
+
+    /// With --demo: how many small repositories to add besides the featured ones.
+    #[arg(long, default_value_t = 3000)]
+    demo_repositories: usize,
+
+    /// With --demo: how many version tags to add.
+    #[arg(long, default_value_t = 3000)]
+    demo_tags: usize,
+
     /// Largest blob accepted, in bytes.
     #[arg(long, default_value_t = ociscope_server::DEFAULT_MAX_BLOB_SIZE)]
     max_blob_size: u64,
@@ -52,7 +65,7 @@ struct Args {
 }
 
 impl Args {
-    fn config(self) -> Result<(String, Config), String> {
+    fn config(self) -> Result<(String, Option<DemoOptions>, Config), String> {
         let auth = match (self.token_auth, self.basic_auth.is_empty()) {
             (true, _) => AuthMode::Bearer,
             (false, false) => AuthMode::Basic,
@@ -75,7 +88,11 @@ impl Args {
             max_manifest_size: self.max_manifest_size,
             ..Config::default()
         };
-        Ok((self.listen, config))
+        let demo = self.demo.then_some(DemoOptions {
+            repositories: self.demo_repositories,
+            tags: self.demo_tags,
+        });
+        Ok((self.listen, demo, config))
     }
 }
 
@@ -102,7 +119,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> ExitCode {
-    let (listen, config) = match Args::parse().config() {
+    let (listen, demo, config) = match Args::parse().config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ociscope-server: {e}");
@@ -124,6 +141,16 @@ fn main() -> ExitCode {
         let listener = tokio::net::TcpListener::bind(&listen).await?;
         let addr = listener.local_addr()?;
         let spec = MemoryRegistry::new();
+        if let Some(options) = demo {
+            let summary = ociscope_demo::populate(&spec, &options)
+                .await
+                .map_err(|e| std::io::Error::other(format!("demo content: {e}")))?;
+            eprintln!(
+                "demo: {} repositories; open {}",
+                summary.repository_count,
+                summary.highlights().join(", ")
+            );
+        }
         let server = Server::new(spec, config);
         {
             let mut out = std::io::stdout().lock();
