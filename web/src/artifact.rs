@@ -48,11 +48,7 @@ const KNOWN: &[(&str, &str, Family)] = &[
         "Notation signature",
         Family::Signature,
     ),
-    (
-        "application/spdx+json",
-        "SBOM (SPDX JSON)",
-        Family::Sbom,
-    ),
+    ("application/spdx+json", "SBOM (SPDX JSON)", Family::Sbom),
     ("text/spdx", "SBOM (SPDX tag-value)", Family::Sbom),
     (
         "application/vnd.cyclonedx+json",

@@ -112,6 +112,9 @@ mod tests {
             .contains("REGISTRY_STORAGE_DELETE_ENABLED"));
         let nf = explain("loading", &status(ErrorCode::ManifestUnknown, 404));
         assert!(nf.title.starts_with("Not found"));
-        assert_eq!(nf.detail, status(ErrorCode::ManifestUnknown, 404).to_string());
+        assert_eq!(
+            nf.detail,
+            status(ErrorCode::ManifestUnknown, 404).to_string()
+        );
     }
 }

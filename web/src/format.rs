@@ -58,6 +58,20 @@ pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
+/// A short name for a manifest media type: `OCI index`, `Docker image`, …; others as given.
+pub fn kind_label(media_type: &str) -> String {
+    use ociscope_core::media_type as mt;
+    let label = match media_type {
+        mt::OCI_INDEX => "OCI index",
+        mt::OCI_MANIFEST => "OCI manifest",
+        mt::DOCKER_MANIFEST_LIST => "Docker manifest list",
+        mt::DOCKER_MANIFEST_V2 => "Docker image",
+        mt::DOCKER_MANIFEST_V1 | mt::DOCKER_MANIFEST_V1_SIGNED => "Docker schema 1",
+        other => return other.to_string(),
+    };
+    label.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]
@@ -103,5 +117,18 @@ mod tests {
         assert_eq!(pull_command("", "a", "v1"), "docker pull a:v1");
         assert_eq!(count(1, "tag", "tags"), "1 tag");
         assert_eq!(count(2, "tag", "tags"), "2 tags");
+    }
+
+    #[test]
+    fn kind_labels() {
+        assert_eq!(
+            kind_label("application/vnd.oci.image.index.v1+json"),
+            "OCI index"
+        );
+        assert_eq!(
+            kind_label("application/vnd.docker.distribution.manifest.v2+json"),
+            "Docker image"
+        );
+        assert_eq!(kind_label("text/plain"), "text/plain");
     }
 }

@@ -91,10 +91,11 @@ impl ImageConfig {
                 .collect(),
             _ => BTreeMap::new(),
         };
-        let architecture = text(root.get("architecture")).map(|a| match text(root.get("variant")) {
-            Some(v) => format!("{a}/{v}"),
-            None => a,
-        });
+        let architecture =
+            text(root.get("architecture")).map(|a| match text(root.get("variant")) {
+                Some(v) => format!("{a}/{v}"),
+                None => a,
+            });
         let history = match root.get("history") {
             Some(Value::Array(steps)) => steps
                 .iter()
@@ -131,7 +132,10 @@ pub fn shell_words(words: &[String]) -> String {
     words
         .iter()
         .map(|w| {
-            if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c)) {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
+            {
                 w.clone()
             } else {
                 format!("'{}'", w.replace('\'', r"'\''"))
