@@ -13,7 +13,7 @@
 
 mod base64;
 
-pub(crate) use self::base64::{decode_standard, decode_url_unpadded};
+pub(crate) use self::base64::{decode_standard, decode_url_unpadded, encode_standard};
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,6 +1,7 @@
 //! ociscope-core: OCI image references, digests, media types, descriptors, platforms,
 //! manifests, registry error codes and HTTP header grammars. No I/O; builds for native and wasm32.
 
+pub mod client;
 pub mod descriptor;
 pub mod digest;
 pub mod headers;

@@ -117,3 +117,40 @@ mod tests {
         assert!(decode_url_unpadded("C").is_err());
     }
 }
+
+/// Encodes standard base64 (RFC 4648 §4) with padding (HTTP Basic credentials, descriptor data).
+pub(crate) fn encode_standard(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let mut acc = [0u8; 3];
+        acc[..chunk.len()].copy_from_slice(chunk);
+        let n = (u32::from(acc[0]) << 16) | (u32::from(acc[1]) << 8) | u32::from(acc[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod encode_tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn encodes_and_round_trips() {
+        assert_eq!(encode_standard(b""), "");
+        assert_eq!(encode_standard(b"f"), "Zg==");
+        assert_eq!(encode_standard(b"fo"), "Zm8=");
+        assert_eq!(encode_standard(b"foo"), "Zm9v");
+        assert_eq!(encode_standard(b"user:pa ss"), "dXNlcjpwYSBzcw==");
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(decode_standard(&encode_standard(&all)).unwrap(), all);
+    }
+}
