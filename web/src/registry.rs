@@ -6,8 +6,8 @@
 //! - Each variant is wrapped in a [`SendWrapper`]: Leptos wants captured values to be `Send`,
 //!   wasm is single-threaded and the `Spec` implementations are `Rc`-based. Clones are cheap
 //!   (reference counts), and every clone talks to the same registry.
-//! - Registries are named by the `registry` URL parameter. `demo:` is the in-browser demo,
-//!   made and filled once per page; `mem:NAME` names an in-memory registry the page
+//! - Registries are named by the `registry` URL parameter. `demo:` is the in-browser demo
+//!   ([`ociscope_demo::populate`] into a [`MemoryRegistry`]), made and filled once per page; `mem:NAME` names an in-memory registry the page
 //!   installed with [`install`] (tests use it). HTTP registries plug in here as a variant
 //!   wrapping `ociscope_core::client::HttpSpec` over the Fetch transport, opened in [`open`]
 //!   for `http://` and `https://` keys; until that transport is part of the build, such keys
@@ -22,6 +22,7 @@ use ociscope_core::spec::{
     BlobReader, Error, ErrorKind, ManifestBytes, ManifestRef, Page, PageRequest, Spec,
 };
 use ociscope_core::{Descriptor, Digest};
+use ociscope_demo::DemoOptions;
 use send_wrapper::SendWrapper;
 
 /// A registry the app can use.
@@ -145,10 +146,22 @@ pub fn install(key: &str, registry: Registry) {
 /// The URL parameter of the in-browser demo registry.
 pub const DEMO: &str = "demo:";
 
+/// A new in-memory registry filled with the demo content.
+pub async fn demo(options: &DemoOptions) -> Result<Registry, Error> {
+    let memory = MemoryRegistry::new();
+    ociscope_demo::populate(&memory, options).await?;
+    Ok(Registry::memory(memory))
+}
+
 /// The registry a `registry` URL parameter names, opened once per page and then reused.
 pub async fn open(key: &str) -> Result<Registry, Error> {
     if let Some(r) = OPEN.with(|open| open.borrow().get(key).cloned()) {
         return Ok(r);
+    }
+    if key == DEMO {
+        let demo = demo(&DemoOptions::default()).await?;
+        install(DEMO, demo.clone());
+        return Ok(demo);
     }
     let lower = key.to_ascii_lowercase();
     if lower.starts_with("mem:") {

@@ -1,5 +1,6 @@
 //! A list that renders only the rows in view: fixed row height, a scroll container, and a
-//! spacer as tall as all rows, so 10,000 rows cost as much as 30.
+//! spacer as tall as all rows, so 10,000 rows cost as much as 30. The positioning styles are
+//! inline: the list works without the stylesheet.
 
 use leptos::prelude::*;
 
@@ -33,6 +34,9 @@ pub fn VirtualList<F, V>(
     /// Hears the end of the rendered window.
     #[prop(optional)]
     on_end: Option<Callback<usize>>,
+    /// Scrolls back to the top whenever this changes (a new filter or order).
+    #[prop(optional, into)]
+    reset_on: Option<Signal<String>>,
     /// Accessible name of the list.
     #[prop(into)]
     label: String,
@@ -42,9 +46,30 @@ where
     V: IntoView + 'static,
 {
     let scroll_top = RwSignal::new(0.0f64);
+    let container = NodeRef::<leptos::html::Div>::new();
+    // When the rows change (a filter), the browser may clamp the scroll position without a
+    // scroll event: read it back.
+    Effect::new(move |_| {
+        count.track();
+        if let Some(el) = container.get() {
+            scroll_top.set(el.scroll_top() as f64);
+        }
+    });
     let range = Memo::new(move |_| window(count.get(), scroll_top.get(), row_height, height));
     if let Some(on_end) = on_end {
         Effect::new(move |_| on_end.run(range.get().1));
+    }
+    if let Some(reset_on) = reset_on {
+        Effect::new(move |previous: Option<String>| {
+            let now = reset_on.get();
+            if previous.is_some_and(|p| p != now) {
+                if let Some(el) = container.get_untracked() {
+                    el.set_scroll_top(0);
+                }
+                scroll_top.set(0.0);
+            }
+            now
+        });
     }
     let on_scroll = move |e: leptos::ev::Event| {
         let el: web_sys::Element = event_target(&e);
@@ -53,14 +78,15 @@ where
     view! {
         <div
             class="vlist"
+            node_ref=container
             role="list"
             aria-label=label
-            style=format!("height:{height}px")
+            style=format!("height:{height}px;overflow-y:auto;position:relative")
             on:scroll=on_scroll
         >
             <div
                 class="vlist-spacer"
-                style=move || format!("height:{}px", count.get() as f64 * row_height)
+                style=move || format!("height:{}px;position:relative", count.get() as f64 * row_height)
             >
                 {move || {
                     let (start, end) = range.get();
@@ -72,7 +98,7 @@ where
                                     class="vrow"
                                     role="listitem"
                                     style=format!(
-                                        "top:{}px;height:{}px",
+                                        "position:absolute;left:0;right:0;top:{}px;height:{}px",
                                         i as f64 * row_height,
                                         row_height,
                                     )

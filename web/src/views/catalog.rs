@@ -149,6 +149,7 @@ pub fn CatalogView(
                 height=LIST_HEIGHT
                 row=row
                 on_end=on_end
+                reset_on=Signal::derive(move || format!("{}|{}", filter.get(), grouped.get()))
                 label="repositories"
             />
             {move || {

@@ -338,6 +338,7 @@ pub fn TagsView(
                 height=LIST_HEIGHT
                 row=row
                 on_end=on_end
+                reset_on=Signal::derive(move || format!("{}|{:?}", filter.get(), sort.get()))
                 label="tags"
             />
         </section>
