@@ -1,21 +1,189 @@
-//! The ociscope explorer app: components. Each view lives in a module of its own.
+//! The ociscope explorer app: connect to a registry and browse its repositories, tags,
+//! manifests, referrers and blobs. Each view lives in a module of its own; the pure helpers
+//! (routes, sorting, names, formatting) in modules of their own, tested natively.
+//!
+//! Safety: nothing a registry returns is ever rendered as HTML (`inner_html` is never used with
+//! registry data; Leptos text nodes escape it), and links are built from registry data only
+//! for `http:`/`https:` URLs ([`safe_url::link_target`]).
 
+pub mod artifact;
+pub mod components;
+pub mod explain;
+pub mod format;
+pub mod image_config;
+pub mod json_segments;
+pub mod limiter;
+pub mod listing;
+pub mod nav;
+pub mod paging;
+pub mod recent;
 mod reference_view;
+pub mod registry;
+pub mod route;
+pub mod safe_url;
+pub mod version_sort;
+pub mod views;
 
 use leptos::prelude::*;
+use ociscope_core::spec::Error;
 
 pub use reference_view::ReferenceView;
 
-/// The root component: the header and the current view.
+use components::error_box::{ErrorBox, Loading};
+use nav::{Link, Nav};
+use registry::Registry;
+use route::{Page, Route};
+
+/// What the current URL shows, minus presentation switches (`raw`): a change re-creates the view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ViewKey {
+    page: Page,
+    registry: Option<String>,
+    repo: Option<String>,
+    reference: Option<String>,
+    blob: Option<String>,
+}
+
+/// The root component: the header, breadcrumbs and the view the URL names.
 #[component]
 pub fn App() -> impl IntoView {
+    let nav = Nav::install();
+    let key = Memo::new(move |_| {
+        nav.with(|r| ViewKey {
+            page: r.page(),
+            registry: r.registry.clone(),
+            repo: r.repo.clone(),
+            reference: r.reference.clone(),
+            blob: r.blob.clone(),
+        })
+    });
+    let registry_key = Memo::new(move |_| key.with(|k| k.registry.clone()));
+    let registry = LocalResource::new(move || {
+        let wanted = registry_key.get();
+        async move {
+            match wanted {
+                Some(k) => {
+                    let opened = registry::open(&k).await;
+                    if opened.is_ok() {
+                        recent::save(&k);
+                    }
+                    Some((k, opened))
+                }
+                None => None,
+            }
+        }
+    });
     view! {
         <header>
-            <h1>"ociscope"</h1>
-            <p>"explore OCI registries from the browser"</p>
+            <Link to=Route::home() class="brand">
+                "ociscope"
+            </Link>
+            <Crumbs/>
+            <nav class="tools" aria-label="tools">
+                <Link to=Route::parse_tool()>"Parse a reference"</Link>
+            </nav>
         </header>
         <main>
-            <ReferenceView/>
+            {move || {
+                let k = key.get();
+                match k.page {
+                    Page::Connect => view! { <views::connect::ConnectView/> }.into_any(),
+                    Page::ParseTool => view! { <ReferenceView/> }.into_any(),
+                    _ => {
+                        match registry.get().flatten() {
+                            Some((opened_key, opened)) if Some(&opened_key) == k.registry.as_ref() => {
+                                match opened {
+                                    Ok(registry) => registry_page(k, registry),
+                                    Err(error) => connect_error(error),
+                                }
+                            }
+                            _ => view! { <Loading what="the registry"/> }.into_any(),
+                        }
+                    }
+                }
+            }}
         </main>
+    }
+}
+
+fn connect_error(error: Error) -> AnyView {
+    view! {
+        <section>
+            <h2>"Cannot open this registry"</h2>
+            <ErrorBox action="connecting to the registry" error=error/>
+            <p>
+                <Link to=Route::home()>"Pick another registry"</Link>
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
+fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
+    let repo = k.repo.unwrap_or_default();
+    match k.page {
+        Page::Catalog => view! { <views::catalog::CatalogView registry=registry/> }.into_any(),
+        Page::Tags => view! { <views::tags::TagsView registry=registry repo=repo/> }.into_any(),
+        Page::Manifest => {
+            let reference = k.reference.unwrap_or_default();
+            view! { <views::manifest::ManifestView registry=registry repo=repo reference=reference/> }
+                .into_any()
+        }
+        Page::Blob => {
+            let digest = k.blob.unwrap_or_default();
+            view! { <views::blob::BlobView registry=registry repo=repo digest=digest/> }.into_any()
+        }
+        Page::Connect | Page::ParseTool => ().into_any(),
+    }
+}
+
+/// Where the current view is: registry › repository › reference or blob, each a link.
+#[component]
+fn Crumbs() -> impl IntoView {
+    let nav = nav::use_nav();
+    move || {
+        let r = nav.route();
+        let Some(registry) = r.registry.clone() else {
+            return ().into_any();
+        };
+        let catalog = Route::catalog(&registry);
+        let label = if registry == registry::DEMO {
+            "demo registry".to_string()
+        } else {
+            registry.clone()
+        };
+        let repo = r.repo.clone().map(|repo| {
+            let tags = catalog.tags(&repo);
+            view! {
+                <li>
+                    <Link to=tags.clone()>{repo}</Link>
+                </li>
+                {r.reference.clone().map(|reference| {
+                    view! {
+                        <li>
+                            <Link to=tags.manifest(&reference)>{format::short_digest(&reference)}</Link>
+                        </li>
+                    }
+                })}
+                {r.blob.clone().map(|blob| {
+                    view! {
+                        <li>
+                            <Link to=tags.blob(&blob)>{format!("blob {}", format::short_digest(&blob))}</Link>
+                        </li>
+                    }
+                })}
+            }
+        });
+        view! {
+            <nav class="crumbs" aria-label="breadcrumbs">
+                <ol>
+                    <li>
+                        <Link to=catalog>{label}</Link>
+                    </li>
+                    {repo}
+                </ol>
+            </nav>
+        }
+        .into_any()
     }
 }

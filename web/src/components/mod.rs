@@ -1,0 +1,6 @@
+//! Small components the views share.
+
+pub mod copy_button;
+pub mod error_box;
+pub mod json_view;
+pub mod virtual_list;

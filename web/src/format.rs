@@ -1,0 +1,134 @@
+//! Human-readable sizes, dates and pull commands.
+
+/// A byte count in binary units: `0 B`, `1023 B`, `1.5 KiB`, `12.3 MiB`.
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value >= 100.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// An RFC 3339 timestamp shortened for tables: `2024-05-01 12:34` (UTC as written); other
+/// text is returned as it is.
+pub fn date(rfc3339: &str) -> String {
+    let b = rfc3339.as_bytes();
+    let shaped = b.len() >= 16
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        && b[13] == b':';
+    if shaped {
+        format!("{} {}", &rfc3339[..10], &rfc3339[11..16])
+    } else {
+        rfc3339.to_string()
+    }
+}
+
+/// A short form of a digest for tables: algorithm and the first 12 hex digits.
+pub fn short_digest(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}", &hex[..12]),
+        _ => digest.to_string(),
+    }
+}
+
+/// The `docker pull` command of `host/repo` at a tag or digest (digests joined with `@`).
+pub fn pull_command(host: &str, repo: &str, reference: &str) -> String {
+    let sep = if reference.contains(':') { '@' } else { ':' };
+    if host.is_empty() {
+        format!("docker pull {repo}{sep}{reference}")
+    } else {
+        format!("docker pull {host}/{repo}{sep}{reference}")
+    }
+}
+
+/// A count with its noun, singular or plural: `1 tag`, `3 tags`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// A short name for a manifest media type: `OCI index`, `Docker image`, …; others as given.
+pub fn kind_label(media_type: &str) -> String {
+    use ociscope_core::media_type as mt;
+    let label = match media_type {
+        mt::OCI_INDEX => "OCI index",
+        mt::OCI_MANIFEST => "OCI manifest",
+        mt::DOCKER_MANIFEST_LIST => "Docker manifest list",
+        mt::DOCKER_MANIFEST_V2 => "Docker image",
+        mt::DOCKER_MANIFEST_V1 | mt::DOCKER_MANIFEST_V1_SIGNED => "Docker schema 1",
+        other => return other.to_string(),
+    };
+    label.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn sizes_in_binary_units() {
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(1023), "1023 B");
+        assert_eq!(size(1024), "1.0 KiB");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(5 * 1024 * 1024 + 300 * 1024), "5.3 MiB");
+        assert_eq!(size(700 * 1024 * 1024), "700 MiB");
+        assert_eq!(size(u64::MAX), "16.0 EiB");
+    }
+
+    #[test]
+    fn dates_shortened_when_rfc3339() {
+        assert_eq!(date("2024-05-01T12:34:56.789Z"), "2024-05-01 12:34");
+        assert_eq!(date("yesterday"), "yesterday");
+        assert_eq!(date(""), "");
+    }
+
+    #[test]
+    fn digests_shortened() {
+        let d = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(short_digest(&d), "sha256:abababababab");
+        assert_eq!(short_digest("weird"), "weird");
+    }
+
+    #[test]
+    fn pull_commands_by_tag_and_digest() {
+        assert_eq!(
+            pull_command("r.example:5000", "a/b", "v1"),
+            "docker pull r.example:5000/a/b:v1"
+        );
+        assert_eq!(
+            pull_command("r.example", "a", "sha256:00"),
+            "docker pull r.example/a@sha256:00"
+        );
+        assert_eq!(pull_command("", "a", "v1"), "docker pull a:v1");
+        assert_eq!(count(1, "tag", "tags"), "1 tag");
+        assert_eq!(count(2, "tag", "tags"), "2 tags");
+    }
+
+    #[test]
+    fn kind_labels() {
+        assert_eq!(
+            kind_label("application/vnd.oci.image.index.v1+json"),
+            "OCI index"
+        );
+        assert_eq!(
+            kind_label("application/vnd.docker.distribution.manifest.v2+json"),
+            "Docker image"
+        );
+        assert_eq!(kind_label("text/plain"), "text/plain");
+    }
+}

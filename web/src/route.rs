@@ -1,0 +1,258 @@
+//! Where the app is: the view named by the page's query string, parsed and printed.
+//!
+//! Every view has its own URL: `?registry=URL&repo=a/b&ref=tag-or-digest&blob=digest`. Query
+//! parameters (not path segments) because repository names contain slashes. `tool=parse` opens
+//! the reference-parsing tool; `raw=1` shows a manifest's JSON.
+
+/// The query parameters that name a view.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Route {
+    /// The registry: `demo:` (in-browser demo) or an `http(s)://` URL.
+    pub registry: Option<String>,
+    /// A repository name such as `library/ubuntu`.
+    pub repo: Option<String>,
+    /// A tag or digest within the repository.
+    pub reference: Option<String>,
+    /// A blob digest within the repository.
+    pub blob: Option<String>,
+    /// A tool page instead of a registry view (`parse`).
+    pub tool: Option<String>,
+    /// Show the raw JSON of the manifest.
+    pub raw: bool,
+}
+
+/// Which view a route shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Page {
+    /// Pick a registry.
+    Connect,
+    /// The reference-parsing tool.
+    ParseTool,
+    /// The repositories of a registry.
+    Catalog,
+    /// The tags of a repository.
+    Tags,
+    /// One manifest.
+    Manifest,
+    /// One blob.
+    Blob,
+}
+
+impl Route {
+    /// Parses a query string (with or without its leading `?`); unknown parameters are ignored,
+    /// empty values read as absent.
+    pub fn parse(query: &str) -> Route {
+        let mut route = Route::default();
+        for (key, value) in parse_query(query) {
+            let value = Some(value).filter(|v| !v.is_empty());
+            match key.as_str() {
+                "registry" => route.registry = value,
+                "repo" => route.repo = value,
+                "ref" => route.reference = value,
+                "blob" => route.blob = value,
+                "tool" => route.tool = value,
+                "raw" => route.raw = value.as_deref() == Some("1"),
+                _ => {}
+            }
+        }
+        route
+    }
+
+    /// The query string of this route, starting with `?` (just `?` for the start page).
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        let fields = [
+            ("tool", &self.tool),
+            ("registry", &self.registry),
+            ("repo", &self.repo),
+            ("ref", &self.reference),
+            ("blob", &self.blob),
+        ];
+        for (key, value) in fields {
+            if let Some(v) = value {
+                pairs.push((key, v));
+            }
+        }
+        if self.raw {
+            pairs.push(("raw", "1"));
+        }
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode_component(v)))
+            .collect();
+        format!("?{}", body.join("&"))
+    }
+
+    /// The view this route shows.
+    pub fn page(&self) -> Page {
+        if self.tool.as_deref() == Some("parse") {
+            return Page::ParseTool;
+        }
+        match (&self.registry, &self.repo, &self.reference, &self.blob) {
+            (None, ..) => Page::Connect,
+            (Some(_), None, ..) => Page::Catalog,
+            (Some(_), Some(_), _, Some(_)) => Page::Blob,
+            (Some(_), Some(_), Some(_), None) => Page::Manifest,
+            (Some(_), Some(_), None, None) => Page::Tags,
+        }
+    }
+
+    /// The start page (connect).
+    pub fn home() -> Route {
+        Route::default()
+    }
+
+    /// The catalog of `registry`.
+    pub fn catalog(registry: &str) -> Route {
+        Route {
+            registry: Some(registry.to_string()),
+            ..Route::default()
+        }
+    }
+
+    /// The tags of `repo` in this route's registry.
+    pub fn tags(&self, repo: &str) -> Route {
+        Route {
+            registry: self.registry.clone(),
+            repo: Some(repo.to_string()),
+            ..Route::default()
+        }
+    }
+
+    /// The manifest `reference` (tag or digest) of this route's repository.
+    pub fn manifest(&self, reference: &str) -> Route {
+        Route {
+            reference: Some(reference.to_string()),
+            ..self.tags(self.repo.as_deref().unwrap_or_default())
+        }
+    }
+
+    /// The blob `digest` of this route's repository.
+    pub fn blob(&self, digest: &str) -> Route {
+        Route {
+            blob: Some(digest.to_string()),
+            ..self.tags(self.repo.as_deref().unwrap_or_default())
+        }
+    }
+
+    /// This route with the raw JSON shown or hidden.
+    pub fn with_raw(&self, raw: bool) -> Route {
+        Route {
+            raw,
+            ..self.clone()
+        }
+    }
+
+    /// The reference-parsing tool.
+    pub fn parse_tool() -> Route {
+        Route {
+            tool: Some("parse".into()),
+            ..Route::default()
+        }
+    }
+}
+
+/// Splits a query string into decoded key/value pairs.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+/// Percent-encodes everything but unreserved characters and `/` and `:` (kept readable).
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes and `+` (space); malformed escapes stay as written.
+pub fn decode_component(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn round_trips_every_field_with_slashes_and_colons() {
+        let route = Route {
+            registry: Some("https://r.example:5000".into()),
+            repo: Some("a/b/c".into()),
+            reference: Some("sha256:abc".into()),
+            blob: None,
+            tool: None,
+            raw: true,
+        };
+        let q = route.to_query();
+        assert_eq!(
+            q,
+            "?registry=https://r.example:5000&repo=a/b/c&ref=sha256:abc&raw=1"
+        );
+        assert_eq!(Route::parse(&q), route);
+    }
+
+    #[test]
+    fn encodes_separators_and_decodes_them_back() {
+        let route = Route::catalog("https://h/x?y=1&z=#f");
+        let q = route.to_query();
+        assert_eq!(q, "?registry=https://h/x%3Fy%3D1%26z%3D%23f");
+        assert_eq!(Route::parse(&q), route);
+        assert_eq!(decode_component("a+b%2Fc%zz%4"), "a b/c%zz%4");
+    }
+
+    #[test]
+    fn pages_follow_the_parameters() {
+        assert_eq!(Route::parse("").page(), Page::Connect);
+        assert_eq!(Route::parse("?tool=parse").page(), Page::ParseTool);
+        let cat = Route::parse("?registry=demo:");
+        assert_eq!(cat.page(), Page::Catalog);
+        assert_eq!(cat.tags("x/y").page(), Page::Tags);
+        assert_eq!(cat.tags("x/y").manifest("v1").page(), Page::Manifest);
+        assert_eq!(cat.tags("x/y").blob("sha256:00").page(), Page::Blob);
+        assert_eq!(Route::parse("?registry=&repo=").page(), Page::Connect);
+    }
+
+    #[test]
+    fn unknown_and_repeated_parameters() {
+        let r = Route::parse("?x=1&repo=a&repo=b&raw=yes");
+        assert_eq!(r.repo.as_deref(), Some("b"));
+        assert!(!r.raw);
+    }
+}

@@ -1,0 +1,9 @@
+//! The app's views, one per file.
+
+pub mod blob;
+pub mod catalog;
+pub mod connect;
+pub mod delete;
+pub mod manifest;
+pub mod referrers;
+pub mod tags;

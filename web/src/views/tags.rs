@@ -1,0 +1,385 @@
+//! The tags of a repository: loaded page by page, filtered, sorted by name (version-aware) or
+//! — as their details arrive, at most 4 requests at a time — by creation date or size. Each
+//! tag shows its digest, media type, size and creation date.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use ociscope_core::media_type;
+use ociscope_core::spec::{Error, ManifestRef};
+
+use crate::components::error_box::ErrorBox;
+use crate::components::virtual_list::VirtualList;
+use crate::format::{self, count};
+use crate::image_config::ImageConfig;
+use crate::limiter::Limiter;
+use crate::listing;
+use crate::nav::{use_nav, Link};
+use crate::paging::Pager;
+use crate::registry::Registry;
+use crate::version_sort;
+
+/// Most tag details loaded at once.
+pub const MAX_IN_FLIGHT: usize = 4;
+/// Largest image configuration read for a tag's creation date.
+const CONFIG_LIMIT: u64 = 1024 * 1024;
+const ROW_HEIGHT: f64 = 36.0;
+const LIST_HEIGHT: f64 = 480.0;
+
+/// What a tag points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagInfo {
+    /// Digest of the manifest.
+    pub digest: String,
+    /// Media type of the manifest.
+    pub media_type: String,
+    /// Image size (config and layers), for images.
+    pub size: Option<u64>,
+    /// Creation date from the image configuration, for images.
+    pub created: Option<String>,
+    /// Number of platforms, for indexes.
+    pub platforms: Option<usize>,
+}
+
+/// Loads what `tag` points at: its manifest and, for images, its configuration.
+pub async fn load_tag_info(registry: &Registry, repo: &str, tag: &str) -> Result<TagInfo, Error> {
+    let got = registry
+        .get_manifest(repo, &ManifestRef::Tag(tag.to_string()))
+        .await?;
+    let manifest = got.parse()?;
+    let mut info = TagInfo {
+        digest: got.descriptor.digest.to_string(),
+        media_type: got.descriptor.media_type.clone(),
+        size: manifest.image_size(),
+        created: None,
+        platforms: manifest.content().index().map(|i| i.manifests.len()),
+    };
+    if let Some(config) = manifest.config() {
+        if config.media_type == media_type::OCI_CONFIG
+            || config.media_type == media_type::DOCKER_CONFIG
+        {
+            let bytes = registry
+                .read_blob(repo, &config.digest, CONFIG_LIMIT)
+                .await?;
+            info.created = ImageConfig::from_json(&bytes).and_then(|c| c.created);
+        }
+    }
+    Ok(info)
+}
+
+/// How the tag list is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortBy {
+    /// By name, version-aware, ascending.
+    Name,
+    /// By name, version-aware, descending.
+    NameDesc,
+    /// Newest first (tags not loaded yet last).
+    Created,
+    /// Largest first (tags not loaded yet last).
+    Size,
+}
+
+type Details = HashMap<String, Result<TagInfo, String>>;
+
+/// Orders `tags` (in place) as `sort` says, using the details loaded so far.
+pub fn sort_tags(tags: &mut [String], sort: SortBy, details: &Details) {
+    let info = |t: &String| details.get(t).and_then(|d| d.as_ref().ok());
+    match sort {
+        SortBy::Name => version_sort::sort(tags),
+        SortBy::NameDesc => tags.sort_by(|a, b| version_sort::compare(b, a)),
+        SortBy::Created => tags.sort_by(|a, b| {
+            let (x, y) = (
+                info(a).and_then(|i| i.created.clone()),
+                info(b).and_then(|i| i.created.clone()),
+            );
+            match (x, y) {
+                (Some(x), Some(y)) => y.cmp(&x),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => version_sort::compare(a, b),
+            }
+            .then_with(|| version_sort::compare(a, b))
+        }),
+        SortBy::Size => tags.sort_by(|a, b| {
+            let (x, y) = (info(a).and_then(|i| i.size), info(b).and_then(|i| i.size));
+            match (x, y) {
+                (Some(x), Some(y)) => y.cmp(&x),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            }
+            .then_with(|| version_sort::compare(a, b))
+        }),
+    }
+}
+
+/// Loads tag details lazily, at most [`MAX_IN_FLIGHT`] at a time, into a signal.
+#[derive(Clone, Copy)]
+struct DetailsLoader {
+    details: RwSignal<Details>,
+    in_flight: RwSignal<usize>,
+    state: StoredValue<Rc<RefCell<Limiter<String>>>, LocalStorage>,
+    registry: StoredValue<Registry>,
+    repo: StoredValue<String>,
+}
+
+impl DetailsLoader {
+    fn new(registry: Registry, repo: String) -> DetailsLoader {
+        DetailsLoader {
+            details: RwSignal::new(HashMap::new()),
+            in_flight: RwSignal::new(0),
+            state: StoredValue::new_local(Rc::new(RefCell::new(Limiter::new(MAX_IN_FLIGHT)))),
+            registry: StoredValue::new(registry),
+            repo: StoredValue::new(repo),
+        }
+    }
+
+    fn request(&self, tag: &str) {
+        let queued = self
+            .state
+            .with_value(|s| s.borrow_mut().request(tag.to_string()));
+        if queued {
+            self.pump();
+        }
+    }
+
+    fn pump(&self) {
+        let this = *self;
+        while let Some(tag) = self.state.with_value(|s| s.borrow_mut().start_next()) {
+            let running = self.state.with_value(|s| s.borrow().running());
+            self.in_flight.set(running);
+            let registry = self.registry.get_value();
+            let repo = self.repo.get_value();
+            spawn_local(async move {
+                let result = load_tag_info(&registry, &repo, &tag)
+                    .await
+                    .map_err(|e| e.to_string());
+                this.details.update(|d| {
+                    d.insert(tag, result);
+                });
+                let running = this.state.try_with_value(|s| {
+                    s.borrow_mut().finished();
+                    s.borrow().running()
+                });
+                if let Some(running) = running {
+                    this.in_flight.set(running);
+                    this.pump();
+                }
+            });
+        }
+    }
+}
+
+/// The tags view.
+#[component]
+pub fn TagsView(
+    /// The registry.
+    registry: Registry,
+    /// The repository.
+    repo: String,
+) -> impl IntoView {
+    let base = use_nav().current();
+    let loader = DetailsLoader::new(registry.clone(), repo.clone());
+    let pager = {
+        let repo = repo.clone();
+        Pager::new(move |req| {
+            let registry = registry.clone();
+            let repo = repo.clone();
+            async move { registry.list_tags(&repo, &req).await }
+        })
+    };
+    pager.load_more();
+    let filter = RwSignal::new(String::new());
+    let sort = RwSignal::new(SortBy::Name);
+    let tags = Memo::new(move |_| {
+        let f = filter.get();
+        let mut kept: Vec<String> = pager.names.with(|n| {
+            n.iter()
+                .filter(|t| listing::matches(t, &f))
+                .cloned()
+                .collect()
+        });
+        let by = sort.get();
+        if matches!(by, SortBy::Created | SortBy::Size) {
+            loader.details.with(|d| sort_tags(&mut kept, by, d));
+        } else {
+            sort_tags(&mut kept, by, &HashMap::new());
+        }
+        kept
+    });
+    // Sorting by details needs them all: load every page and ask for every tag's details.
+    Effect::new(move |_| {
+        if matches!(sort.get(), SortBy::Created | SortBy::Size) {
+            pager.load_all();
+            for t in pager.names.get() {
+                loader.request(&t);
+            }
+        }
+    });
+    let on_end = Callback::new(move |end: usize| {
+        if end + 60 >= tags.with_untracked(Vec::len) {
+            pager.load_more();
+        }
+    });
+    let row = move |i: usize| {
+        let Some(tag) = tags.with(|t| t.get(i).cloned()) else {
+            return ().into_any();
+        };
+        loader.request(&tag);
+        let info = loader.details.with(|d| d.get(&tag).cloned());
+        let link = base.manifest(&tag);
+        let cells = match info {
+            None => view! { <span class="muted">"…"</span> }.into_any(),
+            Some(Err(e)) => view! { <span class="bad" title=e>"failed to load"</span> }.into_any(),
+            Some(Ok(info)) => {
+                let size = match (info.size, info.platforms) {
+                    (Some(s), _) => format::size(s),
+                    (None, Some(p)) => count(p, "platform", "platforms"),
+                    _ => String::new(),
+                };
+                view! {
+                    <code class="digest" title=info.digest.clone()>{format::short_digest(&info.digest)}</code>
+                    <span class="kind" title=info.media_type.clone()>{format::kind_label(&info.media_type)}</span>
+                    <span class="size">{size}</span>
+                    <span class="created">{info.created.as_deref().map(format::date).unwrap_or_default()}</span>
+                }
+                .into_any()
+            }
+        };
+        view! {
+            <div class="tag-row">
+                <Link to=link class="tag-link">
+                    {tag}
+                </Link>
+                {cells}
+            </div>
+        }
+        .into_any()
+    };
+    let sort_button = move |by: SortBy, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                class="sort"
+                aria-pressed=move || (sort.get() == by).to_string()
+                on:click=move |_| sort.set(by)
+            >
+                {label}
+            </button>
+        }
+    };
+    let summary = move || {
+        let loaded = pager.names.with(Vec::len);
+        let shown = tags.with(Vec::len);
+        let more = if pager.has_more() {
+            ", more to load"
+        } else {
+            ""
+        };
+        let details = loader.details.with(HashMap::len);
+        format!(
+            "{shown} of {}{more}; details of {details} loaded ({} loading)",
+            count(loaded, "tag", "tags"),
+            loader.in_flight.get()
+        )
+    };
+    view! {
+        <section class="tags">
+            <h2>"Tags of " <code>{repo.clone()}</code></h2>
+            <div class="toolbar">
+                <label class="inline" for="tags-filter">
+                    "Filter"
+                </label>
+                <input
+                    id="tags-filter"
+                    type="text"
+                    spellcheck="false"
+                    autocomplete="off"
+                    prop:value=move || filter.get()
+                    on:input=move |e| filter.set(event_target_value(&e))
+                />
+                <span class="sorts" role="group" aria-label="sort tags">
+                    "Sort: " {sort_button(SortBy::Name, "name ↑")} {sort_button(SortBy::NameDesc, "name ↓")}
+                    {sort_button(SortBy::Created, "newest")} {sort_button(SortBy::Size, "largest")}
+                </span>
+            </div>
+            <p class="summary" id="tags-summary" aria-live="polite">
+                {summary}
+                {move || pager.loading.get().then_some(" — loading…")}
+            </p>
+            {move || {
+                pager
+                    .error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <ErrorBox action="listing tags" error=e/>
+                            <button type="button" on:click=move |_| pager.retry()>
+                                "Retry"
+                            </button>
+                        }
+                    })
+            }}
+            <div class="tag-row tag-head" aria-hidden="true">
+                <span>"tag"</span>
+                <span>"digest"</span>
+                <span>"type"</span>
+                <span>"size"</span>
+                <span>"created"</span>
+            </div>
+            <VirtualList
+                count=Signal::derive(move || tags.with(Vec::len))
+                row_height=ROW_HEIGHT
+                height=LIST_HEIGHT
+                row=row
+                on_end=on_end
+                reset_on=Signal::derive(move || format!("{}|{:?}", filter.get(), sort.get()))
+                label="tags"
+            />
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    fn info(created: Option<&str>, size: Option<u64>) -> Result<TagInfo, String> {
+        Ok(TagInfo {
+            digest: String::new(),
+            media_type: String::new(),
+            size,
+            created: created.map(str::to_string),
+            platforms: None,
+        })
+    }
+
+    #[test]
+    fn sorts_by_name_date_and_size_with_unknowns_last() {
+        let mut tags: Vec<String> = ["v1.10", "v1.9", "old", "new", "unknown"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut d = Details::new();
+        d.insert("old".into(), info(Some("2020-01-01T00:00:00Z"), Some(10)));
+        d.insert("new".into(), info(Some("2024-01-01T00:00:00Z"), Some(5)));
+        d.insert("v1.9".into(), info(None, Some(99)));
+        d.insert("unknown".into(), Err("boom".into()));
+        sort_tags(&mut tags, SortBy::Name, &d);
+        assert_eq!(tags, ["new", "old", "unknown", "v1.9", "v1.10"]);
+        sort_tags(&mut tags, SortBy::NameDesc, &d);
+        assert_eq!(tags, ["v1.10", "v1.9", "unknown", "old", "new"]);
+        sort_tags(&mut tags, SortBy::Created, &d);
+        assert_eq!(&tags[..2], ["new", "old"]);
+        sort_tags(&mut tags, SortBy::Size, &d);
+        assert_eq!(&tags[..3], ["v1.9", "old", "new"]);
+    }
+}

@@ -1,0 +1,398 @@
+//! The app in headless Chromium, on in-browser registries: navigation from the catalog to
+//! referrers, catalog paging and filtering, deletes with confirmation, and registry data that
+//! tries to become markup or script staying inert.
+//!
+//! Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p ociscope-web`
+#![cfg(target_arch = "wasm32")]
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use ociscope_core::memory::{MemoryOptions, MemoryRegistry};
+use ociscope_core::spec::Spec;
+use ociscope_core::{media_type, Descriptor, Digest};
+use ociscope_demo::DemoOptions;
+use ociscope_web::registry::{self, Registry};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// How long a view may take to appear (debug wasm is slow).
+const TIMEOUT_MS: f64 = 15_000.0;
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A mounted app in its own container; unmounted and removed on drop.
+struct Mounted {
+    root: HtmlElement,
+    _handle: Box<dyn std::any::Any>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+impl Mounted {
+    /// Sets the page's query to `query`, then mounts the app.
+    fn at(query: &str) -> Mounted {
+        let window = web_sys::window().unwrap();
+        let history = window.history().unwrap();
+        history
+            .replace_state_with_url(&JsValue::NULL, "", Some(query))
+            .unwrap();
+        let document = window.document().unwrap();
+        let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        document.body().unwrap().append_child(&root).unwrap();
+        let handle = leptos::mount::mount_to(root.clone(), ociscope_web::App);
+        Mounted {
+            root,
+            _handle: Box::new(handle),
+        }
+    }
+
+    fn all(&self, selector: &str) -> Vec<Element> {
+        let list = self.root.query_selector_all(selector).unwrap();
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .map(|n| n.unchecked_into())
+            .collect()
+    }
+
+    /// Waits for an element matching `selector` whose text contains `text`.
+    async fn find(&self, selector: &str, text: &str) -> Element {
+        let start = now();
+        loop {
+            if let Some(e) = self
+                .all(selector)
+                .into_iter()
+                .find(|e| e.text_content().unwrap_or_default().contains(text))
+            {
+                return e;
+            }
+            if now() - start > TIMEOUT_MS {
+                panic!(
+                    "no {selector} containing {text:?} appeared; page text: {}",
+                    self.root.text_content().unwrap_or_default()
+                );
+            }
+            sleep(20).await;
+        }
+    }
+
+    /// Waits until `check` holds.
+    async fn until(&self, what: &str, check: impl Fn(&Mounted) -> bool) {
+        let start = now();
+        while !check(self) {
+            if now() - start > TIMEOUT_MS {
+                panic!(
+                    "timed out waiting for {what}; page text: {}",
+                    self.root.text_content().unwrap_or_default()
+                );
+            }
+            sleep(20).await;
+        }
+    }
+
+    fn text(&self) -> String {
+        self.root.text_content().unwrap_or_default()
+    }
+}
+
+fn click(e: &Element) {
+    e.unchecked_ref::<HtmlElement>().click();
+}
+
+fn type_into(e: &Element, value: &str) {
+    let input: &HtmlInputElement = e.unchecked_ref();
+    input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+}
+
+fn query() -> String {
+    web_sys::window().unwrap().location().search().unwrap()
+}
+
+/// Pushes `content` as a blob of `repo`.
+async fn blob(reg: &MemoryRegistry, repo: &str, media: &str, content: &[u8]) -> Descriptor {
+    let d = Descriptor::new(media, Digest::sha256_of(content), content.len() as u64);
+    reg.push_blob(repo, &d, Bytes::copy_from_slice(content))
+        .await
+        .unwrap()
+}
+
+/// Pushes a one-layer OCI image with these manifest annotations and config labels.
+async fn image(
+    reg: &MemoryRegistry,
+    repo: &str,
+    tags: &[&str],
+    layer: &[u8],
+    annotations: &BTreeMap<String, String>,
+    labels: &serde_json::Value,
+) -> Descriptor {
+    let config = serde_json::json!({
+        "created": "2024-01-02T03:04:05Z",
+        "architecture": "amd64", "os": "linux",
+        "config": {"Labels": labels, "Cmd": ["<script>alert(1)</script>"]},
+        "rootfs": {"type": "layers", "diff_ids": []},
+        "history": [{"created_by": "<img src=x onerror=window.__xss=1>"}]
+    });
+    let config = blob(
+        reg,
+        repo,
+        media_type::OCI_CONFIG,
+        config.to_string().as_bytes(),
+    )
+    .await;
+    let layer = blob(reg, repo, media_type::OCI_LAYER_TAR, layer).await;
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media_type::OCI_MANIFEST,
+        "config": config,
+        "layers": [layer],
+        "annotations": annotations,
+    });
+    let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+    reg.push_manifest(
+        repo,
+        media_type::OCI_MANIFEST,
+        Bytes::from(manifest.to_string()),
+        &tags,
+    )
+    .await
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn navigates_catalog_repository_tag_index_platform_referrers_and_back() {
+    let demo = registry::demo(&DemoOptions {
+        repositories: 30,
+        tags: 20,
+    })
+    .await
+    .unwrap();
+    registry::install("mem:flow", demo);
+    let app = Mounted::at("?registry=mem:flow");
+
+    // Catalog: filter to the featured repository, then open it.
+    let filter = app.find("#catalog-filter", "").await;
+    app.find("a.repo-link", "demo/artifacts").await;
+    type_into(&filter, "hello");
+    app.until("the filter to keep one repository", |a| {
+        a.all("a.repo-link").len() == 1
+    })
+    .await;
+    click(&app.find("a.repo-link", "demo/hello").await);
+
+    // Tags: every tag of the index, with details.
+    let latest = app.find("a.tag-link", "latest").await;
+    assert!(query().contains("repo=demo/hello"), "{}", query());
+    app.find(".tag-row .kind", "OCI index").await;
+    click(&latest);
+
+    // Index: a table of platforms linking to each image.
+    app.find("#platforms a.platform-link", "").await;
+    let rows = app.all("#platforms tbody tr");
+    assert_eq!(rows.len(), 5, "{}", app.text());
+    let first = rows[0].text_content().unwrap();
+    assert!(
+        first.contains("linux") && first.contains("amd64"),
+        "{first}"
+    );
+    assert!(app.text().contains("docker pull demo/hello:latest"));
+    click(&app.all("#platforms a.platform-link")[0]);
+
+    // Platform image: configuration, history, layers, total size.
+    app.find("#layers tbody tr", "").await;
+    app.find("#config", "Entrypoint".to_lowercase().as_str())
+        .await;
+    app.find("#history", "").await;
+    assert!(app.text().contains("Total size"));
+    let image_query = query();
+    assert!(image_query.contains("ref=sha256:"), "{image_query}");
+
+    // Referrers: grouped by artifact type with friendly names.
+    app.find(".referrer-group h4", "SBOM (SPDX JSON)").await;
+    app.find(".referrer-group h4", "Cosign signature").await;
+    app.find(".referrer-group h4", "Notation signature").await;
+    assert_eq!(app.all(".referrer-group").len(), 3);
+    let referrer = app.all(".referrer-group a.referrer-link")[0].clone();
+    click(&referrer);
+    // A referrer opens like any manifest, pointing back at its subject.
+    let subject = app.find("a.subject-link", "sha256:").await;
+    assert!(image_query.contains(&subject.text_content().unwrap()));
+
+    // The back button returns to the image.
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .back()
+        .unwrap();
+    app.until("back to the image", |_| query() == image_query)
+        .await;
+    app.find(".referrer-group h4", "SBOM").await;
+
+    // Raw JSON with digests as links to blobs.
+    click(&app.find("a.raw-toggle", "Show raw JSON").await);
+    let digest_link = app.find("pre.json a.json-digest", "sha256:").await;
+    click(&digest_link);
+    app.find("#blob-size", "bytes").await;
+    assert!(query().contains("blob=sha256:"));
+}
+
+#[wasm_bindgen_test]
+async fn catalog_loads_pages_as_it_scrolls_renders_only_visible_rows_filters_and_groups() {
+    let reg = MemoryRegistry::new();
+    for i in 0..1200 {
+        let ns = ["alpha", "beta", "gamma"][i % 3];
+        blob(
+            &reg,
+            &format!("{ns}/repo-{i:04}"),
+            "application/octet-stream",
+            b"x",
+        )
+        .await;
+    }
+    registry::install("mem:big", Registry::memory(reg));
+    let app = Mounted::at("?registry=mem:big");
+    app.find("#catalog-summary", "500 repositories, more to load")
+        .await;
+    let rendered = app.all(".vlist .vrow").len();
+    assert!(rendered > 10 && rendered < 40, "{rendered} rows rendered");
+
+    // Scrolling to the end loads the next pages.
+    for expected in ["1000 repositories, more to load", "1200 repositories"] {
+        let list = app.find(".vlist", "").await;
+        list.set_scroll_top(list.scroll_height());
+        list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+            .unwrap();
+        app.find("#catalog-summary", expected).await;
+    }
+    assert!(!app.text().contains("more to load"));
+    let rendered = app.all(".vlist .vrow").len();
+    assert!(rendered < 40, "{rendered} rows rendered after scrolling");
+    let list = app.find(".vlist", "").await;
+    list.set_scroll_top(list.scroll_height());
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    app.find("a.repo-link", "gamma/repo-1199").await;
+
+    // Filter, then group by namespace with counts.
+    type_into(&app.find("#catalog-filter", "").await, "beta repo-00");
+    app.find("#catalog-summary", "33 of 1200 repositories match")
+        .await;
+    click(&app.find("#catalog-grouped", "").await);
+    let group = app.find(".group-row", "beta/").await;
+    assert!(group.text_content().unwrap().contains("33 repositories"));
+}
+
+#[wasm_bindgen_test]
+async fn deleting_a_manifest_confirms_and_names_the_tags_that_go_with_it() {
+    let reg = MemoryRegistry::new();
+    let none = BTreeMap::new();
+    let labels = serde_json::json!({});
+    image(&reg, "team/app", &["a", "b"], b"one", &none, &labels).await;
+    image(&reg, "team/app", &["c"], b"two", &none, &labels).await;
+    registry::install("mem:delete", Registry::memory(reg.clone()));
+    let app = Mounted::at("?registry=mem:delete&repo=team/app&ref=a");
+
+    click(&app.find("#delete-manifest", "Delete manifest").await);
+    app.find("#delete-consequence", "every tag on it: a, b.")
+        .await;
+    // Cancel keeps everything.
+    click(&app.find(".dialog button", "Cancel").await);
+    app.until("the dialog to close", |a| a.all(".dialog").is_empty())
+        .await;
+    click(&app.find("#delete-manifest", "Delete manifest").await);
+    app.find("#delete-consequence", "every tag on it").await;
+    click(&app.find("#delete-confirm", "Delete").await);
+
+    // Back on the tags, with only the other manifest's tag left.
+    app.find("#tags-summary", "1 of 1 tag").await;
+    let tags: Vec<String> = app
+        .all("a.tag-link")
+        .iter()
+        .map(|e| e.text_content().unwrap())
+        .collect();
+    assert_eq!(tags, ["c"]);
+
+    // A registry that forbids deletes: the dialog explains.
+    let locked = MemoryRegistry::with_options(MemoryOptions {
+        delete_enabled: false,
+        ..MemoryOptions::default()
+    });
+    image(&locked, "team/app", &["v1"], b"one", &none, &labels).await;
+    registry::install("mem:locked", Registry::memory(locked));
+    drop(app);
+    let app = Mounted::at("?registry=mem:locked&repo=team/app&ref=v1");
+    click(&app.find("#delete-tag", "Delete tag v1").await);
+    app.find("#delete-consequence", "digest only").await;
+    click(&app.find("#delete-confirm", "Delete").await);
+    app.find(".dialog .error-box", "does not allow").await;
+    app.find(".dialog .error-box", "REGISTRY_STORAGE_DELETE_ENABLED")
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn markup_and_script_urls_from_the_registry_stay_inert_text() {
+    let reg = MemoryRegistry::new();
+    let payload = "<img src=x onerror=window.__xss=1>";
+    let annotations: BTreeMap<String, String> = [
+        ("evil.markup", payload),
+        ("evil.link", "javascript:window.__xss=1"),
+        ("org.opencontainers.image.source", "https://example.com/src"),
+        ("<b>key</b>", "<script>window.__xss=1</script>"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let labels = serde_json::json!({"evil": payload, "url": "JavaScript:window.__xss=1"});
+    image(&reg, "x/y", &["t"], b"layer", &annotations, &labels).await;
+    registry::install("mem:xss", Registry::memory(reg));
+    let app = Mounted::at("?registry=mem:xss&repo=x/y&ref=t&raw=1");
+
+    app.find("#annotations", payload).await;
+    app.find("#labels", payload).await;
+    app.find("#history", payload).await;
+    app.find("pre.json", "javascript:window.__xss=1").await;
+    sleep(200).await;
+
+    // The payloads are text: no element and no script URL was made from them.
+    assert!(app.all("img").is_empty(), "an <img> was created");
+    assert!(app.all("script").is_empty(), "a <script> was created");
+    assert!(app.all("b").is_empty(), "a <b> was created");
+    for a in app.all("a") {
+        let href = a.get_attribute("href").unwrap_or_default().to_lowercase();
+        assert!(!href.starts_with("javascript:"), "script link {href}");
+        assert!(a.get_attribute("onerror").is_none());
+    }
+    let source = app.find("#annotations a", "https://example.com/src").await;
+    assert_eq!(
+        source.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer nofollow")
+    );
+    let flagged = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__xss".into()).unwrap();
+    assert!(flagged.is_undefined(), "a payload ran");
+}
