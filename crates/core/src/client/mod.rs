@@ -8,8 +8,9 @@
 //! Decisions:
 //! - The client holds its state behind an `Rc`, so writers (which outlive the call that made
 //!   them) keep a handle; nothing is `Send`, as everywhere in `Spec`.
-//! - Only idempotent requests are retried (GET, HEAD, PUT of a manifest, DELETE); uploads that
-//!   fail mid-way ask the registry where they stand instead.
+//! - Only idempotent requests are retried (GET, HEAD, PUT of a manifest, DELETE), plus any
+//!   request answered 429 (not processed, RFC 6585); uploads that fail mid-way ask the registry
+//!   where they stand instead.
 //! - Redirects are followed for GET and HEAD only, at most 5, and credentials are attached only
 //!   to the registry's own origin (and the token realm).
 
@@ -273,7 +274,8 @@ impl<T: Transport> HttpSpec<T> {
                     Answer::GiveUp => {}
                 }
             }
-            if retryable_status(status) && call.idempotent {
+            // A 429 means the request was not processed (RFC 6585), so any request may be resent.
+            if retryable_status(status) && (call.idempotent || status == 429) {
                 failures += 1;
                 if failures < inner.retry.max_attempts {
                     self.back_off(failures, Some(&response.headers)).await;

@@ -159,6 +159,18 @@ fn retries_are_bounded_and_only_for_idempotent_requests() {
     assert_eq!(e.kind(), Some(ErrorKind::Network));
     assert_eq!(s.sent.borrow().len(), 1);
 
+    // POST answered 429: not processed, so resent after Retry-After.
+    let s = script(vec![
+        answer(429, &[("retry-after", "1")], b""),
+        answer(503, &[], b""),
+    ]);
+    let e = block_on(client(&s, Credentials::Anonymous).start_upload("a", None))
+        .err()
+        .unwrap();
+    assert!(e.has_code(ErrorCode::Unavailable), "a 503 to a POST is final: {e:?}");
+    assert_eq!(s.sent.borrow().len(), 2);
+    assert_eq!(s.slept.borrow()[0], 1_000);
+
     // GET after a network error: retried.
     let s = script(vec![Step::Fail, answer(200, &[], b"{}")]);
     block_on(client(&s, Credentials::Anonymous).ping()).unwrap();
