@@ -10,7 +10,8 @@
 //!   them) keep a handle; nothing is `Send`, as everywhere in `Spec`.
 //! - Only idempotent requests are retried (GET, HEAD, PUT of a manifest, DELETE), plus any
 //!   request answered 429 (not processed, RFC 6585); uploads that fail mid-way ask the registry
-//!   where they stand instead.
+//!   where they stand instead. Of transport failures only network ones are retried: a CORS
+//!   refusal or an abort would happen again.
 //! - Redirects are followed for GET and HEAD only, at most 5, and credentials are attached only
 //!   to the registry's own origin (and the token realm).
 
@@ -51,7 +52,7 @@ use crate::registry_error::{ErrorCode, ErrorInfo, RegistryError};
 use crate::spec::{Error, ErrorKind, ManifestBytes, ManifestRef, Page, PageRequest, Spec};
 
 use auth::{Answer, Auth};
-use retry::{retryable_status, Jitter};
+use retry::{retryable_kind, retryable_status, Jitter};
 use transport::read_body;
 
 /// Largest manifest accepted: 4 MiB, the limit registries commonly enforce.
@@ -221,7 +222,10 @@ impl<T: Transport> HttpSpec<T> {
                 Ok(r) => r,
                 Err(e) => {
                     failures += 1;
-                    if call.idempotent && failures < inner.retry.max_attempts {
+                    if call.idempotent
+                        && retryable_kind(e.kind)
+                        && failures < inner.retry.max_attempts
+                    {
                         self.back_off(failures, None).await;
                         continue;
                     }

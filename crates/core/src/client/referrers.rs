@@ -2,7 +2,10 @@
 //! did not), and the `sha256-<hex>` tag schema as fallback, read and kept up to date.
 //!
 //! Decisions: a 404 without spec error codes from the referrers endpoint means "no API" and is
-//! remembered for this client; the fallback index is updated read-modify-write (two writers
+//! remembered for this client. So does a CORS refusal of that one request: registries without
+//! the API (CNCF distribution 2.x) send no CORS headers on their 404 for unknown routes, so a
+//! browser sees a blocked answer where a native client sees the 404; if the registry has no
+//! CORS at all, the fallback request fails the same way and that error is returned; the fallback index is updated read-modify-write (two writers
 //! at once may lose an entry, as with every fallback client).
 
 use serde_json::{json, Value};
@@ -13,7 +16,7 @@ use crate::headers::filters::{filter_applied, ARTIFACT_TYPE};
 use crate::headers::names::{ACCEPT, LINK, OCI_FILTERS_APPLIED};
 use crate::headers::{next_link, parse_filters_applied, Scope};
 use crate::media_type;
-use crate::spec::{Error, ManifestRef};
+use crate::spec::{Error, ErrorKind, ManifestRef};
 
 use super::registry::with_query;
 use super::transport::{Method, Transport};
@@ -60,6 +63,7 @@ pub async fn list<T: Transport>(
                     spec.set_referrers_api(false);
                 }
             }
+            Err(e) if e.kind() == Some(ErrorKind::Cors) => spec.set_referrers_api(false),
             Err(e) => return Err(e),
         }
     }

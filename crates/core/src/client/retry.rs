@@ -5,6 +5,7 @@ use std::cell::Cell;
 
 use crate::headers::names::RETRY_AFTER;
 use crate::headers::RetryAfter;
+use crate::spec::ErrorKind;
 
 use super::transport::Headers;
 
@@ -32,6 +33,12 @@ impl Default for RetryPolicy {
 /// True for statuses worth retrying: 429 and the gateway/unavailable 502, 503, 504.
 pub fn retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
+}
+
+/// True for transport failures worth retrying: network ones. A CORS refusal or an abort would
+/// only happen again.
+pub fn retryable_kind(kind: ErrorKind) -> bool {
+    kind == ErrorKind::Network
 }
 
 impl RetryPolicy {

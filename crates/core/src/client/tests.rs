@@ -35,6 +35,8 @@ enum Step {
     Answer(u16, Vec<(&'static str, String)>, Vec<Bytes>, bool),
     /// The exchange fails.
     Fail,
+    /// The exchange fails with this kind (a CORS refusal, an abort).
+    FailWith(ErrorKind),
 }
 
 fn answer(status: u16, headers: &[(&'static str, &str)], body: &[u8]) -> Step {
@@ -84,6 +86,10 @@ impl Transport for &Scripted {
                 })
             }
             Some(Step::Fail) => Err(TransportError::network("connection refused")),
+            Some(Step::FailWith(kind)) => Err(TransportError {
+                kind,
+                message: format!("{kind:?}"),
+            }),
             None => panic!("unscripted request {} {}", request.method, request.url),
         }
     }
@@ -167,11 +173,29 @@ fn retries_are_bounded_and_only_for_idempotent_requests() {
     let e = block_on(client(&s, Credentials::Anonymous).start_upload("a", None))
         .err()
         .unwrap();
-    assert!(e.has_code(ErrorCode::Unavailable), "a 503 to a POST is final: {e:?}");
+    assert!(
+        e.has_code(ErrorCode::Unavailable),
+        "a 503 to a POST is final: {e:?}"
+    );
     assert_eq!(s.sent.borrow().len(), 2);
     assert_eq!(s.slept.borrow()[0], 1_000);
 
     // GET after a network error: retried.
+    let s = script(vec![Step::Fail, answer(200, &[], b"{}")]);
+    block_on(client(&s, Credentials::Anonymous).ping()).unwrap();
+    assert_eq!(s.sent.borrow().len(), 2);
+}
+
+#[test]
+fn cors_refusals_and_aborts_are_not_retried() {
+    for kind in [ErrorKind::Cors, ErrorKind::Aborted] {
+        let s = script(vec![Step::FailWith(kind), answer(200, &[], b"{}")]);
+        let e = block_on(client(&s, Credentials::Anonymous).ping()).unwrap_err();
+        assert_eq!(e.kind(), Some(kind), "{e:?}");
+        assert_eq!(s.sent.borrow().len(), 1, "{kind:?} sent once");
+        assert!(s.slept.borrow().is_empty(), "{kind:?}: no back-off");
+    }
+    // A network failure of the same GET is retried.
     let s = script(vec![Step::Fail, answer(200, &[], b"{}")]);
     block_on(client(&s, Credentials::Anonymous).ping()).unwrap();
     assert_eq!(s.sent.borrow().len(), 2);
@@ -490,6 +514,28 @@ fn referrers_are_filtered_here_unless_the_registry_says_it_filtered() {
         .unwrap()
         .is_empty());
     assert_eq!(s.sent.borrow().len(), 3, "the API is not asked again");
+    // No API behind a browser: distribution's 404 carries no CORS headers, so the request
+    // fails as a CORS refusal; the fallback tag answers (with CORS), remembered likewise.
+    let s = script(vec![
+        Step::FailWith(ErrorKind::Cors),
+        answer(
+            200,
+            &[("content-type", media_type::OCI_INDEX)],
+            index(&["x/a"]).as_bytes(),
+        ),
+    ]);
+    let spec = client(&s, Credentials::Anonymous);
+    let got = block_on(spec.list_referrers("r", &subject, None)).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(spec.has_referrers_api(), Some(false));
+    // A registry with no CORS at all: the fallback fails too, and that is the error.
+    let s = script(vec![
+        Step::FailWith(ErrorKind::Cors),
+        Step::FailWith(ErrorKind::Cors),
+    ]);
+    let e = block_on(client(&s, Credentials::Anonymous).list_referrers("r", &subject, None))
+        .unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Cors));
 }
 
 #[test]

@@ -1,0 +1,431 @@
+//! The Fetch transport in headless Chromium against live registries: CNCF distribution (the
+//! whole spec suite, a 64 MiB chunked upload, resume, mount, deletes, 2,500 repositories and
+//! tags, referrers through the fallback tag, images skopeo pushed and will pull), distribution
+//! behind htpasswd (the preflight 401 explained), ociscope-server (bearer and basic auth, the
+//! referrers API, injected faults), a server without CORS headers, a closed port, an abort.
+//!
+//! Run through `bash tests/fetch.sh`, which starts the registries and passes their addresses at
+//! compile time (`OCISCOPE_FETCH_*`); without them every test fails saying so.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use bytes::Bytes;
+use common::*;
+use ociscope_core::client::Options;
+use ociscope_core::descriptor::Descriptor;
+use ociscope_core::manifest::Manifest;
+use ociscope_core::media_type;
+use ociscope_core::spec::{BlobReader, BlobWriter, ErrorKind, ManifestRef, Spec};
+use ociscope_core::Digest;
+use ociscope_demo::tar::Entry;
+use ociscope_demo::Layer;
+use ociscope_fetch::{FetchTransport, ALLOW_HEADERS, EXPOSE_HEADERS};
+use ociscope_spec_suite::{fixtures, Ctx};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn distribution() -> &'static str {
+    required!("OCISCOPE_FETCH_DISTRIBUTION")
+}
+
+#[wasm_bindgen_test]
+async fn spec_suite_against_distribution() {
+    suite_against_distribution(distribution(), Options::default(), "chromium, distribution").await;
+}
+
+#[wasm_bindgen_test]
+async fn chunked_upload_of_64_mib() {
+    let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+    let repo = format!("{}/big", unique("upload"));
+    big_upload(&spec, &repo, 64, 4 << 20, "chromium, distribution").await;
+}
+
+#[wasm_bindgen_test]
+async fn resume_with_a_new_writer_after_the_first_was_dropped() {
+    let repo = format!("{}/resume", unique("resume"));
+    let data = piece(3, 0, 300_000);
+    let digest = Digest::sha256_of(&data);
+    let (id, offset) = {
+        let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+        let mut w = spec.start_upload(&repo, Some(65_536)).await.unwrap();
+        w.write(&data[..131_072]).await.unwrap();
+        // Two whole chunks went out; the writer is dropped without close or commit.
+        (w.id().to_string(), w.size())
+    };
+    assert_eq!(offset, 131_072);
+    let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+    let e = spec
+        .resume_upload(&repo, &id, 1_000, None)
+        .await
+        .err()
+        .expect("a wrong offset is refused");
+    assert!(e.to_string().contains("holds 131072 bytes"), "{e}");
+    let mut w = spec
+        .resume_upload(&repo, &id, offset as i64, Some(50_000))
+        .await
+        .unwrap();
+    assert_eq!(w.size(), offset);
+    w.write(&data[offset as usize..]).await.unwrap();
+    let d = w.commit(&digest).await.unwrap();
+    assert_eq!((d.digest, d.size), (digest.clone(), data.len() as u64));
+    let mut r = spec.get_blob(&repo, &digest).await.unwrap();
+    assert_eq!(r.read_to_end(1 << 20).await.unwrap(), data);
+}
+
+#[wasm_bindgen_test]
+async fn mount_across_repositories_and_deletes() {
+    let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+    let prefix = unique("mount");
+    let (from, to) = (format!("{prefix}/from"), format!("{prefix}/to"));
+    let image = small_image(&spec, &from, "mount", &["v1"]).await;
+    assert!(spec
+        .mount_blob(&from, &to, &image.layer.digest)
+        .await
+        .unwrap());
+    assert!(spec
+        .mount_blob(&from, &to, &image.config.digest)
+        .await
+        .unwrap());
+    assert_eq!(
+        spec.stat_blob(&to, &image.layer.digest).await.unwrap().size,
+        image.layer.size
+    );
+    let pushed = spec
+        .push_manifest(
+            &to,
+            media_type::OCI_MANIFEST,
+            image.bytes.clone(),
+            &["copied".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pushed.digest, image.manifest.digest);
+    read_image(&spec, &to, "copied", &image).await;
+    // Deletes: the manifest (by digest) and the blobs, then all are gone.
+    spec.delete_manifest(&to, &image.manifest.digest)
+        .await
+        .unwrap();
+    let e = spec
+        .stat_manifest(&to, &ManifestRef::Digest(image.manifest.digest.clone()))
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+    for d in [&image.layer, &image.config] {
+        spec.delete_blob(&to, &d.digest).await.unwrap();
+        assert!(spec
+            .stat_blob(&to, &d.digest)
+            .await
+            .unwrap_err()
+            .is_not_found());
+    }
+    // The source repository still has everything.
+    read_image(&spec, &from, "v1", &image).await;
+}
+
+#[wasm_bindgen_test]
+async fn lists_2500_repositories_and_2500_tags() {
+    let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+    many_repositories_and_tags(
+        &spec,
+        &unique("many"),
+        2_500,
+        2_500,
+        "chromium, distribution",
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn referrers_through_the_fallback_tag() {
+    let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+    let ctx = Ctx::new(unique("referrers"));
+    let repo = ctx.repo("subject");
+    let image = small_image(&spec, &repo, "subject", &["v1"]).await;
+    let sbom = fixtures::push_referrer(
+        &spec,
+        &ctx,
+        &repo,
+        &image.manifest,
+        "application/spdx+json",
+        "sbom",
+    )
+    .await
+    .unwrap();
+    let sig = fixtures::push_referrer(
+        &spec,
+        &ctx,
+        &repo,
+        &image.manifest,
+        "application/vnd.test.sig",
+        "sig",
+    )
+    .await
+    .unwrap();
+    let all = spec
+        .list_referrers(&repo, &image.manifest.digest, None)
+        .await
+        .unwrap();
+    assert_eq!(spec.has_referrers_api(), Some(false));
+    let mut got: Vec<&Digest> = all.iter().map(|d| &d.digest).collect();
+    got.sort_by_key(|d| d.as_str().to_string());
+    let mut want = vec![&sbom.digest, &sig.digest];
+    want.sort_by_key(|d| d.as_str().to_string());
+    assert_eq!(got, want);
+    let only = spec
+        .list_referrers(&repo, &image.manifest.digest, Some("application/spdx+json"))
+        .await
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0].digest, sbom.digest);
+    // The fallback index is a tag anyone can read.
+    let tag = image.manifest.digest.referrers_tag();
+    let index = spec
+        .get_manifest(&repo, &ManifestRef::Tag(tag.clone()))
+        .await
+        .unwrap();
+    assert_eq!(index.descriptor.media_type, media_type::OCI_INDEX);
+    console_log!("chromium, distribution: 2 referrers found through the fallback tag {tag}");
+}
+
+/// Reads the image skopeo copied in (`OCISCOPE_FETCH_SKOPEO_IN` = `repo:tag@digest`): the
+/// manifest (through an index if there is one), the config and every layer, all verified.
+#[wasm_bindgen_test]
+async fn reads_an_image_skopeo_pushed() {
+    let reference = required!("OCISCOPE_FETCH_SKOPEO_IN");
+    let (name, digest) = reference.split_once('@').unwrap();
+    let (repo, tag) = name.split_once(':').unwrap();
+    let want = Digest::parse(digest).unwrap();
+    let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+    let top = spec
+        .get_manifest(repo, &ManifestRef::Tag(tag.into()))
+        .await
+        .unwrap();
+    assert_eq!(top.descriptor.digest, want, "the digest skopeo reported");
+    let mut manifest = top.parse().unwrap();
+    if !manifest.manifests().is_empty() {
+        let child = manifest.manifests()[0].clone();
+        let m = spec
+            .get_manifest(repo, &ManifestRef::Digest(child.digest.clone()))
+            .await
+            .unwrap();
+        manifest = m.parse().unwrap();
+    }
+    let config = manifest.config().expect("an image manifest").clone();
+    let mut bytes = 0;
+    let mut blobs = vec![config.clone()];
+    blobs.extend(manifest.layers().iter().cloned());
+    for d in &blobs {
+        let mut r = spec.get_blob(repo, &d.digest).await.unwrap();
+        let content = r.read_to_end(64 << 20).await.unwrap();
+        assert_eq!(content.len() as u64, d.size);
+        bytes += content.len();
+    }
+    let config_json: serde_json::Value = serde_json::from_slice(
+        &spec
+            .get_blob(repo, &config.digest)
+            .await
+            .unwrap()
+            .read_to_end(1 << 20)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(config_json["os"], "linux");
+    let layer = spec
+        .get_blob(repo, &manifest.layers()[0].digest)
+        .await
+        .unwrap()
+        .read_to_end(64 << 20)
+        .await
+        .unwrap();
+    assert_eq!(&layer[..2], &[0x1f, 0x8b], "a gzip layer");
+    console_log!(
+        "chromium: read {repo}:{tag} as skopeo pushed it: {} layers, {bytes} bytes, all verified",
+        manifest.layers().len()
+    );
+}
+
+/// Pushes an image that `tests/fetch.sh` then copies out with skopeo and checks
+/// (`OCISCOPE_FETCH_SKOPEO_OUT` = `repo:tag`); prints the digest it must find.
+#[wasm_bindgen_test]
+async fn pushes_an_image_for_skopeo() {
+    let reference = required!("OCISCOPE_FETCH_SKOPEO_OUT");
+    let (repo, tag) = reference.split_once(':').unwrap();
+    let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+    // A real gzipped tar layer, so skopeo keeps it as it is (it would compress a plain tar,
+    // which changes the manifest's digest).
+    let entries = [
+        Entry::file("etc/motd", "pushed by ociscope-fetch from chromium\n"),
+        Entry::file("srv/data.bin", piece(11, 0, 200_000)),
+    ];
+    let layer = Layer::new(&entries, 1_700_000_000, media_type::OCI_LAYER_TAR_GZIP).unwrap();
+    let config = Bytes::from(
+        serde_json::to_vec(&serde_json::json!({
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [layer.diff_id.as_str()]},
+            "config": {"Labels": {"pushed-by": "ociscope-fetch in chromium"}},
+        }))
+        .unwrap(),
+    );
+    let config = fixtures::push_blob(&spec, repo, media_type::OCI_CONFIG, config)
+        .await
+        .unwrap();
+    spec.push_blob(repo, &layer.descriptor, layer.blob.clone())
+        .await
+        .unwrap();
+    let layer = layer.descriptor;
+    let manifest = fixtures::image_manifest(&config, std::slice::from_ref(&layer), None, None);
+    let d = spec
+        .push_manifest(
+            repo,
+            media_type::OCI_MANIFEST,
+            manifest.clone(),
+            &[tag.to_string()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        d.digest,
+        Manifest::parse(&manifest, None).unwrap().digest().clone()
+    );
+    // tests/fetch.sh reads this line.
+    console_log!("skopeo-out: {repo}:{tag}@{}", d.digest);
+}
+
+#[wasm_bindgen_test]
+async fn htpasswd_distribution_preflight_401_is_explained() {
+    let address = required!("OCISCOPE_FETCH_HTPASSWD");
+    let page = required!("OCISCOPE_FETCH_PAGE_ORIGIN");
+    let spec = ociscope_fetch::connect(address, credentials()).unwrap();
+    // The anonymous GET /v2/ needs no preflight and reads the 401 challenge; the retry with
+    // Authorization needs a preflight, which distribution answers 401: the browser refuses.
+    let e = spec.ping().await.unwrap_err();
+    console_log!("chromium, htpasswd distribution: {e}");
+    assert_eq!(e.kind(), Some(ErrorKind::Cors), "{e:?}");
+    let m = e.to_string();
+    for needed in [
+        format!("Access-Control-Allow-Origin: {page}"),
+        format!("Access-Control-Allow-Headers: {ALLOW_HEADERS}"),
+        format!("Access-Control-Expose-Headers: {EXPOSE_HEADERS}"),
+        "answers the preflight `OPTIONS` with 401".to_string(),
+        "it answers, but not with the CORS headers".to_string(),
+    ] {
+        assert!(m.contains(&needed), "{needed:?} missing from: {m}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_registry_without_cors_headers_is_explained() {
+    let address = required!("OCISCOPE_FETCH_NO_CORS");
+    let page = required!("OCISCOPE_FETCH_PAGE_ORIGIN");
+    let spec = ociscope_fetch::connect(address, Options::default()).unwrap();
+    let started = now_ms();
+    let e = spec.ping().await.unwrap_err();
+    console_log!("chromium, server without CORS: {e}");
+    assert_eq!(e.kind(), Some(ErrorKind::Cors), "{e:?}");
+    let m = e.to_string();
+    assert!(
+        m.contains(&format!("Access-Control-Allow-Origin: {page}")),
+        "{m}"
+    );
+    assert!(
+        m.contains(ALLOW_HEADERS) && m.contains(EXPOSE_HEADERS),
+        "{m}"
+    );
+    assert!(m.contains(address.trim_end_matches('/')), "{m}");
+    assert!(now_ms() - started < 5_000.0, "not retried with back-off");
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_port_is_a_network_error_not_cors() {
+    let address = required!("OCISCOPE_FETCH_CLOSED");
+    let spec = ociscope_fetch::connect(address, Options::default()).unwrap();
+    let e = spec.ping().await.unwrap_err();
+    console_log!("chromium, closed port: {e}");
+    assert_eq!(e.kind(), Some(ErrorKind::Network), "{e:?}");
+}
+
+#[wasm_bindgen_test]
+async fn an_abort_signal_stops_requests() {
+    let controller = web_sys::AbortController::new().unwrap();
+    let transport = FetchTransport::with_abort_signal(controller.signal());
+    let spec = ociscope_fetch::connect_with(transport, distribution(), Options::default()).unwrap();
+    spec.ping().await.unwrap();
+    // Abort while a body is being read.
+    let repo = format!("{}/abort", unique("abort"));
+    let data = Bytes::from(piece(5, 0, 4 << 20));
+    let d = Descriptor::new(
+        media_type::OCI_LAYER_TAR,
+        Digest::sha256_of(&data),
+        data.len() as u64,
+    );
+    spec.push_blob(&repo, &d, data).await.unwrap();
+    let mut r = spec.get_blob(&repo, &d.digest).await.unwrap();
+    r.next_chunk().await.unwrap();
+    controller.abort();
+    let mut outcome = Ok(None);
+    for _ in 0..10_000 {
+        outcome = r.next_chunk().await;
+        if !matches!(outcome, Ok(Some(_))) {
+            break;
+        }
+    }
+    let e = outcome.expect_err("an aborted read is an error");
+    assert_eq!(e.kind(), Some(ErrorKind::Aborted), "{e:?}");
+    let e = spec.ping().await.unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Aborted), "{e:?}");
+}
+
+#[wasm_bindgen_test]
+async fn ociscope_server_behind_bearer_tokens() {
+    suite_against_server(
+        required!("OCISCOPE_FETCH_BEARER"),
+        credentials(),
+        "chromium, ociscope-server bearer",
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn ociscope_server_behind_basic_auth() {
+    let spec = ociscope_fetch::connect(required!("OCISCOPE_FETCH_BASIC"), credentials()).unwrap();
+    round_trip(&spec, "chromium, ociscope-server basic auth").await;
+    let anonymous =
+        ociscope_fetch::connect(required!("OCISCOPE_FETCH_BASIC"), Options::default()).unwrap();
+    let e = anonymous.ping().await.unwrap_err();
+    assert_eq!(e.status(), Some(401), "{e:?}");
+}
+
+#[wasm_bindgen_test]
+async fn ociscope_server_referrers_api() {
+    suite_against_server(
+        required!("OCISCOPE_FETCH_SERVER"),
+        Options::default(),
+        "chromium, ociscope-server",
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn ociscope_server_with_faults() {
+    faults(
+        required!("OCISCOPE_FETCH_FAULTS"),
+        "chromium, ociscope-server faults",
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_registry_under_a_path_prefix() {
+    let spec =
+        ociscope_fetch::connect(required!("OCISCOPE_FETCH_PREFIXED"), Options::default()).unwrap();
+    assert!(
+        spec.registry().base().ends_with("/mirror/v2/"),
+        "{}",
+        spec.registry().base()
+    );
+    round_trip(&spec, "chromium, distribution under /mirror").await;
+}
