@@ -20,14 +20,17 @@ pub fn explain(action: &str, error: &Error) -> Explained {
     let (title, advice) = match (error.status(), error.kind()) {
         (_, Some(ErrorKind::Cors)) => (
             format!("The browser blocked the answer while {action}"),
-            "The registry sent no CORS headers for this page's origin. It must answer \
-             preflights (OPTIONS) with Access-Control-Allow-Origin (this origin), \
-             Access-Control-Allow-Methods (GET, HEAD, DELETE, PUT, POST, PATCH), \
-             Access-Control-Allow-Headers (Authorization, Accept, Content-Type, Range) and \
-             Access-Control-Expose-Headers (Docker-Content-Digest, Link, Location, \
-             WWW-Authenticate, Content-Range). Or serve the app through ociscope-server, \
-             which proxies /v2/ from the same origin."
-                .to_string(),
+            format!(
+                "The registry sent no CORS headers for this page's origin. It must answer \
+                 preflights (OPTIONS) with a 2xx status, without asking for credentials, and \
+                 send Access-Control-Allow-Origin (this origin), Access-Control-Allow-Methods \
+                 ({}), Access-Control-Allow-Headers ({}) and Access-Control-Expose-Headers \
+                 ({}). Or open the app from the registry's own origin (ociscope-server --app \
+                 serves it beside /v2/).",
+                ociscope_fetch::ALLOW_METHODS,
+                ociscope_fetch::ALLOW_HEADERS,
+                ociscope_fetch::EXPOSE_HEADERS
+            ),
         ),
         (_, Some(ErrorKind::Network)) => (
             format!("The registry could not be reached while {action}"),
@@ -35,7 +38,7 @@ pub fn explain(action: &str, error: &Error) -> Explained {
         ),
         (Some(401), _) => (
             format!("The registry wants credentials for {action}"),
-            "Enter a user name and password (or token) on the connect page.".to_string(),
+            "Sign in with a user name and password, or a token (the form below or on the connect page).".to_string(),
         ),
         (Some(403), _) => (
             format!("Access denied while {action}"),

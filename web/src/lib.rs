@@ -8,6 +8,7 @@
 
 pub mod artifact;
 pub mod components;
+pub mod credentials;
 pub mod explain;
 pub mod format;
 pub mod image_config;
@@ -21,6 +22,7 @@ mod reference_view;
 pub mod registry;
 pub mod route;
 pub mod safe_url;
+pub mod upload;
 pub mod version_sort;
 pub mod views;
 
@@ -94,7 +96,10 @@ pub fn App() -> impl IntoView {
                             Some((opened_key, opened)) if Some(&opened_key) == k.registry.as_ref() => {
                                 match opened {
                                     Ok(registry) => registry_page(k, registry),
-                                    Err(error) => connect_error(error),
+                                    Err(error) => {
+                                        let retry = Callback::new(move |()| registry.refetch());
+                                        connect_error(opened_key, error, retry)
+                                    }
                                 }
                             }
                             _ => view! { <Loading what="the registry"/> }.into_any(),
@@ -106,11 +111,27 @@ pub fn App() -> impl IntoView {
     }
 }
 
-fn connect_error(error: Error) -> AnyView {
+fn connect_error(key: String, error: Error, retry: Callback<()>) -> AnyView {
+    let wants_credentials = matches!(error.status(), Some(401 | 403));
+    let is_http = key.starts_with("http://") || key.starts_with("https://");
     view! {
         <section>
             <h2>"Cannot open this registry"</h2>
             <ErrorBox action="connecting to the registry" error=error/>
+            {is_http
+                .then(|| {
+                    view! {
+                        <details class="sign-in" open=wants_credentials>
+                            <summary>"Sign in to " {key.clone()}</summary>
+                            <views::connect::CredentialsForm registry=key.clone() on_saved=retry/>
+                        </details>
+                        <p>
+                            <button type="button" on:click=move |_| retry.run(())>
+                                "Try again"
+                            </button>
+                        </p>
+                    }
+                })}
             <p>
                 <Link to=Route::home()>"Pick another registry"</Link>
             </p>
@@ -120,7 +141,7 @@ fn connect_error(error: Error) -> AnyView {
 }
 
 fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
-    let repo = k.repo.unwrap_or_default();
+    let repo = k.repo.clone().unwrap_or_default();
     match k.page {
         Page::Catalog => view! { <views::catalog::CatalogView registry=registry/> }.into_any(),
         Page::Tags => view! { <views::tags::TagsView registry=registry repo=repo/> }.into_any(),
@@ -132,6 +153,9 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
         Page::Blob => {
             let digest = k.blob.unwrap_or_default();
             view! { <views::blob::BlobView registry=registry repo=repo digest=digest/> }.into_any()
+        }
+        Page::Upload => {
+            view! { <views::upload::UploadView registry=registry repo=k.repo/> }.into_any()
         }
         Page::Connect | Page::ParseTool => ().into_any(),
     }

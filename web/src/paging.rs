@@ -65,18 +65,26 @@ impl Pager {
         let this = *self;
         spawn_local(async move {
             match fut.await {
+                // The view may be gone by now (the person navigated away): `try_*` then
+                // does nothing instead of touching disposed signals.
                 Ok(page) => {
                     let next = page.next.filter(|n| !page.items.is_empty() && *n != req);
-                    this.names.update(|names| names.extend(page.items));
-                    this.next.set(next);
-                    this.loading.set(false);
-                    if this.all.get_untracked() {
+                    if this
+                        .names
+                        .try_update(|names| names.extend(page.items))
+                        .is_none()
+                    {
+                        return;
+                    }
+                    this.next.try_set(next);
+                    this.loading.try_set(false);
+                    if this.all.try_get_untracked() == Some(true) {
                         this.load_more();
                     }
                 }
                 Err(e) => {
-                    this.error.set(Some(e));
-                    this.loading.set(false);
+                    this.error.try_set(Some(e));
+                    this.loading.try_set(false);
                 }
             }
         });

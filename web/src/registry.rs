@@ -8,28 +8,35 @@
 //!   (reference counts), and every clone talks to the same registry.
 //! - Registries are named by the `registry` URL parameter. `demo:` is the in-browser demo
 //!   ([`ociscope_demo::populate`] into a [`MemoryRegistry`]), made and filled once per page; `mem:NAME` names an in-memory registry the page
-//!   installed with [`install`] (tests use it). HTTP registries plug in here as a variant
-//!   wrapping `ociscope_core::client::HttpSpec` over the Fetch transport, opened in [`open`]
-//!   for `http://` and `https://` keys; until that transport is part of the build, such keys
-//!   fail with an error that says so.
+//!   installed with [`install`] (tests use it). `http://` and `https://` keys are registries
+//!   reached through the Fetch transport (`ociscope-fetch`), with the credentials
+//!   [`crate::credentials`] holds for their origin; [`forget`] drops an opened one so new
+//!   credentials take effect.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use bytes::Bytes;
+use ociscope_core::client::{HttpSpec, Options};
 use ociscope_core::memory::MemoryRegistry;
 use ociscope_core::spec::{
-    BlobReader, Error, ErrorKind, ManifestBytes, ManifestRef, Page, PageRequest, Spec,
+    BlobReader, Error, ManifestBytes, ManifestRef, Page, PageRequest, Resumable, Spec,
 };
 use ociscope_core::{Descriptor, Digest};
 use ociscope_demo::DemoOptions;
+use ociscope_fetch::FetchTransport;
 use send_wrapper::SendWrapper;
+
+use crate::credentials;
+use crate::upload::{self, Interrupted, Source};
 
 /// A registry the app can use.
 #[derive(Clone)]
 pub enum Registry {
     /// A registry held in this page's memory: the demo, or one a test filled.
     Memory(SendWrapper<MemoryRegistry>),
+    /// A registry over HTTP, through the browser's Fetch API.
+    Http(SendWrapper<HttpSpec<FetchTransport>>),
 }
 
 /// Runs `$body` with `$spec` bound to the variant's `Spec` implementation.
@@ -38,6 +45,10 @@ macro_rules! dispatch {
         match $self {
             Registry::Memory(inner) => {
                 let $spec: &MemoryRegistry = inner;
+                $body
+            }
+            Registry::Http(inner) => {
+                let $spec: &HttpSpec<FetchTransport> = inner;
                 $body
             }
         }
@@ -54,6 +65,13 @@ impl Registry {
     pub fn pull_host(&self) -> String {
         match self {
             Registry::Memory(_) => String::new(),
+            Registry::Http(spec) => {
+                let address = spec.registry();
+                match address.port {
+                    Some(port) => format!("{}:{port}", address.host),
+                    None => address.host.clone(),
+                }
+            }
         }
     }
 
@@ -124,6 +142,29 @@ impl Registry {
         dispatch!(self, s => s.delete_tag(repo, tag).await)
     }
 
+    /// Sends `source` to `repo` as a blob in chunks (see [`upload::upload_blob`]).
+    pub async fn upload_file(
+        &self,
+        repo: &str,
+        source: &impl Source,
+        resume: Option<&Resumable>,
+        cancel: &Cell<bool>,
+        progress: &mut impl FnMut(u64),
+    ) -> Result<Descriptor, Interrupted> {
+        dispatch!(self, s => upload::upload_blob(s, repo, source, resume, cancel, progress).await)
+    }
+
+    /// Tags an OCI artifact naming the uploaded `file` (see [`upload::push_file_artifact`]).
+    pub async fn push_file_artifact(
+        &self,
+        repo: &str,
+        file: &Descriptor,
+        file_name: &str,
+        tag: &str,
+    ) -> Result<Descriptor, Error> {
+        dispatch!(self, s => upload::push_file_artifact(s, repo, file, file_name, tag).await)
+    }
+
     /// The manifests that refer to `digest`.
     pub async fn list_referrers(
         &self,
@@ -141,6 +182,12 @@ thread_local! {
 /// Makes `registry` the one the `registry=key` URL parameter names, for this page.
 pub fn install(key: &str, registry: Registry) {
     OPEN.with(|open| open.borrow_mut().insert(key.to_string(), registry));
+}
+
+/// Drops the opened registry `key` names, so the next [`open`] connects again (with the
+/// credentials held then).
+pub fn forget(key: &str) {
+    OPEN.with(|open| open.borrow_mut().remove(key));
 }
 
 /// The URL parameter of the in-browser demo registry.
@@ -170,11 +217,17 @@ pub async fn open(key: &str) -> Result<Registry, Error> {
         )));
     }
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return Err(Error::other(
-            ErrorKind::Unsupported,
-            "this build of the app has no HTTP transport yet: only the in-browser demo \
-             registry (demo:) can be explored",
-        ));
+        let options = Options {
+            credentials: credentials::get(key),
+            ..Options::default()
+        };
+        let spec = ociscope_fetch::connect(key, options)?;
+        // Ping first: an unreachable registry, a CORS refusal or a demand for credentials
+        // shows on the connect error page, with the credentials form, not in a list view.
+        spec.ping().await?;
+        let registry = Registry::Http(SendWrapper::new(spec));
+        install(key, registry.clone());
+        return Ok(registry);
     }
     Err(Error::invalid(format!(
         "{key:?} is not a registry: use an http:// or https:// URL, or {DEMO} for the demo"

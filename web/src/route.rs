@@ -2,7 +2,8 @@
 //!
 //! Every view has its own URL: `?registry=URL&repo=a/b&ref=tag-or-digest&blob=digest`. Query
 //! parameters (not path segments) because repository names contain slashes. `tool=parse` opens
-//! the reference-parsing tool; `raw=1` shows a manifest's JSON.
+//! the reference-parsing tool; `tool=upload` with a registry (and optionally a repository)
+//! the upload page; `raw=1` shows a manifest's JSON.
 
 /// The query parameters that name a view.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub enum Page {
     Manifest,
     /// One blob.
     Blob,
+    /// Upload a file into a registry.
+    Upload,
 }
 
 impl Route {
@@ -87,6 +90,9 @@ impl Route {
     pub fn page(&self) -> Page {
         if self.tool.as_deref() == Some("parse") {
             return Page::ParseTool;
+        }
+        if self.tool.as_deref() == Some("upload") && self.registry.is_some() {
+            return Page::Upload;
         }
         match (&self.registry, &self.repo, &self.reference, &self.blob) {
             (None, ..) => Page::Connect,
@@ -140,6 +146,16 @@ impl Route {
         Route {
             raw,
             ..self.clone()
+        }
+    }
+
+    /// The upload page of this route's registry, into its repository when it names one.
+    pub fn upload(&self) -> Route {
+        Route {
+            registry: self.registry.clone(),
+            repo: self.repo.clone(),
+            tool: Some("upload".into()),
+            ..Route::default()
         }
     }
 
@@ -226,6 +242,17 @@ mod tests {
             "?registry=https://r.example:5000&repo=a/b/c&ref=sha256:abc&raw=1"
         );
         assert_eq!(Route::parse(&q), route);
+    }
+
+    #[test]
+    fn upload_page_keeps_registry_and_repository() {
+        let tags = Route::catalog("demo:").tags("a/b");
+        let up = tags.manifest("v1").upload();
+        assert_eq!(up.page(), Page::Upload);
+        assert_eq!(up.to_query(), "?tool=upload&registry=demo:&repo=a/b");
+        assert_eq!(Route::parse(&up.to_query()), up);
+        // Without a registry there is nothing to upload to: the start page.
+        assert_eq!(Route::parse("?tool=upload").page(), Page::Connect);
     }
 
     #[test]

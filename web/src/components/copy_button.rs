@@ -22,7 +22,7 @@ pub fn CopyText(
         status.set("Copying…".into());
         wasm_bindgen_futures::spawn_local(async move {
             let result = wasm_bindgen_futures::JsFuture::from(promise).await;
-            status.set(match result {
+            status.try_set(match result {
                 Ok(_) => "Copied".into(),
                 Err(_) => "Copy refused by the browser: select the text and copy it".into(),
             });

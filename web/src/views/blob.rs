@@ -123,8 +123,8 @@ pub fn BlobView(
         );
         spawn_local(async move {
             let result = download(registry, repo, digest).await;
-            status.set(Some(result));
-            busy.set(false);
+            status.try_set(Some(result));
+            busy.try_set(false);
         });
     };
     view! {

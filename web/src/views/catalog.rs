@@ -27,6 +27,7 @@ pub fn CatalogView(
 ) -> impl IntoView {
     let nav = use_nav();
     let base = nav.current();
+    let upload_route = base.upload();
     let pager = Pager::new(move |req| {
         let registry = registry.clone();
         async move { registry.list_repositories(&req).await }
@@ -93,6 +94,9 @@ pub fn CatalogView(
     view! {
         <section class="catalog">
             <h2>"Repositories"</h2>
+            <p class="actions">
+                <Link to=upload_route class="upload-link">"Upload a file"</Link>
+            </p>
             <div class="toolbar">
                 <label class="inline" for="catalog-filter">
                     "Filter"

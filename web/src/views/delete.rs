@@ -121,7 +121,7 @@ pub fn DeleteActions(
         let (registry, repo, digest) = (registry.get_value(), repo.get_value(), digest.get_value());
         spawn_local(async move {
             let found = tags_on(&registry, &repo, &digest).await;
-            tags.set(Some(found));
+            tags.try_set(Some(found));
         });
     };
     Effect::new(move |_| {
@@ -142,13 +142,15 @@ pub fn DeleteActions(
                 DeleteTarget::Tag(t) => registry.delete_tag(&repo, t).await,
                 DeleteTarget::Manifest => registry.delete_manifest(&repo, &digest).await,
             };
-            busy.set(false);
+            busy.try_set(false);
             match result {
                 Ok(()) => {
-                    open.set(None);
+                    open.try_set(None);
                     nav.go(nav.current().tags(&repo));
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
             }
         });
     };

@@ -347,6 +347,10 @@ fn image_view(registry: &Registry, repo: &str, base: &Route, image: &ImageManife
                                 <td><code>{l.media_type.clone()}</code></td>
                                 <td>
                                     <Link to=base.blob(&d) class="layer-link">{format::short_digest(&d)}</Link>
+                                    {l
+                                        .annotations
+                                        .get("org.opencontainers.image.title")
+                                        .map(|title| view! { " " <span class="layer-title">{title.clone()}</span> })}
                                 </td>
                             </tr>
                         }

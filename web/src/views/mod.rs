@@ -7,3 +7,4 @@ pub mod delete;
 pub mod manifest;
 pub mod referrers;
 pub mod tags;
+pub mod upload;

@@ -159,15 +159,22 @@ impl DetailsLoader {
                 let result = load_tag_info(&registry, &repo, &tag)
                     .await
                     .map_err(|e| e.to_string());
-                this.details.update(|d| {
-                    d.insert(tag, result);
-                });
+                // `try_*`: the view may be gone by now.
+                if this
+                    .details
+                    .try_update(|d| {
+                        d.insert(tag, result);
+                    })
+                    .is_none()
+                {
+                    return;
+                }
                 let running = this.state.try_with_value(|s| {
                     s.borrow_mut().finished();
                     s.borrow().running()
                 });
                 if let Some(running) = running {
-                    this.in_flight.set(running);
+                    this.in_flight.try_set(running);
                     this.pump();
                 }
             });
@@ -184,6 +191,7 @@ pub fn TagsView(
     repo: String,
 ) -> impl IntoView {
     let base = use_nav().current();
+    let upload_route = base.upload();
     let loader = DetailsLoader::new(registry.clone(), repo.clone());
     let pager = {
         let repo = repo.clone();
@@ -291,6 +299,9 @@ pub fn TagsView(
     view! {
         <section class="tags">
             <h2>"Tags of " <code>{repo.clone()}</code></h2>
+            <p class="actions">
+                <Link to=upload_route class="upload-link">"Upload a file here"</Link>
+            </p>
             <div class="toolbar">
                 <label class="inline" for="tags-filter">
                     "Filter"
