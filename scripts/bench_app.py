@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Explorer app benchmark (run by scripts/bench after the release builds; record the figures in
+docs/benchmarks.md). Standard library only. Prints:
+
+  (a) the size of the release app in dist/: the .wasm raw and gzip -9, the JS glue, index.html;
+  (b) cold loads of a large catalog on loopback: ociscope-server --demo with N repositories serves
+      the app (--app dist) and the registry on one 127.0.0.1 port; each run is a fresh headless
+      Chromium (new profile, empty cache) opening /?registry=<that origin>. Timed in the page with
+      performance.now() (ms since navigation start): app started (Trunk's
+      TrunkApplicationStarted event), first `a.repo-link` row in the DOM, and `#catalog-summary`
+      showing a repository count (first page loaded). Then "Load all" is clicked and the time to
+      list every repository is measured too;
+  (c) memory after the first rows: performance.memory.usedJSHeapSize and the wasm linear memory.
+
+Usage: python3 scripts/bench_app.py [--runs 5] [--repositories 10000] [--tags 100]
+                                    [--server target/release/ociscope-server] [--dist dist]
+"""
+
+import argparse
+import glob
+import gzip
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+from webdriver import ChromeDriver, chromium_version, free_port  # noqa: E402
+
+# Installed before any of the page's scripts run (CDP Page.addScriptToEvaluateOnNewDocument), so
+# nothing that happens early is missed. Marks land in window.__bench as performance.now() values.
+PROBE = r"""
+(() => {
+  const b = window.__bench = {};
+  const summaryRe = /^[1-9][0-9]* repositor/;
+  addEventListener('TrunkApplicationStarted', (e) => {
+    b.started = performance.now();
+    window.__benchWasm = e.detail && e.detail.wasm;
+  });
+  const check = () => {
+    if (b.firstRows === undefined && document.querySelector('a.repo-link')) {
+      b.firstRows = performance.now();
+      b.rowsInDom = document.querySelectorAll('a.repo-link').length;
+      if (performance.memory) b.jsHeapUsed = performance.memory.usedJSHeapSize;
+      const w = window.__benchWasm;
+      if (w && w.memory) b.wasmMemory = w.memory.buffer.byteLength;
+    }
+    const s = document.getElementById('catalog-summary');
+    if (s && b.summary === undefined) {
+      const t = s.textContent.trim();
+      if (summaryRe.test(t) && !t.includes('loading')) { b.summary = performance.now(); b.summaryText = t; }
+    }
+  };
+  new MutationObserver(check).observe(document, {childList: true, subtree: true, characterData: true});
+})();
+"""
+
+# Async script: waits until the probe has seen the first rows and the summary (polling, as the
+# marks may already be there), then returns the marks and the catalog requests the page made.
+WAIT_MARKS = r"""
+const done = arguments[arguments.length - 1];
+const t0 = Date.now();
+const tick = () => {
+  const b = window.__bench || {};
+  if ((b.firstRows !== undefined && b.summary !== undefined) || Date.now() - t0 > 60000) {
+    b.catalogRequests = performance.getEntriesByType('resource')
+      .map((e) => e.name).filter((n) => n.includes('/v2/_catalog'));
+    b.bodyText = document.body ? document.body.innerText.slice(0, 400) : '';
+    done(b);
+  } else setTimeout(tick, 5);
+};
+tick();
+"""
+
+# Async script: clicks "Load all" and waits until the summary no longer says "more to load".
+LOAD_ALL = r"""
+const done = arguments[arguments.length - 1];
+const button = document.querySelector('button.load-all');
+if (!button) { done(null); return; }
+const start = performance.now();
+button.click();
+const tick = () => {
+  const t = document.getElementById('catalog-summary').textContent;
+  if (!t.includes('more to load') && !t.includes('loading')) {
+    done({ms: performance.now() - start, text: t.trim(),
+          requests: performance.getEntriesByType('resource').filter((e) => e.name.includes('/v2/_catalog')).length,
+          jsHeapUsed: performance.memory ? performance.memory.usedJSHeapSize : null,
+          wasmMemory: window.__benchWasm ? window.__benchWasm.memory.buffer.byteLength : null});
+  } else if (performance.now() - start > 120000) done({ms: null, text: t});
+  else setTimeout(tick, 5);
+};
+tick();
+"""
+
+
+def kib(n):
+    return f"{n / 1024:,.1f} KiB"
+
+
+def mib(n):
+    return f"{n / (1024 * 1024):,.1f} MiB"
+
+
+def sizes(dist):
+    """Prints the release app's sizes; exits if dist/ has no wasm."""
+    wasm = glob.glob(os.path.join(dist, "*.wasm"))
+    if len(wasm) != 1:
+        sys.exit(f"bench_app: expected one .wasm in {dist}/, found {wasm}: run trunk build --release")
+    js = [p for p in glob.glob(os.path.join(dist, "*.js"))]
+    print("== (a) release app size (dist/)")
+    rows = [("wasm", wasm[0])] + [("JS glue", p) for p in js]
+    rows += [("index.html", os.path.join(dist, "index.html"))]
+    rows += [("CSS", p) for p in glob.glob(os.path.join(dist, "*.css"))]
+    for label, path in rows:
+        data = open(path, "rb").read()
+        gz = len(gzip.compress(data, compresslevel=9))
+        print(f"  {label:10} {os.path.basename(path):44} {len(data):>10,} B ({kib(len(data))}), "
+              f"gzip -9 {gz:>9,} B ({kib(gz)})")
+
+
+def wait_http(url, proc, log, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"bench_app: server exited ({proc.returncode}); log:\n{open(log).read()}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"bench_app: {url} did not answer in {timeout} s")
+
+
+def count_repositories(origin):
+    """Every repository in the registry's catalog, following Link pages."""
+    url, total = origin + "/v2/_catalog?n=1000", 0
+    while url:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            total += len(json.load(r).get("repositories") or [])
+            link = r.headers.get("Link")
+        url = None
+        if link and 'rel="next"' in link:
+            url = urllib.parse.urljoin(origin, link.split(";")[0].strip().strip("<>"))
+    return total
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--repositories", type=int, default=10000)
+    ap.add_argument("--tags", type=int, default=100)
+    ap.add_argument("--server", default="target/release/ociscope-server")
+    ap.add_argument("--dist", default="dist")
+    ap.add_argument("--width", type=int, default=1280)
+    ap.add_argument("--height", type=int, default=800)
+    args = ap.parse_args()
+    os.chdir(ROOT)
+
+    sizes(args.dist)
+
+    if not os.access(args.server, os.X_OK):
+        sys.exit(f"bench_app: {args.server} missing: cargo build --release -p ociscope-server")
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    work = tempfile.mkdtemp(prefix="ociscope-bench-app-")
+    log = os.path.join(work, "server.log")
+    server = subprocess.Popen(
+        [args.server, "--listen", f"127.0.0.1:{port}", "--demo",
+         "--demo-repositories", str(args.repositories), "--demo-tags", str(args.tags),
+         "--app", args.dist],
+        stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    driver = None
+    try:
+        wait_http(origin + "/v2/", server, log)
+        total = count_repositories(origin)
+        url = f"{origin}/?registry={origin}"
+        driver = ChromeDriver(log_path=os.path.join(work, "chromedriver.log"))
+        print("\n== setup")
+        print(f"  machine:      {os.cpu_count()} CPUs (nproc), {cpu_model()}, {platform.system()} {platform.release()}")
+        print(f"  browser:      {chromium_version()} (headless=new, --no-sandbox --disable-gpu --enable-precise-memory-info, "
+              f"{args.width}x{args.height}), chromedriver {os.environ.get('CHROMEDRIVER', '/usr/bin/chromedriver')}")
+        print(f"  server:       {args.server} --demo --demo-repositories {args.repositories} "
+              f"--demo-tags {args.tags} --app {args.dist}")
+        print(f"  catalog:      {total} repositories ({args.repositories} generated + featured demo ones)")
+        print(f"  page:         {url}")
+        print(f"  runs:         {args.runs} cold (fresh browser profile each)")
+
+        results = []
+        for i in range(args.runs):
+            with driver.session(args.width, args.height, args=["--enable-precise-memory-info"]) as s:
+                s.cdp("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
+                s.navigate(url)
+                marks = s.execute_async(WAIT_MARKS)
+                if marks.get("firstRows") is None or marks.get("summary") is None:
+                    sys.exit(f"bench_app: run {i + 1}: catalog did not render in 60 s; "
+                             f"page text: {marks.get('bodyText')!r}")
+                marks["loadAll"] = s.execute_async(LOAD_ALL)
+            results.append(marks)
+            if i == 0:
+                pages = [urllib.parse.parse_qs(urllib.parse.urlparse(u).query).get("n", ["?"])[0]
+                         for u in marks["catalogRequests"]]
+                print(f"  page size:    n={pages[0] if pages else '?'} per /v2/_catalog request "
+                      f"as the app asks (first requests: {marks['catalogRequests'][:2]})")
+                print(f"  first view:   {marks['rowsInDom']} a.repo-link rows in the DOM; "
+                      f"summary {marks['summaryText']!r}")
+                print("\n== (b) cold load, ms since navigation start (performance.now())")
+                print(f"  {'run':>3} {'app started':>12} {'first rows':>11} {'summary':>9} "
+                      f"{'load all*':>9}  {'JS heap':>9} {'wasm mem':>9}")
+            la = marks["loadAll"] or {}
+            print(f"  {i + 1:>3} {marks.get('started') or float('nan'):>12.0f} {marks['firstRows']:>11.0f} "
+                  f"{marks['summary']:>9.0f} {la.get('ms') or float('nan'):>9.0f}  "
+                  f"{mib(marks.get('jsHeapUsed') or 0):>9} {mib(marks.get('wasmMemory') or 0):>9}")
+
+        def med(key, sub=None):
+            vals = [(r[key] or {}).get(sub) if sub else r.get(key) for r in results]
+            vals = [v for v in vals if v is not None]
+            return statistics.median(vals) if vals else float("nan")
+
+        print(f"  med {med('started'):>12.0f} {med('firstRows'):>11.0f} {med('summary'):>9.0f} "
+              f"{med('loadAll', 'ms'):>9.0f}  {mib(med('jsHeapUsed')):>9} {mib(med('wasmMemory')):>9}")
+        last = results[-1]["loadAll"]
+        if last:
+            print(f"  * load all: ms from clicking 'Load all' (after the first rows) until the summary says "
+                  f"{last['text']!r} ({last['requests']} /v2/_catalog requests in all); "
+                  f"then JS heap {mib(last['jsHeapUsed'] or 0)}, wasm memory {mib(last['wasmMemory'] or 0)}")
+        print("\n== (c) memory after the first rows (median): "
+              f"performance.memory.usedJSHeapSize {mib(med('jsHeapUsed'))}, "
+              f"wasm linear memory {mib(med('wasmMemory'))}")
+    finally:
+        if driver:
+            driver.stop()
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(5)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+if __name__ == "__main__":
+    main()
