@@ -31,7 +31,8 @@ struct Args {
     grants: Vec<Grant>,
 
     /// Inject a fault: KIND[:[METHOD ]PATH-GLOB]:RATE with KIND 429, 503, reset, truncate or
-    /// corrupt (e.g. `429:0.1`, `reset:PATCH /v2/*/blobs/uploads/*:0.5`); repeatable.
+    /// corrupt (e.g. `429:0.1`, `reset:PATCH /v2/*/blobs/uploads/*:0.5`); repeatable. CORS
+    /// preflights (OPTIONS) are never faulted.
     #[arg(long = "fault", value_name = "RULE")]
     faults: Vec<FaultRule>,
 

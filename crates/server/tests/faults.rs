@@ -51,6 +51,23 @@ fn too_many_requests_carries_retry_after() {
 }
 
 #[test]
+fn cors_preflights_are_never_faulted() {
+    let s = faulty(&["503:1", "reset:OPTIONS /v2/*:1"], 1);
+    let url = format!("{}/v2/_catalog", s.url());
+    let preflight = request(
+        "OPTIONS",
+        &url,
+        &[
+            ("origin", "http://127.0.0.1:1"),
+            ("access-control-request-method", "GET"),
+        ],
+        "",
+    );
+    assert_eq!(preflight.status, 204);
+    assert_eq!(get(&url).status, 503, "the request itself still is");
+}
+
+#[test]
 fn reset_drops_the_connection_mid_request() {
     let s = faulty(&["reset:PATCH /v2/*/blobs/uploads/*:1"], 1);
     let base = s.url();
