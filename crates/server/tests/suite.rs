@@ -25,7 +25,11 @@ async fn suite_passes(config: Config, options: Options, prefix: &str) {
     let report = run_all(&spec, &ctx).await;
     println!("{report}");
     assert!(report.is_success(), "{report}");
-    assert_eq!(report.not_applicable(), 1, "only the fallback-tag check: {report}");
+    assert_eq!(
+        report.not_applicable(),
+        1,
+        "only the fallback-tag check: {report}"
+    );
     assert_eq!(spec.has_referrers_api(), Some(true));
 }
 
