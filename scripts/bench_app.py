@@ -33,6 +33,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
 from webdriver import ChromeDriver, chromium_version, free_port  # noqa: E402
+from processes import stop, wait_http  # noqa: E402
 
 # Installed before any of the page's scripts run (CDP Page.addScriptToEvaluateOnNewDocument), so
 # nothing that happens early is missed. Marks land in window.__bench as performance.now() values.
@@ -125,21 +126,6 @@ def sizes(dist):
               f"gzip -9 {gz:>9,} B ({kib(gz)})")
 
 
-def wait_http(url, proc, log, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"bench_app: server exited ({proc.returncode}); log:\n{open(log).read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"bench_app: {url} did not answer in {timeout} s")
-
-
 def count_repositories(origin):
     """Every repository in the registry's catalog, following Link pages."""
     url, total = origin + "/v2/_catalog?n=1000", 0
@@ -190,7 +176,7 @@ def main():
         stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     driver = None
     try:
-        wait_http(origin + "/v2/", server, log)
+        wait_http(origin + "/v2/", server, log, who="bench_app")
         total = count_repositories(origin)
         url = f"{origin}/?registry={origin}"
         driver = ChromeDriver(log_path=os.path.join(work, "chromedriver.log"))
@@ -248,13 +234,7 @@ def main():
     finally:
         if driver:
             driver.stop()
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(5)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
 from webdriver import ChromeDriver, free_port  # noqa: E402
+from processes import stop, wait_http  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 800
 
@@ -56,21 +57,6 @@ IMAGE_READY = ("document.querySelector('#layers') && document.querySelector('#co
                "document.querySelector('#history') && document.querySelector('#referrers-title') && "
                "(document.querySelector('a.referrer-link') || document.querySelector('#no-referrers'))")
 BLOB_READY = "document.querySelector('#blob-size') && document.querySelector('.blob pre, .blob .json, .blob .none')"
-
-
-def wait_http(url, proc, log, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"screenshots: server exited ({proc.returncode}); log:\n{open(log).read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"screenshots: {url} did not answer in {timeout} s")
 
 
 class Shooter:
@@ -166,20 +152,14 @@ def main():
         stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     driver = None
     try:
-        wait_http(origin + "/v2/", server, log)
+        wait_http(origin + "/v2/", server, log, who="screenshots")
         driver = ChromeDriver(log_path=os.path.join(work, "chromedriver.log"))
         print(f"screenshots of {origin} (registry {args.registry or origin}) into {args.out}/")
         Shooter(driver, origin, args.registry or origin, args.out).run()
     finally:
         if driver:
             driver.stop()
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(5)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,52 @@ use crate::recent;
 use crate::registry::{self, DEMO};
 use crate::route::Route;
 
+/// The user, password-or-token and "remember for this session" fields, with ids
+/// `{prefix}-user`, `{prefix}-secret` and `{prefix}-remember`.
+#[component]
+fn CredentialFields(
+    /// The id prefix of the fields.
+    prefix: &'static str,
+    /// The user name.
+    user: RwSignal<String>,
+    /// The password or token.
+    secret: RwSignal<String>,
+    /// Whether to keep them in the tab's sessionStorage.
+    remember: RwSignal<bool>,
+) -> impl IntoView {
+    let (user_id, secret_id) = (format!("{prefix}-user"), format!("{prefix}-secret"));
+    view! {
+        <div class="row">
+            <label for=user_id.clone()>"User"</label>
+            <input
+                id=user_id
+                type="text"
+                autocomplete="username"
+                spellcheck="false"
+                prop:value=move || user.get()
+                on:input=move |e| user.set(event_target_value(&e))
+            />
+            <label for=secret_id.clone()>"Password or token"</label>
+            <input
+                id=secret_id
+                type="password"
+                autocomplete="current-password"
+                prop:value=move || secret.get()
+                on:input=move |e| secret.set(event_target_value(&e))
+            />
+        </div>
+        <label class="inline check">
+            <input
+                type="checkbox"
+                id=format!("{prefix}-remember")
+                prop:checked=move || remember.get()
+                on:change=move |e| remember.set(event_target_checked(&e))
+            />
+            " remember for this browser session (otherwise kept only until the page closes)"
+        </label>
+    }
+}
+
 /// Sign-in fields for `registry`: a user name and password (Basic, or exchanged for bearer
 /// tokens at the registry's token realm), or a password alone as a ready bearer token. Kept
 /// in memory; in the tab's sessionStorage too when "remember" is ticked. `on_saved` runs after
@@ -37,34 +83,7 @@ pub fn CredentialsForm(
     };
     view! {
         <form class="credentials" on:submit=submit>
-            <div class="row">
-                <label for="cred-user">"User"</label>
-                <input
-                    id="cred-user"
-                    type="text"
-                    autocomplete="username"
-                    spellcheck="false"
-                    prop:value=move || user.get()
-                    on:input=move |e| user.set(event_target_value(&e))
-                />
-                <label for="cred-secret">"Password or token"</label>
-                <input
-                    id="cred-secret"
-                    type="password"
-                    autocomplete="current-password"
-                    prop:value=move || secret.get()
-                    on:input=move |e| secret.set(event_target_value(&e))
-                />
-            </div>
-            <label class="inline check">
-                <input
-                    type="checkbox"
-                    id="cred-remember"
-                    prop:checked=move || remember.get()
-                    on:change=move |e| remember.set(event_target_checked(&e))
-                />
-                " remember for this browser session (otherwise kept only until the page closes)"
-            </label>
+            <CredentialFields prefix="cred" user=user secret=secret remember=remember/>
             <p class="hint">
                 "A user name and password are sent only to this registry and its token service; \
                  a password alone is used as a bearer token. Leave both empty for anonymous access."
@@ -117,33 +136,7 @@ pub fn ConnectView() -> impl IntoView {
                 </div>
                 <details>
                     <summary>"Credentials (optional)"</summary>
-                    <div class="row">
-                        <label for="connect-user">"User"</label>
-                        <input
-                            id="connect-user"
-                            type="text"
-                            autocomplete="username"
-                            spellcheck="false"
-                            prop:value=move || user.get()
-                            on:input=move |e| user.set(event_target_value(&e))
-                        />
-                        <label for="connect-secret">"Password or token"</label>
-                        <input
-                            id="connect-secret"
-                            type="password"
-                            autocomplete="current-password"
-                            prop:value=move || secret.get()
-                            on:input=move |e| secret.set(event_target_value(&e))
-                        />
-                    </div>
-                    <label class="inline check">
-                        <input
-                            type="checkbox"
-                            prop:checked=move || remember.get()
-                            on:change=move |e| remember.set(event_target_checked(&e))
-                        />
-                        " remember for this browser session"
-                    </label>
+                    <CredentialFields prefix="connect" user=user secret=secret remember=remember/>
                 </details>
                 <p class="hint">
                     "The registry must allow this page's origin (CORS), or serve this app itself \
