@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Loads the built app (dist/) in headless Chromium and checks what it rendered: the start page
-# (connect), the reference tool (`ubuntu` parsed and normalized to docker.io/library/ubuntu),
-# and the demo registry's multi-platform index opened by URL.
+# Loads the built app (dist/), served by ociscope-server --app beside its registry as
+# scripts/run does (wasm gzip-compressed), in headless Chromium and checks what it rendered: the
+# start page (connect), the reference tool (`ubuntu` parsed and normalized to
+# docker.io/library/ubuntu), and the demo's multi-platform index opened by URL, both the
+# in-page demo and the server's own registry on the same origin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 source tests/harness/distribution.sh
 [ -f dist/index.html ] || { echo "app_smoke: dist/ is missing: run trunk build first" >&2; exit 1; }
 
+cargo build -q -p ociscope-server
 port=$(free_port)
-python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
-server=$!
 profile=$(mktemp -d)
+target/debug/ociscope-server --listen "127.0.0.1:$port" --app dist --demo \
+  --demo-repositories 20 --demo-tags 20 >"$profile/server.log" 2>&1 &
+server=$!
 trap 'stop_pid $server; rm -rf "$profile"' EXIT
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 
 # The DOM Chromium rendered for the page at query string $1.
 dump() {
@@ -40,5 +44,13 @@ expect '<table id="platforms">'
 expect 'docker pull demo/hello:latest'
 expect 'linux'
 expect 'arm64'
+origin="http://127.0.0.1:$port"
+dom=$(dump "?registry=$origin&repo=demo/hello&ref=latest")
+expect '<table id="platforms">'
+expect "docker pull 127.0.0.1:$port/demo/hello:latest"
+# The wasm goes out gzip-compressed to a client that asks (Chromium does).
+wasm=$(grep -o 'ociscope-web-[0-9a-f]*_bg.wasm' dist/index.html | head -n1)
+dom=$(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %header{content-encoding}' "$origin/$wasm")
+expect '200 gzip'
 echo "app smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]

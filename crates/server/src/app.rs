@@ -5,9 +5,19 @@
 //! followed) inside the app directory. A directory serves its `index.html`. A missing path
 //! whose last segment has no extension (a client-side route like `/repos/library/alpine`)
 //! serves `/index.html` (SPA fallback); a missing file with an extension is a 404, so a broken
-//! asset link is not masked by HTML.
+//! asset link is not masked by HTML. Text and wasm files are sent gzip-compressed to clients
+//! that accept it (the app's wasm shrinks to about 40 %), compressed once per file version and
+//! kept in memory (the server is single-threaded: a thread-local cache).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use flate2::write::GzEncoder;
+use flate2::Compression;
 
 use hyper::header::HeaderValue;
 use hyper::{Response, StatusCode};
@@ -63,6 +73,63 @@ pub fn safe_relative(path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+/// Smallest file worth compressing.
+const MIN_GZIP_LEN: usize = 1024;
+
+/// True for content types that compress well (text, JSON, SVG, wasm).
+fn compressible(content_type: &str) -> bool {
+    content_type.starts_with("text/")
+        || matches!(
+            content_type,
+            "application/wasm" | "application/json" | "image/svg+xml"
+        )
+}
+
+/// True when an `Accept-Encoding` value accepts gzip (a `q=0` refuses it).
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|part| {
+        let mut fields = part.split(';').map(str::trim);
+        let coding = fields.next().unwrap_or("");
+        let refused = fields.any(|f| {
+            f.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
+}
+
+/// A gzipped file: the modification time and length it was made from, and the bytes.
+type Gzipped = (Option<SystemTime>, usize, Bytes);
+
+thread_local! {
+    /// Gzipped files by path.
+    static GZIPPED: RefCell<HashMap<PathBuf, Gzipped>> = RefCell::new(HashMap::new());
+}
+
+/// `content` of `file` gzipped, from the cache when the file has not changed.
+fn gzipped(file: &Path, modified: Option<SystemTime>, content: &[u8]) -> Option<Bytes> {
+    let hit = GZIPPED.with(|cache| {
+        cache
+            .borrow()
+            .get(file)
+            .filter(|(m, len, _)| *m == modified && *len == content.len())
+            .map(|(_, _, gz)| gz.clone())
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(content).ok()?;
+    let gz = Bytes::from(encoder.finish().ok()?);
+    GZIPPED.with(|cache| {
+        cache
+            .borrow_mut()
+            .insert(file.to_path_buf(), (modified, content.len(), gz.clone()))
+    });
+    Some(gz)
+}
+
 fn not_found() -> Response<Body> {
     let mut r = Response::new(full("not found\n"));
     *r.status_mut() = StatusCode::NOT_FOUND;
@@ -94,8 +161,9 @@ async fn file_inside(root: &Path, relative: &Path) -> Option<PathBuf> {
         .then_some(candidate)
 }
 
-/// Answers a GET or HEAD of `path` from the app in `root`.
-pub async fn serve(root: &Path, path: &str, head: bool) -> Response<Body> {
+/// Answers a GET or HEAD of `path` from the app in `root`, gzipped when `gzip` (the client
+/// accepts it) and the file is worth it.
+pub async fn serve(root: &Path, path: &str, head: bool, gzip: bool) -> Response<Body> {
     let Some(relative) = safe_relative(path) else {
         return not_found();
     };
@@ -110,14 +178,30 @@ pub async fn serve(root: &Path, path: &str, head: bool) -> Response<Body> {
     let Ok(content) = tokio::fs::read(&file).await else {
         return not_found();
     };
-    let len = content.len();
-    let mut response = Response::new(if head { empty() } else { full(content) });
+    let kind = content_type(&file);
+    let worth = compressible(kind) && content.len() >= MIN_GZIP_LEN;
+    let modified = tokio::fs::metadata(&file)
+        .await
+        .ok()
+        .and_then(|m| m.modified().ok());
+    let (body, encoded) = match (gzip && worth)
+        .then(|| gzipped(&file, modified, &content))
+        .flatten()
+    {
+        Some(gz) => (gz, true),
+        None => (Bytes::from(content), false),
+    };
+    let len = body.len();
+    let mut response = Response::new(if head { empty() } else { full(body) });
     let headers = response.headers_mut();
-    headers.insert(
-        "content-type",
-        HeaderValue::from_static(content_type(&file)),
-    );
+    headers.insert("content-type", HeaderValue::from_static(kind));
     headers.insert("content-length", HeaderValue::from(len));
+    if worth {
+        headers.insert("vary", HeaderValue::from_static("Accept-Encoding"));
+    }
+    if encoded {
+        headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+    }
     response
 }
 
@@ -142,6 +226,55 @@ mod tests {
         ] {
             assert_eq!(safe_relative(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        assert!(accepts_gzip("gzip, deflate, br, zstd"));
+        assert!(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip("gzip;q=0, br"));
+        assert!(!accepts_gzip(""));
+    }
+
+    #[test]
+    fn serves_wasm_gzipped_to_who_accepts_it_and_plain_otherwise() {
+        use http_body_util::BodyExt;
+        use std::io::Read;
+
+        let dir = std::env::temp_dir().join(format!("ociscope-app-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let wasm: Vec<u8> = (0..100_000u32).map(|i| (i % 7) as u8).collect();
+        std::fs::write(dir.join("app.wasm"), &wasm).unwrap();
+        std::fs::write(dir.join("tiny.js"), b"x").unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let body = |r: Response<Body>| {
+            rt.block_on(async { r.into_body().collect().await.unwrap().to_bytes() })
+        };
+
+        let r = rt.block_on(serve(&dir, "/app.wasm", false, true));
+        assert_eq!(r.headers()["content-encoding"], "gzip");
+        assert_eq!(r.headers()["vary"], "Accept-Encoding");
+        let gz = body(r);
+        assert!(gz.len() < wasm.len() / 10, "{} bytes", gz.len());
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, wasm);
+        // Served again from the cache: the same bytes.
+        assert_eq!(body(rt.block_on(serve(&dir, "/app.wasm", false, true))), gz);
+
+        let r = rt.block_on(serve(&dir, "/app.wasm", false, false));
+        assert!(r.headers().get("content-encoding").is_none());
+        assert_eq!(body(r), wasm);
+        // Too small to be worth it.
+        let r = rt.block_on(serve(&dir, "/tiny.js", false, true));
+        assert!(r.headers().get("content-encoding").is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -469,7 +469,12 @@ impl<S: Spec + 'static> Server<S> {
         };
         match (&self.inner.config.app_dir, &ctx.method) {
             (Some(dir), &Method::GET | &Method::HEAD) => {
-                Ok(app::serve(dir, &ctx.path, ctx.is_head()).await)
+                let gzip = ctx
+                    .headers
+                    .get("accept-encoding")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(app::accepts_gzip);
+                Ok(app::serve(dir, &ctx.path, ctx.is_head(), gzip).await)
             }
             (Some(_), _) => Err(HttpError::with_status(
                 405,
