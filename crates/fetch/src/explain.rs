@@ -1,5 +1,5 @@
-//! What to tell people when a browser refuses a registry's answer (CORS), and how to tell that
-//! apart from a network failure. Pure functions, so they are checked natively.
+//! What to tell people when a browser refuses a registry's answer (CORS). A pure function, so
+//! it is checked natively.
 
 use crate::{ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS};
 
@@ -32,32 +32,6 @@ pub fn cors_explanation(page_origin: &str, registry_origin: &str, reachable: boo
     )
 }
 
-/// The origin (`scheme://host[:port]`) of an absolute `url`, lower-cased, default port dropped;
-/// `None` when it has no scheme.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // Used by the wasm32 transport.
-pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority
-        .rsplit('@')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let default = match scheme.as_str() {
-        "http" => Some(":80"),
-        "https" => Some(":443"),
-        _ => None,
-    };
-    let authority = match default {
-        Some(d) if authority.ends_with(d) && !authority.ends_with(']') => {
-            authority[..authority.len() - d.len()].to_string()
-        }
-        _ => authority,
-    };
-    Some(format!("{scheme}://{authority}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,23 +52,5 @@ mod tests {
         }
         let m = cors_explanation("https://app.example", "https://r.example", false);
         assert!(m.contains("unreachable"), "{m}");
-    }
-
-    #[test]
-    fn origins() {
-        assert_eq!(
-            origin_of("http://127.0.0.1:5000/v2/x?y#z").as_deref(),
-            Some("http://127.0.0.1:5000")
-        );
-        assert_eq!(
-            origin_of("HTTPS://Reg.Example:443/v2/").as_deref(),
-            Some("https://reg.example")
-        );
-        assert_eq!(
-            origin_of("http://[::1]:80/").as_deref(),
-            Some("http://[::1]")
-        );
-        assert_eq!(origin_of("http://[::1]").as_deref(), Some("http://[::1]"));
-        assert_eq!(origin_of("/v2/"), None);
     }
 }

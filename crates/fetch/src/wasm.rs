@@ -5,7 +5,7 @@ use bytes::Bytes;
 use gloo_net::http::{Method as GlooMethod, RequestBuilder};
 use js_sys::{Promise, Reflect, Uint8Array};
 use ociscope_core::client::{
-    Body, BodyStream, Headers, Method, Request, Response, Transport, TransportError,
+    Body, BodyStream, Headers, Method, Registry, Request, Response, Transport, TransportError,
 };
 use ociscope_core::spec::ErrorKind;
 use wasm_bindgen::prelude::*;
@@ -16,7 +16,7 @@ use web_sys::{
     RequestRedirect,
 };
 
-use crate::explain::{cors_explanation, origin_of};
+use crate::explain::cors_explanation;
 use crate::{FetchBody, FetchTransport};
 
 #[wasm_bindgen]
@@ -151,7 +151,11 @@ impl FetchTransport {
             return aborted(format!("aborted ({name}: {message})"));
         }
         let network = |why: &str| TransportError::network(format!("{name}: {message} ({why})"));
-        let (Some(page), Some(target)) = (context_origin(), origin_of(&request.url)) else {
+        let target = Registry::parse(&request.url)
+            .ok()
+            .filter(|_| request.url.contains("://"))
+            .map(|r| r.origin());
+        let (Some(page), Some(target)) = (context_origin(), target) else {
             return network("the registry could not be reached, or the connection broke");
         };
         if page == target {
@@ -164,7 +168,9 @@ impl FetchTransport {
         if self.probe(request, RequestMode::Cors).await {
             let method = request.method.as_str();
             return network(&format!(
-                "the registry answers and its CORS headers let this page send these headers, so                  the connection broke on the way; if {method} requests keep failing like this,                  the registry must also allow {method} in Access-Control-Allow-Methods"
+                "the registry answers and its CORS headers let this page send these headers, so \
+                 the connection broke on the way; if {method} requests keep failing like this, \
+                 the registry must also allow {method} in Access-Control-Allow-Methods"
             ));
         }
         if self.aborted() {

@@ -12,7 +12,7 @@ use common::*;
 use ociscope_core::client::{Credentials, Options};
 use ociscope_core::registry_error::ErrorCode;
 use ociscope_core::spec::{ErrorKind, Spec};
-use ociscope_spec_suite::Ctx;
+use ociscope_spec_suite::{Capabilities, Ctx};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 fn distribution() -> &'static str {
@@ -40,7 +40,7 @@ async fn htpasswd_basic_auth_round_trip() {
     let spec = ociscope_fetch::connect(address, credentials()).unwrap();
     spec.ping().await.unwrap();
     round_trip(&spec, "node, htpasswd distribution").await;
-    let ctx = Ctx::new(unique("auth")).with_capabilities(distribution_capabilities());
+    let ctx = Ctx::new(unique("auth")).with_capabilities(Capabilities::cncf_distribution());
     suite(&spec, "node, htpasswd distribution", &ctx).await;
     // Without credentials, or with a wrong password: UNAUTHORIZED, not a retry loop.
     for credentials in [Credentials::Anonymous, Credentials::basic(USER, "wrong")] {
@@ -81,7 +81,7 @@ async fn a_registry_under_a_path_prefix() {
     let spec =
         ociscope_fetch::connect(required!("OCISCOPE_FETCH_PREFIXED"), Options::default()).unwrap();
     round_trip(&spec, "node, distribution under /mirror").await;
-    let ctx = Ctx::new(unique("prefixed")).with_capabilities(distribution_capabilities());
+    let ctx = Ctx::new(unique("prefixed")).with_capabilities(Capabilities::cncf_distribution());
     suite(&spec, "node, distribution under /mirror", &ctx).await;
 }
 

@@ -13,23 +13,11 @@ use ociscope_core::Digest;
 use ociscope_native::NativeTransport;
 use ociscope_spec_suite::{run_all, Capabilities, Ctx};
 
-/// What CNCF distribution 2.8 supports: no referrers API (so the fallback tag schema is used),
-/// and no deletion of a tag on its own.
-fn distribution_capabilities() -> Capabilities {
-    Capabilities {
-        deletes: true,
-        delete_tags: false,
-        mount: true,
-        catalog: true,
-        referrers_api: false,
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn spec_suite_passes_against_distribution() {
     let registry = Distribution::start();
     let spec = ociscope_native::connect(&registry.url, Options::default()).unwrap();
-    let ctx = Ctx::new(unique_prefix("suite")).with_capabilities(distribution_capabilities());
+    let ctx = Ctx::new(unique_prefix("suite")).with_capabilities(Capabilities::cncf_distribution());
     let report = run_all(&spec, &ctx).await;
     println!("{report}");
     assert!(
@@ -48,7 +36,7 @@ async fn spec_suite_passes_with_htpasswd_basic_auth() {
         ..Options::default()
     };
     let spec = ociscope_native::connect(&registry.url, options).unwrap();
-    let ctx = Ctx::new(unique_prefix("auth")).with_capabilities(distribution_capabilities());
+    let ctx = Ctx::new(unique_prefix("auth")).with_capabilities(Capabilities::cncf_distribution());
     let report = run_all(&spec, &ctx).await;
     println!("{report}");
     assert!(

@@ -7,21 +7,10 @@ use ociscope_core::memory::MemoryRegistry;
 use ociscope_server::{spawn, AuthMode, Config, FaultRule};
 use ociscope_spec_suite::{run_all, Capabilities, Ctx};
 
-/// Everything the server supports: deletes of tags too, mounts, the catalog, the referrers API.
-fn all_capabilities() -> Capabilities {
-    Capabilities {
-        deletes: true,
-        delete_tags: true,
-        mount: true,
-        catalog: true,
-        referrers_api: true,
-    }
-}
-
 async fn suite_passes(config: Config, options: Options, prefix: &str) {
     let server = spawn("127.0.0.1:0", MemoryRegistry::new, config).expect("server starts");
     let spec = ociscope_native::connect(&server.url(), options).expect("client");
-    let ctx = Ctx::new(prefix).with_capabilities(all_capabilities());
+    let ctx = Ctx::new(prefix).with_capabilities(Capabilities::all());
     let report = run_all(&spec, &ctx).await;
     println!("{report}");
     assert!(report.is_success(), "{report}");

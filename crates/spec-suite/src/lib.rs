@@ -40,6 +40,16 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// What CNCF distribution 2.8 supports: no referrers API (clients use the fallback tag
+    /// schema) and no deletion of a tag alone.
+    pub fn cncf_distribution() -> Capabilities {
+        Capabilities {
+            delete_tags: false,
+            referrers_api: false,
+            ..Capabilities::all()
+        }
+    }
+
     /// Every capability present.
     pub fn all() -> Capabilities {
         Capabilities {

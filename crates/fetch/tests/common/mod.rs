@@ -65,18 +65,6 @@ pub fn unique(label: &str) -> String {
     )
 }
 
-/// What CNCF distribution 2.8 supports: no referrers API (the fallback tag schema is used) and
-/// no deletion of a tag alone.
-pub fn distribution_capabilities() -> Capabilities {
-    Capabilities {
-        deletes: true,
-        delete_tags: false,
-        mount: true,
-        catalog: true,
-        referrers_api: false,
-    }
-}
-
 /// Runs the behaviour suite, prints its report and fails on any failed check.
 pub async fn suite<S: Spec>(spec: &S, what: &str, ctx: &Ctx) -> ociscope_spec_suite::Report {
     let started = now_ms();
@@ -94,7 +82,7 @@ pub async fn suite<S: Spec>(spec: &S, what: &str, ctx: &Ctx) -> ociscope_spec_su
 /// the referrers fallback is in use.
 pub async fn suite_against_distribution(address: &str, options: Options, what: &str) {
     let spec = ociscope_fetch::connect(address, options).unwrap();
-    let ctx = Ctx::new(unique("suite")).with_capabilities(distribution_capabilities());
+    let ctx = Ctx::new(unique("suite")).with_capabilities(Capabilities::cncf_distribution());
     let report = suite(&spec, what, &ctx).await;
     assert_eq!(
         report.not_applicable(),
