@@ -94,21 +94,7 @@ async fn list<T: Transport>(
 pub fn paginate_here(mut items: Vec<String>, page: &PageRequest) -> Page {
     items.sort();
     items.dedup();
-    if let Some(after) = &page.start_after {
-        items.retain(|i| i > after);
-    }
-    let next = match page.size {
-        Some(n) if items.len() > n => {
-            items.truncate(n);
-            Some(PageRequest {
-                size: page.size,
-                start_after: items.last().cloned(),
-                continuation: None,
-            })
-        }
-        _ => None,
-    };
-    Page { items, next }
+    Page::of_sorted(items, String::as_str, page, None)
 }
 
 /// One page of `/v2/_catalog`.

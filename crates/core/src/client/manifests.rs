@@ -12,7 +12,7 @@ use crate::headers::{parse_content_digest, Scope};
 use crate::manifest::detect;
 use crate::media_type;
 use crate::registry_error::ErrorCode;
-use crate::spec::{Error, ErrorKind, ManifestBytes, ManifestRef};
+use crate::spec::{Error, ErrorKind, ManifestBytes, ManifestRef, Tag};
 
 use super::transport::{Headers, Method, Transport};
 use super::{protocol, referrers, Call, HttpSpec, MAX_MANIFEST_BYTES};
@@ -136,7 +136,7 @@ pub async fn push<T: Transport>(
     repo: &str,
     media: &str,
     content: Bytes,
-    tags: &[String],
+    tags: &[Tag],
 ) -> Result<Descriptor, Error> {
     let (descriptor, subject_handled) = put(spec, repo, media, content.clone(), tags).await?;
     if !subject_handled {
@@ -154,7 +154,7 @@ pub(crate) async fn put<T: Transport>(
     repo: &str,
     media: &str,
     content: Bytes,
-    tags: &[String],
+    tags: &[Tag],
 ) -> Result<(Descriptor, bool), Error> {
     let size = content.len() as u64;
     if size > MAX_MANIFEST_BYTES {

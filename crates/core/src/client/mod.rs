@@ -46,10 +46,13 @@ pub use upload::HttpBlobWriter;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::headers::link::resolve_url;
-use crate::headers::names::{AUTHORIZATION, LOCATION};
+use crate::headers::names::{AUTHORIZATION, DOCKER_DISTRIBUTION_API_VERSION, LOCATION};
 use crate::headers::Scope;
 use crate::registry_error::{ErrorCode, ErrorInfo, RegistryError};
-use crate::spec::{Error, ErrorKind, ManifestBytes, ManifestRef, Page, PageRequest, Spec};
+use crate::spec::{
+    Error, ErrorKind, ManifestBytes, ManifestRef, Mount, Page, PageRequest, PingInfo, RepoName,
+    ResumeAt, Spec, Tag,
+};
 
 use auth::{Answer, Auth};
 use retry::{retryable_kind, retryable_status, Jitter};
@@ -106,6 +109,8 @@ struct Inner<T> {
     jitter: Jitter,
     /// Whether the referrers API answered: unknown until first asked.
     referrers_api: Cell<Option<bool>>,
+    /// The registry's `OCI-Chunk-Min-Length`, once an upload session announced it.
+    chunk_min_length: Cell<Option<u64>>,
 }
 
 /// One request as the client means it: what to send, which scopes it needs, whether it may be
@@ -172,6 +177,7 @@ impl<T: Transport> HttpSpec<T> {
                 retry: options.retry,
                 jitter: Jitter::new(options.jitter_seed),
                 referrers_api: Cell::new(None),
+                chunk_min_length: Cell::new(None),
             }),
         }
     }
@@ -189,6 +195,10 @@ impl<T: Transport> HttpSpec<T> {
     /// Whether the registry has a referrers API: `None` until a referrers list was asked for.
     pub fn has_referrers_api(&self) -> Option<bool> {
         self.inner.referrers_api.get()
+    }
+
+    pub(crate) fn set_chunk_min_length(&self, min: u64) {
+        self.inner.chunk_min_length.set(Some(min));
     }
 
     pub(crate) fn set_referrers_api(&self, present: bool) {
@@ -346,14 +356,19 @@ impl<T: Transport> Spec for HttpSpec<T> {
     type Reader = HttpBlobReader<T::Body>;
     type Writer = HttpBlobWriter<T>;
 
-    async fn ping(&self) -> Result<(), Error> {
+    async fn ping(&self) -> Result<PingInfo, Error> {
         let call = Call::new(Method::Get, self.inner.registry.base(), vec![]);
-        self.fetch(&call, MAX_SMALL_BODY).await.map(|_| ())
+        let (headers, _, _) = self.fetch(&call, MAX_SMALL_BODY).await?;
+        Ok(PingInfo {
+            api_version: headers.get(DOCKER_DISTRIBUTION_API_VERSION).map(str::to_string),
+            referrers_api: self.has_referrers_api(),
+            chunk_min_length: self.inner.chunk_min_length.get(),
+        })
     }
 
     async fn stat_manifest(
         &self,
-        repo: &str,
+        repo: &RepoName,
         reference: &ManifestRef,
     ) -> Result<Descriptor, Error> {
         manifests::stat(self, repo, reference).await
@@ -361,23 +376,23 @@ impl<T: Transport> Spec for HttpSpec<T> {
 
     async fn get_manifest(
         &self,
-        repo: &str,
+        repo: &RepoName,
         reference: &ManifestRef,
     ) -> Result<ManifestBytes, Error> {
         manifests::get(self, repo, reference).await
     }
 
-    async fn stat_blob(&self, repo: &str, digest: &Digest) -> Result<Descriptor, Error> {
+    async fn stat_blob(&self, repo: &RepoName, digest: &Digest) -> Result<Descriptor, Error> {
         blobs::stat(self, repo, digest).await
     }
 
-    async fn get_blob(&self, repo: &str, digest: &Digest) -> Result<Self::Reader, Error> {
+    async fn get_blob(&self, repo: &RepoName, digest: &Digest) -> Result<Self::Reader, Error> {
         blobs::get(self, repo, digest).await
     }
 
     async fn get_blob_range(
         &self,
-        repo: &str,
+        repo: &RepoName,
         digest: &Digest,
         start: u64,
         end: Option<u64>,
@@ -387,17 +402,17 @@ impl<T: Transport> Spec for HttpSpec<T> {
 
     async fn push_manifest(
         &self,
-        repo: &str,
+        repo: &RepoName,
         media_type: &str,
         content: Bytes,
-        tags: &[String],
+        tags: &[Tag],
     ) -> Result<Descriptor, Error> {
         manifests::push(self, repo, media_type, content, tags).await
     }
 
     async fn push_blob(
         &self,
-        repo: &str,
+        repo: &RepoName,
         expected: &Descriptor,
         content: Bytes,
     ) -> Result<Descriptor, Error> {
@@ -406,7 +421,7 @@ impl<T: Transport> Spec for HttpSpec<T> {
 
     async fn start_upload(
         &self,
-        repo: &str,
+        repo: &RepoName,
         chunk_size: Option<usize>,
     ) -> Result<Self::Writer, Error> {
         upload::start(self, repo, chunk_size).await
@@ -414,32 +429,32 @@ impl<T: Transport> Spec for HttpSpec<T> {
 
     async fn resume_upload(
         &self,
-        repo: &str,
+        repo: &RepoName,
         id: &str,
-        offset: i64,
+        at: ResumeAt,
         chunk_size: Option<usize>,
     ) -> Result<Self::Writer, Error> {
-        upload::resume(self, repo, id, offset, chunk_size).await
+        upload::resume(self, repo, id, at, chunk_size).await
     }
 
     async fn mount_blob(
         &self,
-        from_repo: &str,
-        repo: &str,
+        from_repo: &RepoName,
+        repo: &RepoName,
         digest: &Digest,
-    ) -> Result<bool, Error> {
+    ) -> Result<Mount<Self::Writer>, Error> {
         mount::mount(self, from_repo, repo, digest).await
     }
 
-    async fn delete_manifest(&self, repo: &str, digest: &Digest) -> Result<(), Error> {
+    async fn delete_manifest(&self, repo: &RepoName, digest: &Digest) -> Result<(), Error> {
         manifests::delete(self, repo, &ManifestRef::Digest(digest.clone())).await
     }
 
-    async fn delete_tag(&self, repo: &str, tag: &str) -> Result<(), Error> {
-        manifests::delete(self, repo, &ManifestRef::Tag(tag.to_string())).await
+    async fn delete_tag(&self, repo: &RepoName, tag: &Tag) -> Result<(), Error> {
+        manifests::delete(self, repo, &ManifestRef::Tag(tag.clone())).await
     }
 
-    async fn delete_blob(&self, repo: &str, digest: &Digest) -> Result<(), Error> {
+    async fn delete_blob(&self, repo: &RepoName, digest: &Digest) -> Result<(), Error> {
         blobs::delete(self, repo, digest).await
     }
 
@@ -447,16 +462,17 @@ impl<T: Transport> Spec for HttpSpec<T> {
         list::repositories(self, page).await
     }
 
-    async fn list_tags(&self, repo: &str, page: &PageRequest) -> Result<Page, Error> {
+    async fn list_tags(&self, repo: &RepoName, page: &PageRequest) -> Result<Page, Error> {
         list::tags(self, repo, page).await
     }
 
     async fn list_referrers(
         &self,
-        repo: &str,
+        repo: &RepoName,
         digest: &Digest,
         artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>, Error> {
-        referrers::list(self, repo, digest, artifact_type).await
+        page: &PageRequest,
+    ) -> Result<Page<Descriptor>, Error> {
+        referrers::list(self, repo, digest, artifact_type, page).await
     }
 }

@@ -3,21 +3,21 @@
 use crate::digest::Digest;
 use crate::headers::names::LOCATION;
 use crate::headers::Scope;
-use crate::spec::Error;
+use crate::spec::{Error, Mount};
 
-use super::registry::{check_repo, with_query};
+use super::registry::with_query;
 use super::transport::{Method, Transport};
+use super::upload::{session, HttpBlobWriter};
 use super::{protocol, Call, HttpSpec};
 
-/// 201 → mounted (`true`); 202 → the registry opened an upload instead: it is cancelled and
-/// the answer is `false`, so the caller uploads.
+/// 201 → mounted; 202 → the registry opened an upload instead, handed back as a writer so the
+/// caller uploads without opening another session.
 pub async fn mount<T: Transport>(
     spec: &HttpSpec<T>,
     from: &str,
     to: &str,
     digest: &Digest,
-) -> Result<bool, Error> {
-    check_repo(from)?;
+) -> Result<Mount<HttpBlobWriter<T>>, Error> {
     let url = spec.registry().repo_url(to, "blobs/uploads/")?;
     let url = with_query(&with_query(&url, "mount", digest.as_str()), "from", from);
     let call = Call::new(
@@ -28,16 +28,15 @@ pub async fn mount<T: Transport>(
     .once();
     let answered = spec.exchange(&call).await?;
     match answered.response.status {
-        201 => Ok(true),
+        201 => Ok(Mount::Mounted),
         202 => {
-            if let Some(loc) = answered.response.headers.get(LOCATION) {
-                let location = crate::headers::resolve_url(&answered.url, loc)
-                    .map_err(|e| protocol(e.to_string()))?;
-                let cancel = Call::new(Method::Delete, location, vec![Scope::pull_push(to)]);
-                // A session left behind expires on its own; the answer stands either way.
-                let _ = spec.exchange(&cancel).await;
-            }
-            Ok(false)
+            let headers = &answered.response.headers;
+            let loc = headers
+                .get(LOCATION)
+                .ok_or_else(|| protocol("mount answered 202 without Location"))?;
+            let location = crate::headers::resolve_url(&answered.url, loc)
+                .map_err(|e| protocol(e.to_string()))?;
+            Ok(Mount::Upload(session(spec, to, location, 0, headers, None)))
         }
         s => Err(protocol(format!("mount answered {s}, expected 201 or 202"))),
     }

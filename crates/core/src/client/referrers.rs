@@ -16,7 +16,7 @@ use crate::headers::filters::{filter_applied, ARTIFACT_TYPE};
 use crate::headers::names::{ACCEPT, LINK, OCI_FILTERS_APPLIED};
 use crate::headers::{next_link, parse_filters_applied, Scope};
 use crate::media_type;
-use crate::spec::{Error, ErrorKind, ManifestRef};
+use crate::spec::{Error, ErrorKind, ManifestRef, Page, PageRequest, Tag};
 
 use super::registry::with_query;
 use super::transport::{Method, Transport};
@@ -39,21 +39,32 @@ fn keep(mut list: Vec<Descriptor>, artifact_type: Option<&str>) -> Vec<Descripto
     list
 }
 
-/// The referrers of `digest`, optionally of one artifactType.
+/// One page of the referrers of `digest`, optionally of one artifactType.
+///
+/// Through the API, pages are the registry's (it pages with `Link`, which becomes
+/// [`PageRequest::continuation`]; `size` is not part of the API). Through the fallback tag the
+/// whole list is one document, paged here in digest order like the in-memory registry.
 pub async fn list<T: Transport>(
     spec: &HttpSpec<T>,
     repo: &str,
     digest: &Digest,
     artifact_type: Option<&str>,
-) -> Result<Vec<Descriptor>, Error> {
-    if spec.has_referrers_api() != Some(false) {
-        let mut url = spec
-            .registry()
-            .repo_url(repo, &format!("referrers/{digest}"))?;
-        if let Some(t) = artifact_type {
-            url = with_query(&url, "artifactType", t);
-        }
-        match api_pages(spec, repo, url, artifact_type).await {
+    page: &PageRequest,
+) -> Result<Page<Descriptor>, Error> {
+    if spec.has_referrers_api() != Some(false) || page.continuation.is_some() {
+        let url = match &page.continuation {
+            Some(next) => next.clone(),
+            None => {
+                let url = spec
+                    .registry()
+                    .repo_url(repo, &format!("referrers/{digest}"))?;
+                match artifact_type {
+                    Some(t) => with_query(&url, "artifactType", t),
+                    None => url,
+                }
+            }
+        };
+        match api_page(spec, repo, url, artifact_type).await {
             Ok(list) => {
                 spec.set_referrers_api(true);
                 return Ok(list);
@@ -67,41 +78,49 @@ pub async fn list<T: Transport>(
             Err(e) => return Err(e),
         }
     }
-    let tag = ManifestRef::Tag(digest.referrers_tag());
-    match manifests::get(spec, repo, &tag).await {
-        Ok(index) => Ok(keep(entries(&index.content)?, artifact_type)),
-        Err(e) if e.is_not_found() => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
+    let tag = ManifestRef::Tag(fallback_tag(digest)?);
+    let mut all = match manifests::get(spec, repo, &tag).await {
+        Ok(index) => keep(entries(&index.content)?, artifact_type),
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    all.sort_by(|a, b| a.digest.as_str().cmp(b.digest.as_str()));
+    all.dedup_by(|a, b| a.digest == b.digest);
+    Ok(Page::of_sorted(all, |d| d.digest.as_str(), page, None))
 }
 
-async fn api_pages<T: Transport>(
+/// The subject's `sha256-<hex>` fallback tag.
+fn fallback_tag(subject: &Digest) -> Result<Tag, Error> {
+    Tag::new(subject.referrers_tag())
+}
+
+/// One page of the referrers API at `url`, filtered here unless the registry says it did.
+async fn api_page<T: Transport>(
     spec: &HttpSpec<T>,
     repo: &str,
-    mut url: String,
+    url: String,
     artifact_type: Option<&str>,
-) -> Result<Vec<Descriptor>, Error> {
-    let mut out = Vec::new();
-    for _ in 0..1000 {
-        let call = Call::new(Method::Get, url, vec![Scope::pull(repo)])
-            .header(ACCEPT, media_type::OCI_INDEX);
-        let (headers, body, answered) = spec.fetch(&call, super::MAX_MANIFEST_BYTES).await?;
-        let filtered = headers
-            .get(OCI_FILTERS_APPLIED)
-            .and_then(|v| parse_filters_applied(v).ok())
-            .is_some_and(|f| filter_applied(&f, ARTIFACT_TYPE));
-        let page = entries(&body)?;
-        out.extend(if filtered {
-            page
-        } else {
-            keep(page, artifact_type)
+) -> Result<Page<Descriptor>, Error> {
+    let call =
+        Call::new(Method::Get, url, vec![Scope::pull(repo)]).header(ACCEPT, media_type::OCI_INDEX);
+    let (headers, body, answered) = spec.fetch(&call, super::MAX_MANIFEST_BYTES).await?;
+    let filtered = headers
+        .get(OCI_FILTERS_APPLIED)
+        .and_then(|v| parse_filters_applied(v).ok())
+        .is_some_and(|f| filter_applied(&f, ARTIFACT_TYPE));
+    let items = entries(&body)?;
+    let items = if filtered {
+        items
+    } else {
+        keep(items, artifact_type)
+    };
+    let next = next_link(headers.get_all(LINK), &answered)
+        .map_err(|e| protocol(e.to_string()))?
+        .map(|next| PageRequest {
+            continuation: Some(next),
+            ..PageRequest::default()
         });
-        match next_link(headers.get_all(LINK), &answered).map_err(|e| protocol(e.to_string()))? {
-            Some(next) => url = next,
-            None => return Ok(out),
-        }
-    }
-    Err(protocol("referrers list of more than 1000 pages"))
+    Ok(Page { items, next })
 }
 
 /// Adds `entry` to the fallback index under the subject's `sha256-<hex>` tag.
@@ -111,7 +130,7 @@ pub async fn add_to_fallback<T: Transport>(
     subject: &Digest,
     entry: Descriptor,
 ) -> Result<(), Error> {
-    let tag = subject.referrers_tag();
+    let tag = fallback_tag(subject)?;
     let mut index = match manifests::get(spec, repo, &ManifestRef::Tag(tag.clone())).await {
         Ok(existing) => serde_json::from_slice::<Value>(&existing.content)
             .map_err(|e| protocol(format!("fallback index {tag} is not JSON: {e}")))?,

@@ -12,13 +12,13 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::descriptor::Descriptor;
-use crate::digest::{Digest, DigestError};
+use crate::digest::Digest;
 use crate::headers::chunk::effective_chunk_size;
 use crate::headers::link::resolve_url;
 use crate::headers::names::{CONTENT_RANGE, CONTENT_TYPE, LOCATION, OCI_CHUNK_MIN_LENGTH, RANGE};
 use crate::headers::{parse_chunk_min_length, ChunkRange, Scope, UploadRange};
 use crate::registry_error::ErrorCode;
-use crate::spec::{BlobWriter, Error, ErrorKind, Resumable, DEFAULT_CHUNK_SIZE};
+use crate::spec::{BlobWriter, Error, ErrorKind, ResumeAt, Resumable, DEFAULT_CHUNK_SIZE};
 
 use super::blobs::{self, BLOB_MEDIA_TYPE};
 use super::manifests::header_digest;
@@ -94,15 +94,34 @@ pub async fn start<T: Transport>(
     hint: Option<usize>,
 ) -> Result<HttpBlobWriter<T>, Error> {
     let (location, headers) = open(spec, repo).await?;
-    Ok(HttpBlobWriter {
+    Ok(session(spec, repo, location, 0, &headers, hint))
+}
+
+/// A writer for the session at `location`, which holds `offset` bytes; notes the registry's
+/// chunk minimum when the answer that opened it announced one.
+pub(crate) fn session<T: Transport>(
+    spec: &HttpSpec<T>,
+    repo: &str,
+    location: String,
+    offset: u64,
+    headers: &Headers,
+    hint: Option<usize>,
+) -> HttpBlobWriter<T> {
+    if let Some(min) = headers
+        .get(OCI_CHUNK_MIN_LENGTH)
+        .and_then(|v| parse_chunk_min_length(v).ok())
+    {
+        spec.set_chunk_min_length(min);
+    }
+    HttpBlobWriter {
         spec: spec.clone(),
         repo: repo.to_string(),
         location,
-        offset: 0,
+        offset,
         buffer: BytesMut::new(),
-        chunk_size: chunk_size_of(&headers, hint),
+        chunk_size: chunk_size_of(headers, hint),
         state: State::Open,
-    })
+    }
 }
 
 /// Where an upload stands: `GET <location>` → (bytes held, latest location, headers).
@@ -152,34 +171,28 @@ fn upload_url<T: Transport>(spec: &HttpSpec<T>, repo: &str, id: &str) -> Result<
     }
 }
 
-/// Resumes an upload by id; `offset` −1 takes the registry's, otherwise it must match it.
+/// Resumes an upload by id, at the registry's offset or at one that must match it.
 pub async fn resume<T: Transport>(
     spec: &HttpSpec<T>,
     repo: &str,
     id: &str,
-    offset: i64,
+    at: ResumeAt,
     hint: Option<usize>,
 ) -> Result<HttpBlobWriter<T>, Error> {
-    if offset < -1 {
-        return Err(Error::invalid(format!("invalid resume offset {offset}")));
-    }
     let url = upload_url(spec, repo, id)?;
     let (received, location, headers) = status(spec, repo, &url).await?;
-    if offset >= 0 && offset as u64 != received {
-        return Err(Error::invalid(format!(
-            "cannot resume at {offset}: the registry holds {received} bytes of upload {id}; \
-             resume at {received} (or -1)"
-        )));
+    if let ResumeAt::Offset(offset) = at {
+        if offset != received {
+            return Err(Error::code(
+                ErrorCode::RangeInvalid,
+                format!(
+                    "cannot resume at {offset}: the registry holds {received} bytes of upload \
+                     {id}; resume from offset {received}"
+                ),
+            ));
+        }
     }
-    Ok(HttpBlobWriter {
-        spec: spec.clone(),
-        repo: repo.to_string(),
-        location,
-        offset: received,
-        buffer: BytesMut::new(),
-        chunk_size: chunk_size_of(&headers, hint),
-        state: State::Open,
-    })
+    Ok(session(spec, repo, location, received, &headers, hint))
 }
 
 /// Pushes a blob in one `PUT`, after a HEAD shows it is not already there.
@@ -190,11 +203,15 @@ pub async fn push_monolithic<T: Transport>(
     content: Bytes,
 ) -> Result<Descriptor, Error> {
     if content.len() as u64 != expected.size {
-        return Err(Error::Digest(DigestError::SizeMismatch {
-            digest: expected.digest.clone(),
-            expected: expected.size,
-            actual: content.len() as u64,
-        }));
+        return Err(Error::code(
+            ErrorCode::SizeInvalid,
+            format!(
+                "blob refused: {} bytes given for {}, whose descriptor says {}",
+                content.len(),
+                expected.digest,
+                expected.size
+            ),
+        ));
     }
     let done = || {
         let mut d = expected.clone();

@@ -12,12 +12,7 @@ use crate::spec::{Page, PageRequest};
 /// the size and starts after the last name given. `req.continuation` is ignored: this
 /// registry's continuations are plain `start_after` names.
 pub(crate) fn page<V>(names: &BTreeMap<String, V>, req: &PageRequest, cap: Option<usize>) -> Page {
-    let size = match (req.size, cap) {
-        (Some(n), Some(c)) => n.min(c),
-        (Some(n), None) => n,
-        (None, Some(c)) => c,
-        (None, None) => usize::MAX,
-    };
+    let size = req.limit(cap);
     let mut rest = match &req.start_after {
         Some(after) => names.range::<str, _>((Bound::Excluded(after.as_str()), Bound::Unbounded)),
         None => names.range::<str, _>(..),
@@ -33,3 +28,4 @@ pub(crate) fn page<V>(names: &BTreeMap<String, V>, req: &PageRequest, cap: Optio
     };
     Page { items, next }
 }
+

@@ -40,9 +40,9 @@
 //!   `DIGEST_INVALID`; nothing is stored on a mismatch), so reads hand out stored bytes as they
 //!   are, with media type `application/octet-stream`. Ranges: `start` at or past the end, or an
 //!   empty range, is `RANGE_INVALID` (416); an `end` past the end is cut to the end.
-//! - **Mounts**: `Ok(true)` when the source repository holds the blob; `Ok(false)` when it does
-//!   not (or the source repository does not exist, or mounts are disabled): the spec's
-//!   fallback of a registry that cannot mount, so the caller uploads instead.
+//! - **Mounts**: [`Mount::Mounted`] when the source repository holds the blob; otherwise (it
+//!   does not, the source repository does not exist, or mounts are disabled) an upload session
+//!   is opened and handed back ([`Mount::Upload`]), as a registry answers 202.
 //! - **Uploads**: see [`MemoryWriter`]. Chunk-size hints (default [`DEFAULT_CHUNK_SIZE`]) are
 //!   raised to [`MemoryOptions::min_chunk_len`]. `resume_upload` with a wrong offset answers
 //!   `RANGE_INVALID` with where the upload stands; an unknown id (or another repository's)
@@ -75,10 +75,11 @@ use crate::digest::{Digest, DigestError};
 
 use crate::registry_error::ErrorCode;
 use crate::spec::{
-    BytesReader, Error, ManifestBytes, ManifestRef, Page, PageRequest, Spec, DEFAULT_CHUNK_SIZE,
+    BytesReader, Error, ManifestBytes, ManifestRef, Mount, Page, PageRequest, PingInfo, RepoName,
+    ResumeAt, Spec, Tag, DEFAULT_CHUNK_SIZE,
 };
 
-use state::{check_name, check_tag, name_unknown, State, BLOB_MEDIA_TYPE};
+use state::{name_unknown, State, BLOB_MEDIA_TYPE};
 
 /// Bytes per chunk handed out by readers.
 const READ_CHUNK: usize = 64 * 1024;
@@ -131,19 +132,16 @@ impl MemoryRegistry {
             .max(1)
     }
 
-    fn resolve(&self, repo: &str, reference: &ManifestRef) -> Result<Digest, Error> {
-        check_name(repo)?;
+    fn resolve(&self, repo: &RepoName, reference: &ManifestRef) -> Result<Digest, Error> {
         match reference {
             ManifestRef::Digest(d) => Ok(d.clone()),
             ManifestRef::Tag(t) => {
-                check_tag(t)?;
                 self.state.borrow().resolve_tag(repo, t)
             }
         }
     }
 
-    fn blob(&self, repo: &str, digest: &Digest) -> Result<(Descriptor, Bytes), Error> {
-        check_name(repo)?;
+    fn blob(&self, repo: &RepoName, digest: &Digest) -> Result<(Descriptor, Bytes), Error> {
         let bytes = self.state.borrow().blob(repo, digest)?;
         let descriptor = Descriptor::new(BLOB_MEDIA_TYPE, digest.clone(), bytes.len() as u64);
         Ok((descriptor, bytes))
@@ -163,13 +161,18 @@ impl Spec for MemoryRegistry {
     type Reader = BytesReader;
     type Writer = MemoryWriter;
 
-    async fn ping(&self) -> Result<(), Error> {
-        Ok(())
+    async fn ping(&self) -> Result<PingInfo, Error> {
+        Ok(PingInfo {
+            api_version: Some("registry/2.0".into()),
+            referrers_api: Some(self.options.referrers_enabled),
+            chunk_min_length: (self.options.min_chunk_len > 0)
+                .then_some(self.options.min_chunk_len as u64),
+        })
     }
 
     async fn stat_manifest(
         &self,
-        repo: &str,
+        repo: &RepoName,
         reference: &ManifestRef,
     ) -> Result<Descriptor, Error> {
         let digest = self.resolve(repo, reference)?;
@@ -179,7 +182,7 @@ impl Spec for MemoryRegistry {
 
     async fn get_manifest(
         &self,
-        repo: &str,
+        repo: &RepoName,
         reference: &ManifestRef,
     ) -> Result<ManifestBytes, Error> {
         let digest = self.resolve(repo, reference)?;
@@ -191,18 +194,18 @@ impl Spec for MemoryRegistry {
         })
     }
 
-    async fn stat_blob(&self, repo: &str, digest: &Digest) -> Result<Descriptor, Error> {
+    async fn stat_blob(&self, repo: &RepoName, digest: &Digest) -> Result<Descriptor, Error> {
         Ok(self.blob(repo, digest)?.0)
     }
 
-    async fn get_blob(&self, repo: &str, digest: &Digest) -> Result<BytesReader, Error> {
+    async fn get_blob(&self, repo: &RepoName, digest: &Digest) -> Result<BytesReader, Error> {
         let (descriptor, bytes) = self.blob(repo, digest)?;
         Ok(BytesReader::new(descriptor, bytes, READ_CHUNK))
     }
 
     async fn get_blob_range(
         &self,
-        repo: &str,
+        repo: &RepoName,
         digest: &Digest,
         start: u64,
         end: Option<u64>,
@@ -222,10 +225,10 @@ impl Spec for MemoryRegistry {
 
     async fn push_manifest(
         &self,
-        repo: &str,
+        repo: &RepoName,
         media_type: &str,
         content: Bytes,
-        tags: &[String],
+        tags: &[Tag],
     ) -> Result<Descriptor, Error> {
         push::push_manifest(
             &mut self.state.borrow_mut(),
@@ -238,11 +241,10 @@ impl Spec for MemoryRegistry {
 
     async fn push_blob(
         &self,
-        repo: &str,
+        repo: &RepoName,
         expected: &Descriptor,
         content: Bytes,
     ) -> Result<Descriptor, Error> {
-        check_name(repo)?;
         expected.verify(&content).map_err(content_mismatch)?;
         let media_type = if expected.media_type.is_empty() {
             BLOB_MEDIA_TYPE
@@ -260,10 +262,9 @@ impl Spec for MemoryRegistry {
 
     async fn start_upload(
         &self,
-        repo: &str,
+        repo: &RepoName,
         chunk_size: Option<usize>,
     ) -> Result<MemoryWriter, Error> {
-        check_name(repo)?;
         Ok(upload::start(
             &self.state,
             repo,
@@ -273,43 +274,47 @@ impl Spec for MemoryRegistry {
 
     async fn resume_upload(
         &self,
-        repo: &str,
+        repo: &RepoName,
         id: &str,
-        offset: i64,
+        at: ResumeAt,
         chunk_size: Option<usize>,
     ) -> Result<MemoryWriter, Error> {
-        check_name(repo)?;
-        upload::resume(&self.state, repo, id, offset, self.chunk_size(chunk_size))
+        upload::resume(&self.state, repo, id, at, self.chunk_size(chunk_size))
     }
 
     async fn mount_blob(
         &self,
-        from_repo: &str,
-        repo: &str,
+        from_repo: &RepoName,
+        repo: &RepoName,
         digest: &Digest,
-    ) -> Result<bool, Error> {
-        check_name(from_repo)?;
-        check_name(repo)?;
-        if !self.options.mount_enabled {
-            return Ok(false);
-        }
-        let mut state = self.state.borrow_mut();
-        let Ok(bytes) = state.blob(from_repo, digest) else {
-            return Ok(false);
+    ) -> Result<Mount<MemoryWriter>, Error> {
+        let found = if self.options.mount_enabled {
+            self.state.borrow().blob(from_repo, digest).ok()
+        } else {
+            None
         };
-        state
-            .repo_mut_or_create(repo)
-            .blobs
-            .insert(digest.clone(), bytes);
-        Ok(true)
+        match found {
+            Some(bytes) => {
+                self.state
+                    .borrow_mut()
+                    .repo_mut_or_create(repo)
+                    .blobs
+                    .insert(digest.clone(), bytes);
+                Ok(Mount::Mounted)
+            }
+            None => Ok(Mount::Upload(upload::start(
+                &self.state,
+                repo,
+                self.chunk_size(None),
+            ))),
+        }
     }
 
-    async fn delete_manifest(&self, repo: &str, digest: &Digest) -> Result<(), Error> {
-        check_name(repo)?;
+    async fn delete_manifest(&self, repo: &RepoName, digest: &Digest) -> Result<(), Error> {
         self.ensure_delete()?;
         let mut state = self.state.borrow_mut();
         state.manifest(repo, digest)?;
-        let Some(target) = state.repos.get_mut(repo) else {
+        let Some(target) = state.repos.get_mut(repo.as_str()) else {
             return Err(name_unknown(repo));
         };
         if let Some(stored) = target.manifests.remove(digest) {
@@ -321,24 +326,21 @@ impl Spec for MemoryRegistry {
         Ok(())
     }
 
-    async fn delete_tag(&self, repo: &str, tag: &str) -> Result<(), Error> {
-        check_name(repo)?;
-        check_tag(tag)?;
+    async fn delete_tag(&self, repo: &RepoName, tag: &Tag) -> Result<(), Error> {
         self.ensure_delete()?;
         let mut state = self.state.borrow_mut();
         state.resolve_tag(repo, tag)?;
-        if let Some(target) = state.repos.get_mut(repo) {
-            target.tags.remove(tag);
+        if let Some(target) = state.repos.get_mut(repo.as_str()) {
+            target.tags.remove(tag.as_str());
         }
         Ok(())
     }
 
-    async fn delete_blob(&self, repo: &str, digest: &Digest) -> Result<(), Error> {
-        check_name(repo)?;
+    async fn delete_blob(&self, repo: &RepoName, digest: &Digest) -> Result<(), Error> {
         self.ensure_delete()?;
         let mut state = self.state.borrow_mut();
         state.blob(repo, digest)?;
-        if let Some(target) = state.repos.get_mut(repo) {
+        if let Some(target) = state.repos.get_mut(repo.as_str()) {
             target.blobs.remove(digest);
         }
         Ok(())
@@ -352,8 +354,7 @@ impl Spec for MemoryRegistry {
         ))
     }
 
-    async fn list_tags(&self, repo: &str, page: &PageRequest) -> Result<Page, Error> {
-        check_name(repo)?;
+    async fn list_tags(&self, repo: &RepoName, page: &PageRequest) -> Result<Page, Error> {
         let state = self.state.borrow();
         let target = state.repo(repo).ok_or_else(|| name_unknown(repo))?;
         Ok(list::page(&target.tags, page, self.options.page_limit))
@@ -361,11 +362,11 @@ impl Spec for MemoryRegistry {
 
     async fn list_referrers(
         &self,
-        repo: &str,
+        repo: &RepoName,
         digest: &Digest,
         artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>, Error> {
-        check_name(repo)?;
+        page: &PageRequest,
+    ) -> Result<Page<Descriptor>, Error> {
         if !self.options.referrers_enabled {
             return Err(Error::code(
                 ErrorCode::Unsupported,
@@ -374,6 +375,12 @@ impl Spec for MemoryRegistry {
         }
         let state = self.state.borrow();
         let target = state.repo(repo).ok_or_else(|| name_unknown(repo))?;
-        Ok(referrers::list(target, digest, artifact_type))
+        let all = referrers::list(target, digest, artifact_type);
+        Ok(Page::of_sorted(
+            all,
+            |d| d.digest.as_str(),
+            page,
+            self.options.page_limit,
+        ))
     }
 }

@@ -10,7 +10,8 @@ use crate::registry_error::ErrorCode;
 use crate::spec::Error;
 
 use super::referrers;
-use super::state::{check_name, check_tag, Repository, State, StoredManifest};
+use super::state::{Repository, State, StoredManifest};
+use crate::spec::Tag;
 
 /// Content known from its digest alone: `{}` (the OCI empty descriptor's) and zero bytes.
 const KNOWN_CONTENT: [&[u8]; 2] = [media_type::empty::CONTENT, b""];
@@ -28,12 +29,8 @@ pub(crate) fn push_manifest(
     repo: &str,
     media_type: &str,
     content: Bytes,
-    tags: &[String],
+    tags: &[Tag],
 ) -> Result<Descriptor, Error> {
-    check_name(repo)?;
-    for tag in tags {
-        check_tag(tag)?;
-    }
     let manifest = Manifest::parse(&content, Some(media_type))
         .map_err(|e| invalid(format!("manifest refused: {e}")))?;
     if manifest.kind().is_schema1() {
@@ -61,7 +58,7 @@ pub(crate) fn push_manifest(
     let descriptor = stored.descriptor(&digest);
     target.manifests.insert(digest.clone(), stored);
     for tag in tags {
-        target.tags.insert(tag.clone(), digest.clone());
+        target.tags.insert(tag.to_string(), digest.clone());
     }
     Ok(descriptor)
 }

@@ -7,8 +7,6 @@ use bytes::{Bytes, BytesMut};
 
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
-use crate::reference::grammar::{is_remote_name, is_tag};
-use crate::reference::MAX_PATH_LEN;
 use crate::registry_error::ErrorCode;
 use crate::spec::Error;
 
@@ -129,32 +127,4 @@ pub(crate) fn name_unknown(repo: &str) -> Error {
         ErrorCode::NameUnknown,
         format!("repository {repo:?} does not exist (repositories are created by a push)"),
     )
-}
-
-/// Checks a repository name: path components of `[a-z0-9]` joined by separators, at most
-/// 255 characters (`NAME_INVALID` otherwise).
-pub(crate) fn check_name(repo: &str) -> Result<(), Error> {
-    if repo.len() <= MAX_PATH_LEN && is_remote_name(repo) {
-        return Ok(());
-    }
-    let shown: String = repo.chars().take(200).collect();
-    Err(Error::code(
-        ErrorCode::NameInvalid,
-        format!(
-            "invalid repository name {shown:?}: lowercase [a-z0-9] components separated by \
-             '.', '_', '__' or '-', joined by '/', at most {MAX_PATH_LEN} characters"
-        ),
-    ))
-}
-
-/// Checks a tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}` (`TAG_INVALID` otherwise).
-pub(crate) fn check_tag(tag: &str) -> Result<(), Error> {
-    if is_tag(tag) {
-        return Ok(());
-    }
-    let shown: String = tag.chars().take(200).collect();
-    Err(Error::code(
-        ErrorCode::TagInvalid,
-        format!("invalid tag {shown:?}: up to 128 of [A-Za-z0-9_.-], not starting with '.' or '-'"),
-    ))
 }

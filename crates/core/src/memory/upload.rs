@@ -8,7 +8,7 @@ use bytes::BytesMut;
 use crate::descriptor::Descriptor;
 use crate::digest::{Digest, DigestError};
 use crate::registry_error::ErrorCode;
-use crate::spec::{BlobWriter, Error, Resumable};
+use crate::spec::{BlobWriter, Error, ResumeAt, Resumable};
 
 use super::state::{State, UploadSession, BLOB_MEDIA_TYPE};
 
@@ -75,12 +75,12 @@ pub(crate) fn start(state: &Rc<RefCell<State>>, repo: &str, chunk_size: usize) -
     MemoryWriter::at(state.clone(), repo, id, 0, chunk_size)
 }
 
-/// A writer continuing session `id` of `repo` from `offset` (−1: where the registry stands).
+/// A writer continuing session `id` of `repo` at `at`.
 pub(crate) fn resume(
     state: &Rc<RefCell<State>>,
     repo: &str,
     id: &str,
-    offset: i64,
+    at: ResumeAt,
     chunk_size: usize,
 ) -> Result<MemoryWriter, Error> {
     let held = {
@@ -92,23 +92,15 @@ pub(crate) fn resume(
             .ok_or_else(|| upload_unknown(repo, id))?;
         session.data.len() as u64
     };
-    let offset = match offset {
-        -1 => held,
-        o if o < 0 => {
-            return Err(Error::code(
-                ErrorCode::BlobUploadInvalid,
-                format!(
-                    "offset {o} is invalid: give a byte offset, or -1 for where the upload stands"
-                ),
-            ))
-        }
-        o => o as u64,
+    let offset = match at {
+        ResumeAt::RegistryOffset => held,
+        ResumeAt::Offset(o) => o,
     };
     if offset != held {
         return Err(Error::code(
             ErrorCode::RangeInvalid,
             format!(
-                "upload {id:?} holds {held} bytes, not {offset}: resume from offset {held} (or -1)"
+                "upload {id:?} holds {held} bytes, not {offset}: resume from offset {held}"
             ),
         ));
     }

@@ -7,15 +7,14 @@ use bytes::Bytes;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::manifest::{Manifest, ManifestError};
-use crate::reference::grammar::is_tag;
 
-use super::Error;
+use super::{Error, Tag};
 
 /// A manifest within a repository: by tag or by digest.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ManifestRef {
     /// A tag such as `latest`.
-    Tag(String),
+    Tag(Tag),
     /// A digest such as `sha256:…`.
     Digest(Digest),
 }
@@ -26,13 +25,7 @@ impl ManifestRef {
         if text.contains(':') {
             return Ok(ManifestRef::Digest(Digest::parse(text)?));
         }
-        if is_tag(text) {
-            Ok(ManifestRef::Tag(text.to_string()))
-        } else {
-            Err(Error::invalid(format!(
-                "invalid tag {text:?}: up to 128 of [A-Za-z0-9_.-], not starting with . or -"
-            )))
-        }
+        Ok(ManifestRef::Tag(Tag::new(text)?))
     }
 
     /// The digest, when referenced by digest.
@@ -40,6 +33,14 @@ impl ManifestRef {
         match self {
             ManifestRef::Digest(d) => Some(d),
             ManifestRef::Tag(_) => None,
+        }
+    }
+
+    /// The tag, when referenced by tag.
+    pub fn tag(&self) -> Option<&Tag> {
+        match self {
+            ManifestRef::Tag(t) => Some(t),
+            ManifestRef::Digest(_) => None,
         }
     }
 }
@@ -50,6 +51,12 @@ impl fmt::Display for ManifestRef {
             ManifestRef::Tag(t) => f.write_str(t),
             ManifestRef::Digest(d) => write!(f, "{d}"),
         }
+    }
+}
+
+impl From<Tag> for ManifestRef {
+    fn from(t: Tag) -> Self {
+        ManifestRef::Tag(t)
     }
 }
 

@@ -45,3 +45,37 @@ pub trait BlobWriter {
     /// Aborts the upload; a no-op once committed or cancelled.
     async fn cancel(&mut self) -> Result<(), Error>;
 }
+
+/// Where a resumed upload continues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResumeAt {
+    /// Where the registry says the upload stands (asked with an upload-status request).
+    RegistryOffset,
+    /// At this offset, which must be where the upload stands (`RANGE_INVALID` otherwise).
+    Offset(u64),
+}
+
+/// What a mount request did.
+#[derive(Debug)]
+pub enum Mount<W> {
+    /// The blob is now in the target repository.
+    Mounted,
+    /// The registry did not mount and opened an upload session instead (distribution spec:
+    /// 202 means "proceed with the upload"); write the blob to it, or cancel it.
+    Upload(W),
+}
+
+impl<W> Mount<W> {
+    /// True when the blob was mounted.
+    pub fn is_mounted(&self) -> bool {
+        matches!(self, Mount::Mounted)
+    }
+
+    /// Maps the upload session, if one was opened.
+    pub fn map<V>(self, f: impl FnOnce(W) -> V) -> Mount<V> {
+        match self {
+            Mount::Mounted => Mount::Mounted,
+            Mount::Upload(w) => Mount::Upload(f(w)),
+        }
+    }
+}
