@@ -8,3 +8,10 @@
 //! over the in-memory registry, the HTTP client on hyper or Fetch, or any wrapper of them.
 
 pub mod wrap;
+pub mod artifact;
+pub mod children;
+pub mod copy;
+pub mod ensure;
+pub mod lookup;
+pub mod store;
+pub mod synthesize;
