@@ -361,6 +361,8 @@ pub struct ArtifactOptions {
     pub subject: Option<Descriptor>,
     /// Tags for the artifact; none: pushed by digest.
     pub tags: Vec<Tag>,
+    /// Upload chunk-size hint for large files (default [`CHUNK_SIZE`]).
+    pub chunk_size: Option<usize>,
 }
 
 /// The artifact manifest over `layers` (each file's descriptor with its title); see the
@@ -469,15 +471,11 @@ pub async fn push_artifact<S: Spec, C: ChunkSource>(
         } else {
             let at = before;
             let on = |n: u64| progress(at + n, total);
-            upload_blob(
-                spec,
-                repo,
-                &f.source,
-                &UploadOptions::default(),
-                &on,
-                cancel,
-            )
-            .await?
+            let upload = UploadOptions {
+                chunk_size: options.chunk_size.unwrap_or(CHUNK_SIZE),
+                ..UploadOptions::default()
+            };
+            upload_blob(spec, repo, &f.source, &upload, &on, cancel).await?
         };
         before += len;
         progress(before, total);
