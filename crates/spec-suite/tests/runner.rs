@@ -194,5 +194,5 @@ fn absent_capabilities_make_exactly_their_checks_not_applicable() {
         report.outcome("referrers_fallback_tag"),
         Some(Outcome::Failed(_))
     ));
-    assert!(report.summary().ends_with("failed, 6 not applicable"));
+    assert!(report.summary().ends_with("failed, 7 not applicable"));
 }
