@@ -7,7 +7,6 @@
 //! No I/O of its own and no `Send` bounds: it builds for native targets and wasm32, and runs
 //! over the in-memory registry, the HTTP client on hyper or Fetch, or any wrapper of them.
 
-pub mod wrap;
 pub mod artifact;
 pub mod children;
 pub mod copy;
@@ -15,3 +14,4 @@ pub mod ensure;
 pub mod lookup;
 pub mod store;
 pub mod synthesize;
+pub mod wrap;

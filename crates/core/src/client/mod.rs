@@ -197,6 +197,11 @@ impl<T: Transport> HttpSpec<T> {
         self.inner.referrers_api.get()
     }
 
+    /// The registry's smallest upload chunk, once an upload session announced it.
+    pub fn chunk_min_length(&self) -> Option<u64> {
+        self.inner.chunk_min_length.get()
+    }
+
     pub(crate) fn set_chunk_min_length(&self, min: u64) {
         self.inner.chunk_min_length.set(Some(min));
     }
@@ -360,7 +365,9 @@ impl<T: Transport> Spec for HttpSpec<T> {
         let call = Call::new(Method::Get, self.inner.registry.base(), vec![]);
         let (headers, _, _) = self.fetch(&call, MAX_SMALL_BODY).await?;
         Ok(PingInfo {
-            api_version: headers.get(DOCKER_DISTRIBUTION_API_VERSION).map(str::to_string),
+            api_version: headers
+                .get(DOCKER_DISTRIBUTION_API_VERSION)
+                .map(str::to_string),
             referrers_api: self.has_referrers_api(),
             chunk_min_length: self.inner.chunk_min_length.get(),
         })
