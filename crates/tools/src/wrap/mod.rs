@@ -19,18 +19,26 @@
 //! the cache was asked for.
 //!
 //! ```
-//! use ociscope_core::spec::{RepoName, Spec};
+//! use bytes::Bytes;
+//! use futures::executor::block_on;
+//! use ociscope_core::spec::Error;
 //! use ociscope_core::MemoryRegistry;
+//! use ociscope_tools::store::Repository;
 //! use ociscope_tools::wrap::{self, cache::CacheOptions, clock::ManualClock, rate_limit::RateLimit};
 //!
-//! # fn main() -> Result<(), ociscope_core::spec::Error> {
+//! # fn main() -> Result<(), Error> {
 //! let clock = ManualClock::new(); // The app passes its wasm clock, native tools a tokio one.
 //! let limit = RateLimit::per_second(20.0, 10)?;
 //! let registry = wrap::shared_client(MemoryRegistry::new(), clock, CacheOptions::default(), limit);
-//! let repo = RepoName::new("library/hello")?;
-//! let ping = futures::executor::block_on(registry.ping())?;
-//! assert_eq!(ping.api_version.as_deref(), Some("registry/2.0"));
-//! # let _ = repo;
+//! let app = Repository::open(&registry, "library/hello")?;
+//! block_on(async {
+//!     let d = app.blobs().push("text/plain", Bytes::from_static(b"hello")).await?;
+//!     for _ in 0..3 {
+//!         assert_eq!(app.blobs().read(&d.digest, 1024).await?.as_ref(), b"hello");
+//!     }
+//!     Ok::<_, Error>(())
+//! })?;
+//! assert_eq!((registry.stats().misses, registry.stats().hits), (1, 2));
 //! # Ok(())
 //! # }
 //! ```
