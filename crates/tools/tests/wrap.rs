@@ -717,6 +717,23 @@ fn cache_forgets_what_its_own_deletes_remove() {
 }
 
 #[test]
+fn cache_does_not_keep_a_read_that_began_before_a_delete() {
+    let (cache, _, _) = cached(CacheOptions::default());
+    let r = repo("app");
+    let d = push_blob(&cache, &r, &content("racing", 500));
+    let reader = run(cache.get_blob(&r, &d.digest)).unwrap();
+    run(cache.delete_blob(&r, &d.digest)).unwrap();
+    assert_eq!(
+        read_all(reader).unwrap().len(),
+        500,
+        "the open reader still reads"
+    );
+    let e = run(cache.get_blob(&r, &d.digest)).err().unwrap();
+    assert!(e.has_code(ErrorCode::BlobUnknown), "{e}");
+    assert_eq!(cache.stats().entries, 0);
+}
+
+#[test]
 fn cache_keeps_referrers_for_their_ttl_and_forgets_them_on_a_push() {
     let (cache, inner, clock) = cached(CacheOptions {
         referrers_ttl_ms: Some(5_000),

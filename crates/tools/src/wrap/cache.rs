@@ -26,10 +26,12 @@
 //!   digest (or forgets them when the push failed, since some may have moved) and forgets the
 //!   repository's referrers pages; `delete_manifest` forgets the manifest, every tag kept on it
 //!   and the repository's referrers pages; `delete_tag` the tag; `delete_blob` the blob. This
-//!   happens after the inner registry answered, success or not. Nothing negative is kept, so
-//!   blob pushes, uploads and mounts need no invalidation. Changes made by others show once a
-//!   tag or referrers entry expires; content by digest deleted elsewhere may still be served
-//!   until evicted.
+//!   happens after the inner registry answered, success or not; an answer asked for before
+//!   that and arriving after it (the app runs several tasks over one cache), or a blob reader
+//!   opened before it, is then not kept, since it may predate the write. Nothing negative is
+//!   kept, so blob pushes, uploads and mounts need no invalidation. Changes made by others
+//!   show once a tag or referrers entry expires; content by digest deleted elsewhere may still
+//!   be served until evicted.
 //! - **Memory is bounded**: every entry costs its bytes plus an estimate of its descriptor and
 //!   key; when the total passes [`CacheOptions::max_total_bytes`] the least recently used
 //!   entries go. An entry larger than the whole budget is not kept.
@@ -212,6 +214,9 @@ struct State {
     order: BTreeMap<u64, Key>,
     tick: u64,
     bytes: u64,
+    /// Bumped by every write through the wrapper: an answer fetched before a write is not
+    /// kept after it (another task may have deleted or moved what it says).
+    generation: u64,
     hits: u64,
     misses: u64,
     evictions: u64,
@@ -225,6 +230,7 @@ impl State {
             order: BTreeMap::new(),
             tick: 0,
             bytes: 0,
+            generation: 0,
             hits: 0,
             misses: 0,
             evictions: 0,
@@ -409,6 +415,16 @@ impl<S, C: Clock> Cached<S, C> {
     fn tags_kept(&self) -> bool {
         self.state.borrow().options.tag_ttl_ms.is_some()
     }
+
+    fn generation(&self) -> u64 {
+        self.state.borrow().generation
+    }
+
+    /// The state to fill, unless a write went through since `generation` was read.
+    fn fill(&self, generation: u64) -> Option<std::cell::RefMut<'_, State>> {
+        let s = self.state.borrow_mut();
+        (s.generation == generation).then_some(s)
+    }
 }
 
 /// A reader of the inner registry that keeps the blob once it was read whole and verified.
@@ -424,6 +440,7 @@ struct Sink {
     key: Key,
     buffer: BytesMut,
     now: u64,
+    generation: u64,
 }
 
 impl<R> CachingReader<R> {
@@ -460,12 +477,15 @@ impl<R: BlobReader> BlobReader for CachingReader<R> {
             None => {
                 if let Some(sink) = self.sink.take() {
                     let descriptor = self.inner.descriptor().clone();
-                    if sink.buffer.len() as u64 == descriptor.size {
+                    let mut state = sink.state.borrow_mut();
+                    if sink.buffer.len() as u64 == descriptor.size
+                        && state.generation == sink.generation
+                    {
                         let value = Value::Content {
                             descriptor: Box::new(descriptor),
                             bytes: Some(sink.buffer.freeze()),
                         };
-                        sink.state.borrow_mut().put(sink.key, value, sink.now);
+                        state.put(sink.key, value, sink.now);
                     }
                 }
             }
@@ -530,8 +550,11 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
                 return Ok(descriptor);
             }
         }
+        let generation = self.generation();
         let descriptor = self.inner.stat_manifest(repo, reference).await?;
-        let mut s = self.state.borrow_mut();
+        let Some(mut s) = self.fill(generation) else {
+            return Ok(descriptor);
+        };
         if let ManifestRef::Tag(t) = reference {
             if s.options.tag_ttl_ms.is_some() {
                 let key = Key::Tag(repo.clone(), t.clone());
@@ -577,13 +600,13 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
                 s.count(false);
             }
         }
+        let generation = self.generation();
         let got = self.inner.get_manifest(repo, reference).await?;
         let keep = match reference {
             ManifestRef::Digest(_) => true, // Verified by the inner registry.
             ManifestRef::Tag(_) => verified(&got.descriptor, &got.content),
         };
-        if keep {
-            let mut s = self.state.borrow_mut();
+        if let Some(mut s) = self.fill(generation).filter(|_| keep) {
             if let ManifestRef::Tag(t) = reference {
                 if s.options.tag_ttl_ms.is_some() {
                     let key = Key::Tag(repo.clone(), t.clone());
@@ -614,10 +637,11 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
                 return Ok(descriptor);
             }
         }
+        let generation = self.generation();
         let descriptor = self.inner.stat_blob(repo, digest).await?;
-        self.state
-            .borrow_mut()
-            .put_descriptor(key, descriptor.clone(), now);
+        if let Some(mut s) = self.fill(generation) {
+            s.put_descriptor(key, descriptor.clone(), now);
+        }
         Ok(descriptor)
     }
 
@@ -636,6 +660,7 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
                 _ => s.count(false),
             }
         }
+        let generation = self.generation();
         let reader = self.inner.get_blob(repo, digest).await?;
         let size = reader.descriptor().size;
         let keep = size <= self.state.borrow().options.max_blob_bytes
@@ -645,6 +670,7 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
             key,
             buffer: BytesMut::with_capacity(usize::try_from(size).unwrap_or(0)),
             now,
+            generation,
         });
         Ok(Either::Right(CachingReader {
             inner: reader,
@@ -689,6 +715,7 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
             .await;
         let now = self.now();
         let mut s = self.state.borrow_mut();
+        s.generation += 1;
         s.forget_referrers(repo);
         for tag in tags {
             s.remove(&Key::Tag(repo.clone(), tag.clone()));
@@ -754,6 +781,7 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
     async fn delete_manifest(&self, repo: &RepoName, digest: &Digest) -> Result<(), Error> {
         let result = self.inner.delete_manifest(repo, digest).await;
         let mut s = self.state.borrow_mut();
+        s.generation += 1;
         s.forget(|k, v| match k {
             Key::Manifest(r, d) => r == repo && d == digest,
             Key::Tag(r, _) => r == repo && matches!(v, Value::Tag(d) if d == digest),
@@ -765,17 +793,17 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
 
     async fn delete_tag(&self, repo: &RepoName, tag: &Tag) -> Result<(), Error> {
         let result = self.inner.delete_tag(repo, tag).await;
-        self.state
-            .borrow_mut()
-            .remove(&Key::Tag(repo.clone(), tag.clone()));
+        let mut s = self.state.borrow_mut();
+        s.generation += 1;
+        s.remove(&Key::Tag(repo.clone(), tag.clone()));
         result
     }
 
     async fn delete_blob(&self, repo: &RepoName, digest: &Digest) -> Result<(), Error> {
         let result = self.inner.delete_blob(repo, digest).await;
-        self.state
-            .borrow_mut()
-            .remove(&Key::Blob(repo.clone(), digest.clone()));
+        let mut s = self.state.borrow_mut();
+        s.generation += 1;
+        s.remove(&Key::Blob(repo.clone(), digest.clone()));
         result
     }
 
@@ -814,13 +842,14 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
                 return Ok(p);
             }
         }
+        let generation = self.generation();
         let got = self
             .inner
             .list_referrers(repo, digest, artifact_type, page)
             .await?;
-        self.state
-            .borrow_mut()
-            .put(key, Value::Referrers(got.clone()), now);
+        if let Some(mut s) = self.fill(generation) {
+            s.put(key, Value::Referrers(got.clone()), now);
+        }
         Ok(got)
     }
 }
