@@ -185,6 +185,22 @@ fn retries_are_bounded_and_only_for_idempotent_requests() {
     assert_eq!(s.sent.borrow().len(), 2);
     assert_eq!(s.slept.borrow()[0], 1_000);
 
+    // 429s until retries run out: the error carries the Retry-After in its detail.
+    let s = script(
+        (0..4)
+            .map(|_| answer(429, &[("retry-after", "7")], b""))
+            .collect(),
+    );
+    let e = block_on(client(&s, Credentials::Anonymous).ping()).unwrap_err();
+    let Error::Registry(r) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(r.errors[0].code, ErrorCode::TooManyRequests);
+    assert_eq!(
+        r.errors[0].detail,
+        Some(serde_json::json!({ "Retry-After": 7 }))
+    );
+
     // GET after a network error: retried.
     let s = script(vec![Step::Fail, answer(200, &[], b"{}")]);
     block_on(client(&s, Credentials::Anonymous).ping()).unwrap();
