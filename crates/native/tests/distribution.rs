@@ -139,7 +139,7 @@ async fn catalog_of_more_than_1000_repositories_is_paged_past_the_registry_limit
 async fn push_small_image(spec: &HttpSpec<NativeTransport>, repo: &str) -> Bytes {
     let empty = Descriptor::empty();
     spec.push_blob(
-        &n(&repo),
+        &n(repo),
         &empty,
         Bytes::from_static(media_type::empty::CONTENT),
     )
