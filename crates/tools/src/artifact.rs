@@ -8,8 +8,8 @@
 //!   at one chunk.
 //! - **Chunks** are [`CHUNK_SIZE`] (5 MiB, the S3 multipart minimum many registries' storage
 //!   needs anyway) unless told, raised to the registry's minimum by the writer.
-//! - **Failures resume.** A write or commit that fails with a transient error (network,
-//!   protocol, 429, 5xx, `RANGE_INVALID`, `BLOB_UPLOAD_INVALID`) is retried up to
+//! - **Failures resume.** A write or commit that fails with a transient error (network, 429,
+//!   502–504, `RANGE_INVALID`, `BLOB_UPLOAD_INVALID`) is retried up to
 //!   [`UploadOptions::retries`] times by resuming the same upload where the registry stands
 //!   ([`ResumeAt::RegistryOffset`]) and reading the source again from there. The digest state
 //!   is kept at the last chunk boundaries, so a resume at one re-hashes nothing; elsewhere the
@@ -37,7 +37,7 @@ use ociscope_core::manifest::ImageManifest;
 use ociscope_core::spec::{BlobWriter, Error, ErrorKind, RepoName, Resumable, ResumeAt, Spec, Tag};
 use ociscope_core::{media_type, Descriptor, Digest, ErrorCode};
 
-use crate::copy::SMALL_BLOB;
+use crate::copy::{is_transient, SMALL_BLOB};
 
 /// Chunk size asked of the registry unless told (raised to its minimum): 5 MiB.
 pub const CHUNK_SIZE: usize = 5 * 1024 * 1024;
@@ -207,8 +207,7 @@ impl std::error::Error for Interrupted {}
 
 /// Is this failure worth resuming the upload for?
 fn transient(e: &Error) -> bool {
-    matches!(e.kind(), Some(ErrorKind::Network | ErrorKind::Protocol))
-        || e.status().is_some_and(|s| s == 429 || s >= 500)
+    is_transient(e)
         || e.has_code(ErrorCode::RangeInvalid)
         || e.has_code(ErrorCode::BlobUploadInvalid)
 }

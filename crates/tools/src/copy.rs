@@ -52,6 +52,10 @@
 //!   and copied with their children, at most 16 levels deep. A source without the referrers
 //!   API (`UNSUPPORTED`) has none. With referrers on, the manifests under a manifest already at
 //!   the destination are still read (not their blobs) to find their referrers.
+//! - **Retries**: the HTTP client retries requests that are safe to repeat; on top of that an
+//!   item (or tag) that still fails transiently ([`is_transient`]: network, 429, 502–504) is
+//!   tried again from its start, [`CopyOptions::retries`] times (default 2): pushing content
+//!   by digest is idempotent even where an HTTP request is not (a blob upload's final `PUT`).
 //! - **Errors**: each failed item is collected with its name (`layer 2/3 sha256:… of image
 //!   sha256:… (linux/arm64/v8)`); a phase with failures stops the copy before the next one,
 //!   so a failed child means no tag is pushed ([`CopyError`]).
@@ -65,6 +69,7 @@ use std::fmt;
 
 use bytes::Bytes;
 use futures::stream::{self, StreamExt};
+use ociscope_core::client::retry::{retryable_kind, retryable_status};
 use ociscope_core::digest::DigestError;
 use ociscope_core::media_type;
 use ociscope_core::spec::{
@@ -101,6 +106,9 @@ pub struct CopyOptions {
     pub referrers: bool,
     /// Tags to point at the copied root in the destination, pushed last.
     pub tags: Vec<Tag>,
+    /// Times an item (or tag) that fails transiently ([`is_transient`]) is tried again
+    /// (default 2).
+    pub retries: u32,
 }
 
 impl Default for CopyOptions {
@@ -112,6 +120,7 @@ impl Default for CopyOptions {
             platforms: Vec::new(),
             referrers: false,
             tags: Vec::new(),
+            retries: 2,
         }
     }
 }
@@ -155,6 +164,12 @@ pub async fn copy_blob<S: Spec, D: Spec>(
     endpoints
         .transfer_blob(descriptor, options, true, &|_| {})
         .await
+}
+
+/// True for failures that may pass when tried again: network failures and 429, 502, 503, 504
+/// answers (the HTTP client's own classification).
+pub fn is_transient(e: &Error) -> bool {
+    e.kind().is_some_and(retryable_kind) || e.status().is_some_and(retryable_status)
 }
 
 /// True for a layer whose content lives at its URLs.
@@ -408,6 +423,8 @@ pub enum Event<'a> {
     Finish(&'a Item, Transfer),
     /// An item was at the destination already.
     Skip(&'a Item),
+    /// An attempt at an item failed transiently; it is tried again from the start.
+    Retry(&'a Item, &'a Error),
     /// An item failed.
     Failed(&'a Item, &'a Error),
     /// A tag points at the root now.
@@ -446,6 +463,8 @@ pub struct CopyReport {
     pub present: usize,
     /// Bytes of the items sent.
     pub bytes_copied: u64,
+    /// Attempts that failed transiently and were made again.
+    pub retried: usize,
 }
 
 /// One item that failed, by name.
@@ -940,6 +959,7 @@ struct Run<'a> {
     mounted: Cell<usize>,
     present: Cell<usize>,
     bytes_copied: Cell<u64>,
+    retried: Cell<usize>,
 }
 
 impl Run<'_> {
@@ -1011,30 +1031,55 @@ impl Run<'_> {
             return self.skip(item);
         }
         self.emit(Event::Start(item));
-        let counted = Cell::new(0u64);
-        let on_bytes = |sent: u64| {
-            let delta = sent.saturating_sub(counted.get());
-            counted.set(sent);
-            self.bytes_done.set(self.bytes_done.get() + delta);
-            self.emit(Event::Bytes(item, sent));
-        };
-        let result = ends
-            .transfer_blob(&item.descriptor, options, false, &on_bytes)
-            .await;
-        self.settle(item, result, counted.get())
+        let mut attempt = 0;
+        loop {
+            let counted = Cell::new(0u64);
+            let on_bytes = |sent: u64| {
+                let delta = sent.saturating_sub(counted.get());
+                counted.set(sent);
+                self.bytes_done.set(self.bytes_done.get() + delta);
+                self.emit(Event::Bytes(item, sent));
+            };
+            let result = ends
+                .transfer_blob(&item.descriptor, options, false, &on_bytes)
+                .await;
+            match result {
+                Err(e) if attempt < options.retries && is_transient(&e) => {
+                    attempt += 1;
+                    self.bytes_done
+                        .set(self.bytes_done.get().saturating_sub(counted.get()));
+                    self.retry(item, &e);
+                }
+                result => return self.settle(item, result, counted.get()),
+            }
+        }
     }
 
     async fn manifest<S: Spec, D: Spec>(
         &self,
         ends: &Endpoints<'_, S, D>,
         item: &Item,
+        options: &CopyOptions,
     ) -> Result<Transfer, Box<Failure>> {
         if item.present {
             return self.skip(item);
         }
         self.emit(Event::Start(item));
-        let result = push_manifest(ends.dst, ends.dst_repo, item, &[]).await;
-        self.settle(item, result.map(|_| Transfer::Pushed), 0)
+        let mut attempt = 0;
+        loop {
+            match push_manifest(ends.dst, ends.dst_repo, item, &[]).await {
+                Err(e) if attempt < options.retries && is_transient(&e) => {
+                    attempt += 1;
+                    self.retry(item, &e);
+                }
+                result => return self.settle(item, result.map(|_| Transfer::Pushed), 0),
+            }
+        }
+    }
+
+    fn retry(&self, item: &Item, error: &Error) {
+        self.retried.set(self.retried.get() + 1);
+        self.emit(Event::Retry(item, error));
     }
 }
 
@@ -1104,6 +1149,7 @@ pub async fn copy_plan<S: Spec, D: Spec>(
         mounted: Cell::new(0),
         present: Cell::new(0),
         bytes_copied: Cell::new(0),
+        retried: Cell::new(0),
     };
     let n = options.concurrency();
     run.emit(Event::Planned);
@@ -1149,7 +1195,7 @@ pub async fn copy_plan<S: Spec, D: Spec>(
                 async move {
                     let mut out = Vec::with_capacity(group.len());
                     for item in group {
-                        out.push(run.manifest(ends, item).await);
+                        out.push(run.manifest(ends, item, options).await);
                     }
                     out
                 }
@@ -1170,9 +1216,17 @@ pub async fn copy_plan<S: Spec, D: Spec>(
             )
         })?;
         for tag in &plan.tags {
-            if let Err(error) =
-                push_manifest(dst, &plan.dst_repo, target, std::slice::from_ref(tag)).await
-            {
+            let mut attempt = 0;
+            let pushed = loop {
+                match push_manifest(dst, &plan.dst_repo, target, std::slice::from_ref(tag)).await {
+                    Err(e) if attempt < options.retries && is_transient(&e) => {
+                        attempt += 1;
+                        run.retry(target, &e);
+                    }
+                    result => break result,
+                }
+            };
+            if let Err(error) = pushed {
                 return Err(CopyError {
                     failures: vec![Failure {
                         item: format!("tag {}:{tag}", plan.dst_repo),
@@ -1194,5 +1248,6 @@ pub async fn copy_plan<S: Spec, D: Spec>(
         mounted: run.mounted.get(),
         present: run.present.get(),
         bytes_copied: run.bytes_copied.get(),
+        retried: run.retried.get(),
     })
 }

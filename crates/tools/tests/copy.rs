@@ -326,10 +326,7 @@ fn a_refused_child_means_no_tag_and_the_error_names_it() {
         let (a, b) = (repo("demo/hello"), repo("mirror/hello"));
         let demo = push_demo(&src, &a).await;
         let arm = demo.image("linux/arm/v7").clone();
-        let dst = Refusing {
-            inner: MemoryRegistry::new(),
-            refused: vec![arm.digest.clone()],
-        };
+        let dst = Refusing::new(MemoryRegistry::new(), vec![arm.digest.clone()]);
         let e = copy_image(
             &src,
             &a,
@@ -357,10 +354,10 @@ fn a_refused_child_means_no_tag_and_the_error_names_it() {
             .iter()
             .find(|d| d.media_type == media_type::OCI_CONFIG)
             .unwrap();
-        let dst = Counting::new(Refusing {
-            inner: MemoryRegistry::new(),
-            refused: vec![config.digest.clone()],
-        });
+        let dst = Counting::new(Refusing::new(
+            MemoryRegistry::new(),
+            vec![config.digest.clone()],
+        ));
         let e = copy_image(
             &src,
             &a,
@@ -486,7 +483,7 @@ fn progress_counts_up_to_the_totals() {
                 Event::Skip(_) => s.skips += 1,
                 Event::Bytes(..) => s.bytes_events += 1,
                 Event::Tagged(_) => s.tagged_after_finishes = s.finishes == plan.missing().count(),
-                Event::Failed(..) | Event::Done => {}
+                Event::Retry(..) | Event::Failed(..) | Event::Done => {}
             }
         })
         .await
@@ -768,5 +765,62 @@ fn a_missing_source_is_a_typed_error() {
             "{}",
             e.failures[0].item
         );
+    });
+}
+
+#[test]
+fn a_transient_failure_is_tried_again_and_a_lasting_one_is_not() {
+    block_on(async {
+        let src = MemoryRegistry::new();
+        let (a, b) = (repo("demo/hello"), repo("mirror/hello"));
+        let demo = push_demo(&src, &a).await;
+        let config = demo.image_blobs[0].clone();
+        let image = demo.images[1].clone();
+        let dst = Refusing::new(MemoryRegistry::new(), vec![]);
+        dst.unavailable.borrow_mut().extend([
+            config.digest.clone(),
+            image.digest.clone(),
+            demo.index.digest.clone(),
+        ]);
+        let retries = RefCell::new(Vec::new());
+        let report = copy_image(
+            &src,
+            &a,
+            &latest(),
+            &dst,
+            &b,
+            &everything(&["latest"]),
+            &|p| {
+                if let Event::Retry(item, e) = p.event {
+                    assert!(e.has_code(ErrorCode::Unavailable));
+                    retries.borrow_mut().push(item.descriptor.digest.clone());
+                }
+            },
+        )
+        .await
+        .unwrap();
+        // The index fails once by digest; its tag push then succeeds at once.
+        assert_eq!(report.retried, 3);
+        assert_eq!(
+            retries.into_inner(),
+            vec![
+                config.digest.clone(),
+                image.digest.clone(),
+                demo.index.digest.clone()
+            ]
+        );
+        assert_same(&src, &a, &dst.inner, &b, &demo.manifests(), &demo.blobs).await;
+
+        let dst = Refusing::new(MemoryRegistry::new(), vec![]);
+        dst.unavailable.borrow_mut().push(config.digest.clone());
+        let no_retries = CopyOptions {
+            retries: 0,
+            ..everything(&["latest"])
+        };
+        let e = copy_image(&src, &a, &latest(), &dst, &b, &no_retries, &|_| {})
+            .await
+            .unwrap_err();
+        assert!(e.has_code(ErrorCode::Unavailable), "{e}");
+        assert!(dst.inner.stat_manifest(&b, &latest()).await.is_err());
     });
 }

@@ -14,6 +14,7 @@ use ociscope_core::spec::{
 use ociscope_core::{media_type, Descriptor, Digest, ErrorCode, Platform};
 use serde_json::{json, Value};
 
+#[allow(unused_imports)] // The live tests run on tokio.
 pub use futures::executor::block_on;
 
 /// A repository name.
@@ -439,12 +440,41 @@ impl<S: Spec> Forward for Counting<S> {
     }
 }
 
-/// A destination that refuses (`DENIED`) manifests and small blobs with these digests.
+/// A destination that refuses (`DENIED`) manifests and small blobs with these digests, and
+/// answers 503 `UNAVAILABLE` once to each push of the `unavailable` ones.
 pub struct Refusing<S> {
     /// The wrapped registry.
     pub inner: S,
     /// Digests refused.
     pub refused: Vec<Digest>,
+    /// Digests whose next push fails once, transiently.
+    pub unavailable: RefCell<Vec<Digest>>,
+}
+
+impl<S> Refusing<S> {
+    /// Refuses `refused` for good.
+    pub fn new(inner: S, refused: Vec<Digest>) -> Refusing<S> {
+        Refusing {
+            inner,
+            refused,
+            unavailable: RefCell::default(),
+        }
+    }
+
+    fn check(&self, d: &Digest) -> Result<(), Error> {
+        if self.refused.contains(d) {
+            return Err(Error::code(
+                ErrorCode::Denied,
+                format!("{d} is refused here"),
+            ));
+        }
+        let mut once = self.unavailable.borrow_mut();
+        if let Some(i) = once.iter().position(|u| u == d) {
+            once.remove(i);
+            return Err(Error::code(ErrorCode::Unavailable, "try again later"));
+        }
+        Ok(())
+    }
 }
 
 impl<S: Spec> Forward for Refusing<S> {
@@ -461,13 +491,7 @@ impl<S: Spec> Forward for Refusing<S> {
         content: Bytes,
         tags: &[Tag],
     ) -> Result<Descriptor, Error> {
-        let d = Digest::sha256_of(&content);
-        if self.refused.contains(&d) {
-            return Err(Error::code(
-                ErrorCode::Denied,
-                format!("{d} is refused here"),
-            ));
-        }
+        self.check(&Digest::sha256_of(&content))?;
         self.inner.push_manifest(r, media, content, tags).await
     }
 
@@ -477,12 +501,7 @@ impl<S: Spec> Forward for Refusing<S> {
         expected: &Descriptor,
         content: Bytes,
     ) -> Result<Descriptor, Error> {
-        if self.refused.contains(&expected.digest) {
-            return Err(Error::code(
-                ErrorCode::Denied,
-                format!("{} is refused here", expected.digest),
-            ));
-        }
+        self.check(&expected.digest)?;
         self.inner.push_blob(r, expected, content).await
     }
 }
