@@ -67,7 +67,7 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures::stream::{self, StreamExt};
 use ociscope_core::client::retry::{retryable_kind, retryable_status};
 use ociscope_core::digest::DigestError;
@@ -236,19 +236,7 @@ impl<S: Spec, D: Spec> Endpoints<'_, S, D> {
             return Ok(Transfer::Pushed);
         }
         if d.size <= SMALL_BLOB {
-            let content = self
-                .src
-                .get_blob(self.src_repo, &d.digest)
-                .await?
-                .read_to_end(d.size)
-                .await
-                .map_err(|e| match e.kind() {
-                    Some(ErrorKind::Unsupported) => size_mismatch(d, d.size + 1),
-                    _ => e,
-                })?;
-            if content.len() as u64 != d.size {
-                return Err(size_mismatch(d, content.len() as u64));
-            }
+            let content = self.read_small(d).await?;
             self.push_small(d, content).await?;
             return Ok(Transfer::Pushed);
         }
@@ -264,6 +252,23 @@ impl<S: Spec, D: Spec> Endpoints<'_, S, D> {
             .await?;
         self.stream(d, &mut writer, on_bytes).await?;
         Ok(Transfer::Streamed)
+    }
+
+    /// Reads a small blob whole, refusing more or fewer bytes than the descriptor says.
+    async fn read_small(&self, d: &Descriptor) -> Result<Bytes, Error> {
+        let mut reader = self.src.get_blob(self.src_repo, &d.digest).await?;
+        let mut content = BytesMut::with_capacity(d.size as usize);
+        while let Some(chunk) = reader.next_chunk().await? {
+            let have = content.len() as u64 + chunk.len() as u64;
+            if have > d.size {
+                return Err(size_mismatch(d, have));
+            }
+            content.extend_from_slice(&chunk);
+        }
+        if content.len() as u64 != d.size {
+            return Err(size_mismatch(d, content.len() as u64));
+        }
+        Ok(content.freeze())
     }
 
     async fn push_small(&self, d: &Descriptor, content: Bytes) -> Result<(), Error> {
