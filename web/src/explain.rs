@@ -45,6 +45,18 @@ pub fn explain(action: &str, error: &Error) -> Explained {
             "Your credentials are not allowed to do this; ask the registry's owner for access."
                 .to_string(),
         ),
+        _ if error.has_code(ErrorCode::NameInvalid) => (
+            format!("Not a valid repository name, while {action}"),
+            "Repository names are lowercase letters and digits in components separated by \
+             '.', '_', '__' or '-', joined by '/', at most 255 characters (e.g. team/app)."
+                .to_string(),
+        ),
+        _ if error.has_code(ErrorCode::TagInvalid) => (
+            format!("Not a valid tag, while {action}"),
+            "Tags are up to 128 letters, digits, '_', '.' and '-', not starting with '.' or \
+             '-' (e.g. v1.2.3)."
+                .to_string(),
+        ),
         _ if error.has_code(ErrorCode::Unsupported) || error.status() == Some(405) => (
             format!("The registry does not allow {action}"),
             "It has this operation disabled (for CNCF distribution, deletes need \
@@ -113,6 +125,14 @@ mod tests {
         assert!(explain("deleting", &status(ErrorCode::Unsupported, 405))
             .advice
             .contains("REGISTRY_STORAGE_DELETE_ENABLED"));
+        let name = ociscope_core::spec::RepoName::new("Team/App").unwrap_err();
+        let e = explain("reading the address", &name);
+        assert!(e.title.starts_with("Not a valid repository name"), "{e:?}");
+        assert!(e.detail.contains("Team/App"), "{e:?}");
+        let tag = ociscope_core::spec::Tag::new("-x").unwrap_err();
+        assert!(explain("uploading", &tag)
+            .title
+            .starts_with("Not a valid tag"));
         let nf = explain("loading", &status(ErrorCode::ManifestUnknown, 404));
         assert!(nf.title.starts_with("Not found"));
         assert_eq!(

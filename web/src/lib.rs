@@ -27,7 +27,8 @@ pub mod version_sort;
 pub mod views;
 
 use leptos::prelude::*;
-use ociscope_core::spec::Error;
+use ociscope_core::spec::{Error, ManifestRef, RepoName};
+use ociscope_core::Digest;
 
 pub use reference_view::ReferenceView;
 
@@ -140,24 +141,54 @@ fn connect_error(key: String, error: Error, retry: Callback<()>) -> AnyView {
     .into_any()
 }
 
+/// An address that names no valid repository, tag or digest: what is wrong with it.
+fn address_error(what: &'static str, error: Error) -> AnyView {
+    view! {
+        <section class="address-error">
+            <h2>"This address names nothing valid"</h2>
+            <ErrorBox action=format!("reading the {what} in the address") error=error/>
+            <p>
+                <Link to=Route::home()>"Pick a registry"</Link>
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
+/// The view of a registry page. The repository, tag or digest the address gives are parsed
+/// here, once, into their types: views never see an invalid one.
 fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
-    let repo = k.repo.clone().unwrap_or_default();
-    match k.page {
-        Page::Catalog => view! { <views::catalog::CatalogView registry=registry/> }.into_any(),
-        Page::Tags => view! { <views::tags::TagsView registry=registry repo=repo/> }.into_any(),
-        Page::Manifest => {
-            let reference = k.reference.unwrap_or_default();
+    let repo = match k.repo.map(RepoName::new).transpose() {
+        Ok(repo) => repo,
+        Err(e) => return address_error("repository name", e),
+    };
+    match (k.page, repo) {
+        (Page::Catalog, _) => view! { <views::catalog::CatalogView registry=registry/> }.into_any(),
+        (Page::Tags, Some(repo)) => {
+            view! { <views::tags::TagsView registry=registry repo=repo/> }.into_any()
+        }
+        (Page::Manifest, Some(repo)) => {
+            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
+                Ok(r) => r,
+                Err(e) => return address_error("tag or digest", e),
+            };
             view! { <views::manifest::ManifestView registry=registry repo=repo reference=reference/> }
                 .into_any()
         }
-        Page::Blob => {
-            let digest = k.blob.unwrap_or_default();
+        (Page::Blob, Some(repo)) => {
+            let digest = match Digest::parse(k.blob.as_deref().unwrap_or_default()) {
+                Ok(d) => d,
+                Err(e) => return address_error("blob digest", e.into()),
+            };
             view! { <views::blob::BlobView registry=registry repo=repo digest=digest/> }.into_any()
         }
-        Page::Upload => {
-            view! { <views::upload::UploadView registry=registry repo=k.repo/> }.into_any()
+        (Page::Upload, repo) => {
+            view! { <views::upload::UploadView registry=registry repo=repo/> }.into_any()
         }
-        Page::Connect | Page::ParseTool => ().into_any(),
+        // Routes without a repository never name these pages (see `Route::page`).
+        (Page::Tags | Page::Manifest | Page::Blob, None) | (Page::Connect | Page::ParseTool, _) => {
+            ().into_any()
+        }
     }
 }
 

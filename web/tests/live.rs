@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{click, image, query, sleep, type_into, Mounted};
+use common::{click, image, query, repo as name, sleep, tag, type_into, Mounted};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -131,7 +131,9 @@ async fn deleting_over_http_confirms_names_the_tags_and_removes_them() {
     click(&app.find("#delete-confirm", "Delete").await);
     app.find("#tags-summary", "1 of 1 tag").await;
 
-    let tags = collect_all(&spec, Some(&repo), 100, None).await.unwrap();
+    let tags = collect_all(&spec, Some(&name(&repo)), 100, None)
+        .await
+        .unwrap();
     assert_eq!(tags, ["c"], "the registry still holds other tags");
 }
 
@@ -222,10 +224,10 @@ async fn uploads_a_file_in_chunks_to_cncf_distribution_and_tags_it() {
 
     // The registry holds the bytes and an artifact manifest naming the file.
     let spec = ociscope_fetch::connect(address, Options::default()).unwrap();
-    let blob = spec.stat_blob(&repo, &digest).await.unwrap();
+    let blob = spec.stat_blob(&name(&repo), &digest).await.unwrap();
     assert_eq!(blob.size, data.len() as u64);
     let got = spec
-        .get_manifest(&repo, &ManifestRef::Tag("v1".into()))
+        .get_manifest(&name(&repo), &ManifestRef::Tag(tag("v1")))
         .await
         .unwrap();
     let manifest: serde_json::Value = serde_json::from_slice(&got.content).unwrap();
@@ -254,5 +256,6 @@ async fn an_upload_to_a_bad_repository_name_is_refused_before_sending() {
     input.set_files(transfer.files().as_ref());
     type_into(&app.find("#upload-repo", "").await, "Not/Valid");
     click(&app.find("#upload-start", "Upload").await);
-    app.find(".error-box", "is not a repository name").await;
+    app.find(".error-box", "Not a valid repository name").await;
+    app.find(".error-box", "\"Not/Valid\"").await;
 }

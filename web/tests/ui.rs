@@ -9,12 +9,15 @@
 use std::collections::BTreeMap;
 
 use ociscope_core::memory::{MemoryOptions, MemoryRegistry};
+use ociscope_core::spec::{ManifestRef, Spec};
+use ociscope_core::Digest;
 use ociscope_demo::DemoOptions;
 use ociscope_web::registry::{self, Registry};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{blob, click, image, query, sleep, type_into, Mounted};
+use common::{blob, click, image, query, repo, sleep, tag, type_into, Mounted};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -229,4 +232,107 @@ async fn markup_and_script_urls_from_the_registry_stay_inert_text() {
     );
     let flagged = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__xss".into()).unwrap();
     assert!(flagged.is_undefined(), "a payload ran");
+}
+
+#[wasm_bindgen_test]
+async fn names_tags_and_digests_in_the_address_are_checked_before_any_request() {
+    let reg = MemoryRegistry::new();
+    let none = BTreeMap::new();
+    image(
+        &reg,
+        "team/app",
+        &["v1"],
+        b"one",
+        &none,
+        &serde_json::json!({}),
+    )
+    .await;
+    registry::install("mem:names", Registry::memory(reg));
+
+    let app = Mounted::at("?registry=mem:names&repo=Team/App");
+    let e = app.find(".error-box", "Not a valid repository name").await;
+    assert!(
+        e.text_content().unwrap().contains("\"Team/App\""),
+        "{}",
+        app.text()
+    );
+    assert!(app.all("a.tag-link").is_empty());
+    drop(app);
+
+    let app = Mounted::at("?registry=mem:names&repo=team/app&ref=-v1");
+    let e = app.find(".error-box", "Not a valid tag").await;
+    assert!(
+        e.text_content().unwrap().contains("\"-v1\""),
+        "{}",
+        app.text()
+    );
+    drop(app);
+
+    let app = Mounted::at("?registry=mem:names&repo=team/app&blob=sha256:zz");
+    app.find(".error-box", "blob digest").await;
+    drop(app);
+
+    // The same repository and tag, written validly, open.
+    let app = Mounted::at("?registry=mem:names&repo=team/app&ref=v1");
+    app.find("#layers tbody tr", "").await;
+}
+
+/// Puts a file with `content` into the upload form's file input.
+async fn choose_file(app: &Mounted, name: &str, content: &[u8]) {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(content));
+    let options = web_sys::FilePropertyBag::new();
+    options.set_type("text/plain");
+    let file =
+        web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options).unwrap();
+    let input: web_sys::HtmlInputElement = app.find("#upload-file", "").await.unchecked_into();
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(&file).unwrap();
+    input.set_files(transfer.files().as_ref());
+}
+
+#[wasm_bindgen_test]
+async fn uploads_into_an_in_page_registry_after_refusing_a_bad_tag() {
+    let reg = MemoryRegistry::new();
+    registry::install("mem:upload", Registry::memory(reg.clone()));
+    let app = Mounted::at("?tool=upload&registry=mem:upload&repo=team/files");
+    let data: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    choose_file(&app, "notes.txt", &data).await;
+    assert_eq!(
+        app.find("#upload-repo", "")
+            .await
+            .unchecked_into::<web_sys::HtmlInputElement>()
+            .value(),
+        "team/files",
+        "the address's repository fills the form"
+    );
+    type_into(&app.find("#upload-tag", "").await, ".v1");
+    click(&app.find("#upload-start", "Upload").await);
+    app.find(".error-box", "Not a valid tag").await;
+    let digest = Digest::sha256_of(&data);
+    assert!(
+        reg.stat_blob(&repo("team/files"), &digest).await.is_err(),
+        "nothing was sent"
+    );
+
+    type_into(&app.find("#upload-tag", "").await, "v1");
+    click(&app.find("#upload-start", "Upload").await);
+    let done = app.find("#upload-done", "tagged").await;
+    assert!(done.text_content().unwrap().contains(digest.as_str()));
+    assert_eq!(
+        reg.stat_blob(&repo("team/files"), &digest)
+            .await
+            .unwrap()
+            .size,
+        data.len() as u64
+    );
+    let got = reg
+        .get_manifest(&repo("team/files"), &ManifestRef::Tag(tag("v1")))
+        .await
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&got.content).unwrap();
+    assert_eq!(manifest["layers"][0]["digest"], digest.as_str());
+    assert_eq!(
+        manifest["layers"][0]["annotations"]["org.opencontainers.image.title"],
+        "notes.txt"
+    );
 }

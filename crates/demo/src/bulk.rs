@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ociscope_core::spec::{Error, Spec};
+use ociscope_core::spec::{Error, RepoName, Spec, Tag};
 use ociscope_core::{Descriptor, Platform};
 use serde_json::json;
 
@@ -71,12 +71,13 @@ fn tiny(label: &str) -> Result<Image, Error> {
 /// Pushes `count` repositories, each with one small image tagged `latest`; returns its descriptor.
 pub async fn repositories<S: Spec>(spec: &S, count: usize) -> Result<Option<Descriptor>, Error> {
     let built = tiny("1.0.0")?;
-    let first = repository_name(0);
+    let first = RepoName::new(repository_name(0))?;
+    let latest = [Tag::new("latest")?];
     let mut pushed = None;
     for i in 0..count {
-        let name = repository_name(i);
-        let from = (i > 0).then_some(first.as_str());
-        pushed = Some(image::push(spec, &name, from, &built, &["latest".to_string()]).await?);
+        let name = RepoName::new(repository_name(i))?;
+        let from = (i > 0).then_some(&first);
+        pushed = Some(image::push(spec, &name, from, &built, &latest).await?);
     }
     Ok(pushed)
 }
@@ -84,18 +85,22 @@ pub async fn repositories<S: Spec>(spec: &S, count: usize) -> Result<Option<Desc
 /// Pushes `count` version tags (plus `latest`) into [`VERSIONS_REPO`], one image per major
 /// version; returns how many tags the repository has.
 pub async fn versions<S: Spec>(spec: &S, count: usize) -> Result<usize, Error> {
-    let mut by_major: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let repo = RepoName::new(VERSIONS_REPO)?;
+    let mut by_major: BTreeMap<usize, Vec<Tag>> = BTreeMap::new();
     for k in 1..=count {
-        by_major.entry(k / 150).or_default().push(version_tag(k));
+        by_major
+            .entry(k / 150)
+            .or_default()
+            .push(Tag::new(version_tag(k))?);
     }
     let last_major = by_major.keys().next_back().copied();
     let mut tags = 0;
     for (major, mut names) in by_major {
         if Some(major) == last_major {
-            names.push("latest".into());
+            names.push(Tag::new("latest")?);
         }
         let built = tiny(&format!("{major}.x"))?;
-        image::push(spec, VERSIONS_REPO, None, &built, &names).await?;
+        image::push(spec, &repo, None, &built, &names).await?;
         tags += names.len();
     }
     Ok(tags)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use ociscope_core::media_type;
-use ociscope_core::spec::{Error, ErrorKind, Spec};
+use ociscope_core::spec::{BlobWriter, Error, ErrorKind, Mount, RepoName, Spec, Tag};
 use ociscope_core::{Descriptor, Digest, Platform};
 use serde_json::{json, Map, Value};
 
@@ -206,17 +206,31 @@ pub fn index(
     Ok((bytes, descriptor))
 }
 
-/// Puts a blob into `repo`: mounted from `from` when given and the registry can, else pushed.
+/// Puts a blob into `repo`: mounted from `from` when given and the registry can; when it
+/// cannot, the blob goes into the upload session the registry opened instead (or, without
+/// `from`, in one request).
 pub async fn put_blob<S: Spec>(
     spec: &S,
-    repo: &str,
-    from: Option<&str>,
+    repo: &RepoName,
+    from: Option<&RepoName>,
     descriptor: &Descriptor,
     content: &Bytes,
 ) -> Result<(), Error> {
     if let Some(from) = from {
-        if spec.mount_blob(from, repo, &descriptor.digest).await? {
-            return Ok(());
+        match spec.mount_blob(from, repo, &descriptor.digest).await? {
+            Mount::Mounted => return Ok(()),
+            Mount::Upload(mut writer) => {
+                let written = async {
+                    writer.write(content).await?;
+                    writer.commit(&descriptor.digest).await
+                }
+                .await;
+                if written.is_err() {
+                    // The session is useless now; its failure to cancel adds nothing.
+                    let _ = writer.cancel().await;
+                }
+                return written.map(|_| ());
+            }
         }
     }
     spec.push_blob(repo, descriptor, content.clone()).await?;
@@ -226,10 +240,10 @@ pub async fn put_blob<S: Spec>(
 /// Pushes an image's blobs (mounting them from `from` when given) and its manifest with `tags`.
 pub async fn push<S: Spec>(
     spec: &S,
-    repo: &str,
-    from: Option<&str>,
+    repo: &RepoName,
+    from: Option<&RepoName>,
     image: &Image,
-    tags: &[String],
+    tags: &[Tag],
 ) -> Result<Descriptor, Error> {
     put_blob(spec, repo, from, &image.config_descriptor, &image.config).await?;
     for layer in &image.layers {

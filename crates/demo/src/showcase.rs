@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use ociscope_core::spec::{Error, Spec};
+use ociscope_core::spec::{Error, RepoName, Spec, Tag};
 use ociscope_core::{media_type, Descriptor, Digest, Platform};
 use serde_json::json;
 
@@ -158,52 +158,49 @@ pub struct Showcase {
     pub artifact: Descriptor,
 }
 
-fn tags(names: &[&str]) -> Vec<String> {
-    names.iter().map(|t| t.to_string()).collect()
+fn tags(names: &[&str]) -> Result<Vec<Tag>, Error> {
+    Tag::all(names.iter().copied())
 }
 
 /// Pushes the multi-platform index, the Docker content, the artifact and the referrers.
 pub async fn push<S: Spec>(spec: &S) -> Result<Showcase, Error> {
+    let hello = RepoName::new(HELLO_REPO)?;
+    let docker = RepoName::new(DOCKER_REPO)?;
     let mut images = Vec::new();
     let mut amd64_app_files = Vec::new();
     for platform in platforms() {
         let built = hello_recipe(&platform, Flavor::Oci).build()?;
-        images.push(image::push(spec, HELLO_REPO, None, &built, &[]).await?);
+        images.push(image::push(spec, &hello, None, &built, &[]).await?);
         if platform == Platform::new("linux", "amd64") {
             amd64_app_files = app_layer(&platform);
         }
     }
     let (bytes, index) = image::index(Flavor::Oci, &images, &index_annotations())?;
-    let tags_index = tags(&["latest", "1.0.0", "1.0", "1"]);
-    spec.push_manifest(HELLO_REPO, &index.media_type, bytes, &tags_index)
+    let tags_index = tags(&["latest", "1.0.0", "1.0", "1"])?;
+    spec.push_manifest(&hello, &index.media_type, bytes, &tags_index)
         .await?;
 
     let subject = images[0].clone();
     let referrers = vec![
-        push_sbom(spec, &subject, &amd64_app_files).await?,
-        push_cosign(spec, &subject).await?,
-        push_notation(spec, &subject).await?,
+        push_sbom(spec, &hello, &subject, &amd64_app_files).await?,
+        push_cosign(spec, &hello, &subject).await?,
+        push_notation(spec, &hello, &subject).await?,
     ];
 
     let mut docker_images = Vec::new();
     for (i, platform) in platforms().into_iter().take(2).enumerate() {
         let built = hello_recipe(&platform, Flavor::Docker).build()?;
         let tagged = if i == 0 {
-            tags(&["docker-v2"])
+            tags(&["docker-v2"])?
         } else {
             Vec::new()
         };
-        docker_images.push(image::push(spec, DOCKER_REPO, None, &built, &tagged).await?);
+        docker_images.push(image::push(spec, &docker, None, &built, &tagged).await?);
     }
     let docker_image = docker_images[0].clone();
     let (bytes, docker_list) = image::index(Flavor::Docker, &docker_images, &BTreeMap::new())?;
-    spec.push_manifest(
-        DOCKER_REPO,
-        &docker_list.media_type,
-        bytes,
-        &tags(&["latest"]),
-    )
-    .await?;
+    spec.push_manifest(&docker, &docker_list.media_type, bytes, &tags(&["latest"])?)
+        .await?;
 
     let artifact = push_notes(spec).await?;
     Ok(Showcase {
@@ -220,12 +217,12 @@ pub async fn push<S: Spec>(spec: &S) -> Result<Showcase, Error> {
 /// manifest and returns the manifest's descriptor (with artifactType set).
 async fn push_artifact<S: Spec>(
     spec: &S,
-    repo: &str,
+    repo: &RepoName,
     artifact_type: &str,
     layer: (&str, Bytes, BTreeMap<String, String>),
     subject: Option<&Descriptor>,
     annotations: BTreeMap<String, String>,
-    tags: &[String],
+    tags: &[Tag],
 ) -> Result<Descriptor, Error> {
     let (layer_type, content, layer_annotations) = layer;
     let empty = Descriptor::empty();
@@ -327,13 +324,14 @@ fn spdx(subject: &Descriptor, files: &[Entry]) -> serde_json::Value {
 
 async fn push_sbom<S: Spec>(
     spec: &S,
+    hello: &RepoName,
     subject: &Descriptor,
     files: &[Entry],
 ) -> Result<Descriptor, Error> {
     let doc = serde_json::to_vec_pretty(&spdx(subject, files)).map_err(json_error)?;
     push_artifact(
         spec,
-        HELLO_REPO,
+        hello,
         SBOM_TYPE,
         (
             SBOM_TYPE,
@@ -353,7 +351,11 @@ async fn push_sbom<S: Spec>(
     .await
 }
 
-async fn push_cosign<S: Spec>(spec: &S, subject: &Descriptor) -> Result<Descriptor, Error> {
+async fn push_cosign<S: Spec>(
+    spec: &S,
+    hello: &RepoName,
+    subject: &Descriptor,
+) -> Result<Descriptor, Error> {
     let payload = json!({
         "critical": {
             "identity": {"docker-reference": HELLO_REPO},
@@ -366,7 +368,7 @@ async fn push_cosign<S: Spec>(spec: &S, subject: &Descriptor) -> Result<Descript
     let fake_signature = base64::standard(Digest::sha256_of(&payload).encoded().as_bytes());
     push_artifact(
         spec,
-        HELLO_REPO,
+        hello,
         COSIGN_TYPE,
         (
             "application/vnd.dev.cosign.simplesigning.v1+json",
@@ -380,7 +382,11 @@ async fn push_cosign<S: Spec>(spec: &S, subject: &Descriptor) -> Result<Descript
     .await
 }
 
-async fn push_notation<S: Spec>(spec: &S, subject: &Descriptor) -> Result<Descriptor, Error> {
+async fn push_notation<S: Spec>(
+    spec: &S,
+    hello: &RepoName,
+    subject: &Descriptor,
+) -> Result<Descriptor, Error> {
     let protected = json!({
         "alg": "PS256",
         "cty": "application/vnd.cncf.notary.payload.v1+json",
@@ -407,7 +413,7 @@ async fn push_notation<S: Spec>(spec: &S, subject: &Descriptor) -> Result<Descri
     );
     push_artifact(
         spec,
-        HELLO_REPO,
+        hello,
         NOTATION_TYPE,
         ("application/jose+json", Bytes::from(jws), BTreeMap::new()),
         Some(subject),
@@ -430,7 +436,7 @@ const NOTES: &str = "# hello 1.0.0 release notes
 async fn push_notes<S: Spec>(spec: &S) -> Result<Descriptor, Error> {
     push_artifact(
         spec,
-        ARTIFACT_REPO,
+        &RepoName::new(ARTIFACT_REPO)?,
         NOTES_TYPE,
         (
             "text/markdown",
@@ -443,7 +449,7 @@ async fn push_notes<S: Spec>(spec: &S) -> Result<Descriptor, Error> {
             ("org.opencontainers.image.title", "hello release notes"),
             ("org.opencontainers.image.version", "1.0.0"),
         ]),
-        &tags(&["release-notes", "1.0.0"]),
+        &tags(&["release-notes", "1.0.0"])?,
     )
     .await
 }

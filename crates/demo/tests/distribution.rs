@@ -11,7 +11,7 @@ use std::process::Command;
 
 use common::Distribution;
 use ociscope_core::client::Options;
-use ociscope_core::spec::{collect_all, ManifestRef, Spec};
+use ociscope_core::spec::{collect_all, collect_referrers, ManifestRef, RepoName, Spec, Tag};
 use ociscope_demo::{
     platforms, populate, DemoOptions, DOCKER_REPO, HELLO_REPO, NOTATION_TYPE, SBOM_TYPE,
     VERSIONS_REPO,
@@ -43,8 +43,9 @@ async fn distribution_accepts_the_demo_and_skopeo_reads_it() {
         .await
         .unwrap_or_else(|e| panic!("populate: {e}\nregistry log:\n{}", registry.log()));
 
+    let hello = RepoName::new(HELLO_REPO).unwrap();
     let index = spec
-        .get_manifest(HELLO_REPO, &ManifestRef::Tag("latest".into()))
+        .get_manifest(&hello, &ManifestRef::Tag(Tag::new("latest").unwrap()))
         .await
         .unwrap();
     assert_eq!(index.descriptor.digest, summary.index.digest);
@@ -57,25 +58,28 @@ async fn distribution_accepts_the_demo_and_skopeo_reads_it() {
         .collect();
     assert_eq!(got, platforms());
     // distribution 2.8 has no referrers API: the client answers from the fallback tag it kept.
-    let referrers = spec
-        .list_referrers(HELLO_REPO, &summary.signed.digest, None)
+    let referrers = collect_referrers(&spec, &hello, &summary.signed.digest, None, None)
         .await
         .unwrap();
     assert_eq!(referrers.len(), 3);
-    let sbom = spec
-        .list_referrers(HELLO_REPO, &summary.signed.digest, Some(SBOM_TYPE))
+    let sbom = collect_referrers(&spec, &hello, &summary.signed.digest, Some(SBOM_TYPE), None)
         .await
         .unwrap();
     assert_eq!(sbom.len(), 1);
-    assert!(spec
-        .list_referrers(HELLO_REPO, &summary.signed.digest, Some(NOTATION_TYPE))
-        .await
-        .unwrap()
-        .iter()
-        .all(|d| d.artifact_type.as_deref() == Some(NOTATION_TYPE)));
+    assert!(collect_referrers(
+        &spec,
+        &hello,
+        &summary.signed.digest,
+        Some(NOTATION_TYPE),
+        None
+    )
+    .await
+    .unwrap()
+    .iter()
+    .all(|d| d.artifact_type.as_deref() == Some(NOTATION_TYPE)));
     let repos = collect_all(&spec, None, 4, None).await.unwrap();
     assert_eq!(repos.len(), summary.repository_count);
-    let tags = collect_all(&spec, Some(VERSIONS_REPO), 7, None)
+    let tags = collect_all(&spec, Some(&RepoName::new(VERSIONS_REPO).unwrap()), 7, None)
         .await
         .unwrap();
     assert_eq!(tags.len(), summary.tag_count);

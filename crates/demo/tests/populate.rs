@@ -9,7 +9,9 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use ociscope_core::memory::{MemoryOptions, MemoryRegistry};
-use ociscope_core::spec::{collect_all, BlobReader, ManifestRef, PageRequest, Spec};
+use ociscope_core::spec::{
+    collect_all, collect_referrers, BlobReader, ManifestRef, PageRequest, RepoName, Spec, Tag,
+};
 use ociscope_core::{media_type, Descriptor, Digest, Manifest};
 use ociscope_demo::{
     platforms, populate, DemoOptions, DemoSummary, ARTIFACT_REPO, COSIGN_TYPE, DOCKER_REPO,
@@ -26,6 +28,16 @@ fn run<F: Future>(f: F) -> F::Output {
     }
 }
 
+/// A repository name the test knows to be valid.
+fn repo(name: &str) -> RepoName {
+    RepoName::new(name).expect("valid repository name")
+}
+
+/// A reference by a tag the test knows to be valid.
+fn tag(name: &str) -> ManifestRef {
+    ManifestRef::Tag(Tag::new(name).expect("valid tag"))
+}
+
 const SMALL: DemoOptions = DemoOptions {
     repositories: 30,
     tags: 40,
@@ -38,7 +50,7 @@ fn small() -> (MemoryRegistry, DemoSummary) {
 }
 
 async fn manifest(reg: &MemoryRegistry, repo: &str, r: ManifestRef) -> Manifest {
-    reg.get_manifest(repo, &r)
+    reg.get_manifest(&self::repo(repo), &r)
         .await
         .expect("manifest")
         .parse()
@@ -46,7 +58,7 @@ async fn manifest(reg: &MemoryRegistry, repo: &str, r: ManifestRef) -> Manifest 
 }
 
 async fn blob(reg: &MemoryRegistry, repo: &str, digest: &Digest) -> Vec<u8> {
-    let mut reader = reg.get_blob(repo, digest).await.expect("blob");
+    let mut reader = reg.get_blob(&self::repo(repo), digest).await.expect("blob");
     reader.read_to_end(1 << 24).await.expect("read").to_vec()
 }
 
@@ -171,14 +183,14 @@ fn file<'a>(
 fn multi_platform_index_and_images() {
     let (reg, summary) = small();
     run(async {
-        for tag in ["latest", "1.0.0", "1.0", "1"] {
+        for name in ["latest", "1.0.0", "1.0", "1"] {
             let d = reg
-                .stat_manifest(HELLO_REPO, &ManifestRef::Tag(tag.into()))
+                .stat_manifest(&repo(HELLO_REPO), &tag(name))
                 .await
                 .unwrap();
             assert_eq!(d.digest, summary.index.digest);
         }
-        let index = manifest(&reg, HELLO_REPO, ManifestRef::Tag("latest".into())).await;
+        let index = manifest(&reg, HELLO_REPO, tag("latest")).await;
         assert_eq!(index.media_type(), media_type::OCI_INDEX);
         let got: Vec<_> = index
             .platforms()
@@ -274,8 +286,7 @@ fn referrers_of_the_signed_image() {
             summary.signed.platform.as_ref().unwrap().architecture,
             "amd64"
         );
-        let listed = reg
-            .list_referrers(HELLO_REPO, &summary.signed.digest, None)
+        let listed = collect_referrers(&reg, &repo(HELLO_REPO), &summary.signed.digest, None, None)
             .await
             .unwrap();
         let types: BTreeSet<_> = listed
@@ -295,10 +306,15 @@ fn referrers_of_the_signed_image() {
             summary.referrers.iter().map(|d| d.digest.clone()).collect();
         assert_eq!(listed_digests, summary_digests);
 
-        let sbom = reg
-            .list_referrers(HELLO_REPO, &summary.signed.digest, Some(SBOM_TYPE))
-            .await
-            .unwrap();
+        let sbom = collect_referrers(
+            &reg,
+            &repo(HELLO_REPO),
+            &summary.signed.digest,
+            Some(SBOM_TYPE),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(sbom.len(), 1);
         let m = manifest(&reg, HELLO_REPO, sbom[0].digest.clone().into()).await;
         assert_eq!(m.subject().unwrap().digest, summary.signed.digest);
@@ -321,20 +337,30 @@ fn referrers_of_the_signed_image() {
             );
         }
 
-        let sig = reg
-            .list_referrers(HELLO_REPO, &summary.signed.digest, Some(NOTATION_TYPE))
-            .await
-            .unwrap();
+        let sig = collect_referrers(
+            &reg,
+            &repo(HELLO_REPO),
+            &summary.signed.digest,
+            Some(NOTATION_TYPE),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(sig.len(), 1);
         assert!(sig[0]
             .annotations
             .contains_key("io.cncf.notary.x509chain.thumbprint#S256"));
         let m = manifest(&reg, HELLO_REPO, sig[0].digest.clone().into()).await;
         assert_eq!(m.layers()[0].media_type, "application/jose+json");
-        let cosign = reg
-            .list_referrers(HELLO_REPO, &summary.signed.digest, Some(COSIGN_TYPE))
-            .await
-            .unwrap();
+        let cosign = collect_referrers(
+            &reg,
+            &repo(HELLO_REPO),
+            &summary.signed.digest,
+            Some(COSIGN_TYPE),
+            None,
+        )
+        .await
+        .unwrap();
         let m = manifest(&reg, HELLO_REPO, cosign[0].digest.clone().into()).await;
         let payload: Value =
             serde_json::from_slice(&blob(&reg, HELLO_REPO, &m.layers()[0].digest).await).unwrap();
@@ -343,11 +369,16 @@ fn referrers_of_the_signed_image() {
             summary.signed.digest.to_string()
         );
         // Other images have none.
-        assert!(reg
-            .list_referrers(HELLO_REPO, &summary.images[1].digest, None)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(collect_referrers(
+            &reg,
+            &repo(HELLO_REPO),
+            &summary.images[1].digest,
+            None,
+            None
+        )
+        .await
+        .unwrap()
+        .is_empty());
     })
 }
 
@@ -356,7 +387,7 @@ fn docker_image_list_and_artifact() {
     let (reg, summary) = small();
     run(async {
         let d = reg
-            .stat_manifest(DOCKER_REPO, &ManifestRef::Tag("docker-v2".into()))
+            .stat_manifest(&repo(DOCKER_REPO), &tag("docker-v2"))
             .await
             .unwrap();
         assert_eq!(d.media_type, media_type::DOCKER_MANIFEST_V2);
@@ -370,7 +401,7 @@ fn docker_image_list_and_artifact() {
         )
         .await;
 
-        let list = manifest(&reg, DOCKER_REPO, ManifestRef::Tag("latest".into())).await;
+        let list = manifest(&reg, DOCKER_REPO, tag("latest")).await;
         assert_eq!(list.media_type(), media_type::DOCKER_MANIFEST_LIST);
         assert_eq!(list.digest(), &summary.docker_list.digest);
         assert_eq!(list.manifests().len(), 2);
@@ -386,12 +417,7 @@ fn docker_image_list_and_artifact() {
             .await;
         }
 
-        let art = manifest(
-            &reg,
-            ARTIFACT_REPO,
-            ManifestRef::Tag("release-notes".into()),
-        )
-        .await;
+        let art = manifest(&reg, ARTIFACT_REPO, tag("release-notes")).await;
         assert_eq!(art.digest(), &summary.artifact.digest);
         assert_eq!(art.artifact_type(), Some(NOTES_TYPE));
         assert_eq!(art.artifact_type_field(), Some(NOTES_TYPE));
@@ -442,16 +468,15 @@ fn repositories_and_tags_paginate() {
         // Every bulk repository holds the same image, with its blobs mounted.
         let bulk = summary.bulk_image.clone().unwrap();
         for r in repos.iter().filter(|r| r.starts_with("team-a/")) {
-            let d = reg
-                .stat_manifest(r, &ManifestRef::Tag("latest".into()))
-                .await
-                .unwrap();
+            let d = reg.stat_manifest(&repo(r), &tag("latest")).await.unwrap();
             assert_eq!(d.digest, bulk.digest);
             let m = manifest(&reg, r, d.digest.into()).await;
-            reg.stat_blob(r, &m.layers()[0].digest).await.unwrap();
+            reg.stat_blob(&repo(r), &m.layers()[0].digest)
+                .await
+                .unwrap();
         }
 
-        let tags = collect_all(&reg, Some(VERSIONS_REPO), 9, None)
+        let tags = collect_all(&reg, Some(&repo(VERSIONS_REPO)), 9, None)
             .await
             .unwrap();
         assert_eq!(tags.len(), 41);
@@ -465,7 +490,7 @@ fn repositories_and_tags_paginate() {
             "lexical, not version, order"
         );
         let page = reg
-            .list_tags(VERSIONS_REPO, &PageRequest::first(5))
+            .list_tags(&repo(VERSIONS_REPO), &PageRequest::first(5))
             .await
             .unwrap();
         assert_eq!(page.items, tags[..5]);
@@ -512,7 +537,7 @@ fn works_without_mounts_or_referrers_api() {
         let bulk = summary.bulk_image.unwrap();
         for r in repos.iter().filter(|r| r.starts_with("mirror/")) {
             let m = manifest(&reg, r, bulk.digest.clone().into()).await;
-            reg.stat_blob(r, &m.config().unwrap().digest)
+            reg.stat_blob(&repo(r), &m.config().unwrap().digest)
                 .await
                 .expect("pushed, not mounted");
         }
@@ -530,7 +555,7 @@ fn default_options_push_thousands() {
         );
         assert_eq!(summary.repository_count, 3004);
         assert_eq!(
-            collect_all(&reg, Some(VERSIONS_REPO), 1000, None)
+            collect_all(&reg, Some(&repo(VERSIONS_REPO)), 1000, None)
                 .await
                 .unwrap()
                 .len(),

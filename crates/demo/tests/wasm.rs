@@ -1,7 +1,9 @@
 //! The demo in a browser: populate a MemoryRegistry in wasm32 and read the index and counts back.
 #![cfg(target_arch = "wasm32")]
 
-use ociscope_core::spec::{collect_all, BlobReader, ManifestRef, Spec};
+use ociscope_core::spec::{
+    collect_all, collect_referrers, BlobReader, ManifestRef, RepoName, Spec, Tag,
+};
 use ociscope_core::{Digest, MemoryRegistry};
 use ociscope_demo::{platforms, populate, DemoOptions, HELLO_REPO, SBOM_TYPE, VERSIONS_REPO};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -16,8 +18,9 @@ async fn populate_in_the_browser() {
         tags: 20,
     };
     let summary = populate(&reg, &options).await.unwrap();
+    let hello = RepoName::new(HELLO_REPO).unwrap();
     let index = reg
-        .get_manifest(HELLO_REPO, &ManifestRef::Tag("latest".into()))
+        .get_manifest(&hello, &ManifestRef::Tag(Tag::new("latest").unwrap()))
         .await
         .unwrap()
         .parse()
@@ -29,13 +32,13 @@ async fn populate_in_the_browser() {
         .collect();
     assert_eq!(got, platforms());
     let image = reg
-        .get_manifest(HELLO_REPO, &summary.signed.digest.clone().into())
+        .get_manifest(&hello, &summary.signed.digest.clone().into())
         .await
         .unwrap()
         .parse()
         .unwrap();
     let config = reg
-        .get_blob(HELLO_REPO, &image.config().unwrap().digest)
+        .get_blob(&hello, &image.config().unwrap().digest)
         .await
         .unwrap()
         .read_to_end(1 << 20)
@@ -43,7 +46,7 @@ async fn populate_in_the_browser() {
         .unwrap();
     let config: serde_json::Value = serde_json::from_slice(&config).unwrap();
     let layer = reg
-        .get_blob(HELLO_REPO, &image.layers()[0].digest)
+        .get_blob(&hello, &image.layers()[0].digest)
         .await
         .unwrap()
         .read_to_end(1 << 20)
@@ -55,14 +58,13 @@ async fn populate_in_the_browser() {
         config["rootfs"]["diff_ids"][0],
         Digest::sha256_of(&tar).to_string()
     );
-    let sbom = reg
-        .list_referrers(HELLO_REPO, &summary.signed.digest, Some(SBOM_TYPE))
+    let sbom = collect_referrers(&reg, &hello, &summary.signed.digest, Some(SBOM_TYPE), None)
         .await
         .unwrap();
     assert_eq!(sbom.len(), 1);
     assert_eq!(collect_all(&reg, None, 5, None).await.unwrap().len(), 16);
     assert_eq!(
-        collect_all(&reg, Some(VERSIONS_REPO), 5, None)
+        collect_all(&reg, Some(&RepoName::new(VERSIONS_REPO).unwrap()), 5, None)
             .await
             .unwrap()
             .len(),

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use ociscope_core::spec::Error;
+use ociscope_core::spec::{BlobReader, Error, RepoName, Spec};
 use ociscope_core::Digest;
 use wasm_bindgen::JsCast;
 
@@ -40,13 +40,14 @@ pub fn preview_of(bytes: &[u8]) -> Preview {
 }
 
 /// Reads the blob verified and hands it to the browser as a download named after its digest.
-async fn download(registry: Registry, repo: String, digest: Digest) -> Result<u64, Error> {
+async fn download(registry: Registry, repo: RepoName, digest: Digest) -> Result<u64, Error> {
     let parts = js_sys::Array::new();
-    let descriptor = registry
-        .stream_blob(&repo, &digest, |chunk| {
-            parts.push(&js_sys::Uint8Array::from(chunk.as_ref()));
-        })
-        .await?;
+    // The reader verifies the digest: a mismatch fails before the last chunk is handed over.
+    let mut reader = registry.get_blob(&repo, &digest).await?;
+    while let Some(chunk) = reader.next_chunk().await? {
+        parts.push(&js_sys::Uint8Array::from(chunk.as_ref()));
+    }
+    let descriptor = reader.descriptor().clone();
     let fail = |what: &str| {
         Error::other(
             ociscope_core::spec::ErrorKind::Unsupported,
@@ -77,17 +78,10 @@ pub fn BlobView(
     /// The registry.
     registry: Registry,
     /// The repository.
-    repo: String,
-    /// The blob's digest, as written in the address.
-    digest: String,
+    repo: RepoName,
+    /// The blob's digest.
+    digest: Digest,
 ) -> impl IntoView {
-    let digest = match Digest::parse(&digest) {
-        Ok(d) => d,
-        Err(e) => {
-            return view! { <ErrorBox action="reading the digest in the address" error=Error::from(e)/> }
-                .into_any()
-        }
-    };
     let base = use_nav().current();
     let stat = {
         let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
@@ -97,7 +91,11 @@ pub fn BlobView(
                 let d = registry.stat_blob(&repo, &digest).await?;
                 let preview = if d.size <= PREVIEW_LIMIT {
                     Some(preview_of(
-                        &registry.read_blob(&repo, &digest, PREVIEW_LIMIT).await?,
+                        &registry
+                            .get_blob(&repo, &digest)
+                            .await?
+                            .read_to_end(PREVIEW_LIMIT)
+                            .await?,
                     ))
                 } else {
                     None
@@ -130,7 +128,7 @@ pub fn BlobView(
     view! {
         <section class="blob">
             <h2>"Blob " <code>{digest.to_string()}</code></h2>
-            <p>"in " <code>{repo}</code></p>
+            <p>"in " <code>{repo.to_string()}</code></p>
             {move || match stat.get() {
                 None => view! { <Loading what="the blob"/> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox action="loading the blob" error=e/> }.into_any(),

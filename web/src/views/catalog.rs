@@ -2,6 +2,7 @@
 //! grouped by namespace, rendered as a virtual list (only visible rows are in the DOM).
 
 use leptos::prelude::*;
+use ociscope_core::spec::Spec;
 
 use crate::components::error_box::ErrorBox;
 use crate::components::virtual_list::VirtualList;

@@ -4,7 +4,7 @@ use futures::stream::{self, StreamExt};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use ociscope_core::spec::{Error, ManifestRef, PageRequest};
+use ociscope_core::spec::{Error, ManifestRef, PageRequest, RepoName, Spec, Tag};
 use ociscope_core::Digest;
 
 use crate::components::error_box::ErrorBox;
@@ -20,18 +20,19 @@ const IN_FLIGHT: usize = 4;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeleteTarget {
     /// One tag; its manifest stays.
-    Tag(String),
+    Tag(Tag),
     /// A manifest and every tag on it.
     Manifest,
 }
 
 /// Every tag of `repo` that points at `digest` (examining at most [`MAX_TAGS_EXAMINED`]),
-/// resolved [`IN_FLIGHT`] at a time.
+/// resolved [`IN_FLIGHT`] at a time. A name the registry lists that is not a valid tag cannot
+/// be asked for, so it is skipped.
 pub async fn tags_on(
     registry: &Registry,
-    repo: &str,
+    repo: &RepoName,
     digest: &Digest,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Tag>, Error> {
     let mut all = Vec::new();
     let mut req = PageRequest::first(crate::paging::PAGE_SIZE);
     loop {
@@ -44,7 +45,7 @@ pub async fn tags_on(
         }
     }
     all.truncate(MAX_TAGS_EXAMINED);
-    let found: Vec<Option<String>> = stream::iter(all)
+    let found: Vec<Option<Tag>> = stream::iter(all.into_iter().filter_map(|t| Tag::new(t).ok()))
         .map(|tag| async move {
             let d = registry
                 .stat_manifest(repo, &ManifestRef::Tag(tag.clone()))
@@ -58,15 +59,19 @@ pub async fn tags_on(
     Ok(found.into_iter().flatten().collect())
 }
 
+/// Tags as a comma-separated list.
+fn joined<'a>(tags: impl IntoIterator<Item = &'a Tag>) -> String {
+    tags.into_iter()
+        .map(Tag::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What the confirmation says for `target`, given the tags on the manifest.
-pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[String]) -> String {
+pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[Tag]) -> String {
     match target {
         DeleteTarget::Tag(tag) => {
-            let others: Vec<&str> = tags
-                .iter()
-                .filter(|t| *t != tag)
-                .map(String::as_str)
-                .collect();
+            let others: Vec<&Tag> = tags.iter().filter(|t| *t != tag).collect();
             if others.is_empty() {
                 format!(
                     "Only the tag {tag} is removed. The manifest {digest} stays, reachable by \
@@ -75,7 +80,7 @@ pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[String]) -> Stri
             } else {
                 format!(
                     "Only the tag {tag} is removed. The manifest {digest} stays, still tagged {}.",
-                    others.join(", ")
+                    joined(others)
                 )
             }
         }
@@ -85,7 +90,7 @@ pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[String]) -> Stri
             } else {
                 format!(
                     "The manifest {digest} is removed, and with it every tag on it: {}.",
-                    tags.join(", ")
+                    joined(tags)
                 )
             }
         }
@@ -98,15 +103,15 @@ pub fn DeleteActions(
     /// The registry.
     registry: Registry,
     /// The repository.
-    repo: String,
+    repo: RepoName,
     /// The tag the manifest was opened by, if any.
-    tag: Option<String>,
+    tag: Option<Tag>,
     /// The manifest's digest.
     digest: Digest,
 ) -> impl IntoView {
     let nav = use_nav();
     let open = RwSignal::new(None::<DeleteTarget>);
-    let tags = RwSignal::new(None::<Result<Vec<String>, Error>>);
+    let tags = RwSignal::new(None::<Result<Vec<Tag>, Error>>);
     let error = RwSignal::new(None::<Error>);
     let busy = RwSignal::new(false);
     let registry = StoredValue::new(registry);
@@ -231,10 +236,11 @@ mod tests {
 
     #[test]
     fn consequences_name_what_goes_and_what_stays() {
-        let tags = vec!["1.0".to_string(), "latest".to_string()];
-        let t = consequence(&DeleteTarget::Tag("latest".into()), "sha256:x", &tags);
+        let tags = Tag::all(["1.0", "latest"]).unwrap();
+        let latest = DeleteTarget::Tag(Tag::new("latest").unwrap());
+        let t = consequence(&latest, "sha256:x", &tags);
         assert!(t.contains("still tagged 1.0."), "{t}");
-        let t = consequence(&DeleteTarget::Tag("latest".into()), "sha256:x", &tags[1..]);
+        let t = consequence(&latest, "sha256:x", &tags[1..]);
         assert!(t.contains("digest only"), "{t}");
         let m = consequence(&DeleteTarget::Manifest, "sha256:x", &tags);
         assert!(m.contains("every tag on it: 1.0, latest."), "{m}");

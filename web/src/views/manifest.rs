@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use ociscope_core::manifest::ImageManifest;
-use ociscope_core::spec::{ManifestBytes, ManifestRef};
+use ociscope_core::spec::{BlobReader, ManifestBytes, ManifestRef, RepoName, Spec};
 use ociscope_core::{media_type, Descriptor, Manifest};
 
 use crate::components::copy_button::CopyText;
@@ -29,17 +29,11 @@ pub fn ManifestView(
     /// The registry.
     registry: Registry,
     /// The repository.
-    repo: String,
+    repo: RepoName,
     /// A tag or digest.
-    reference: String,
+    reference: ManifestRef,
 ) -> impl IntoView {
-    let parsed = match ManifestRef::parse(&reference) {
-        Ok(r) => r,
-        Err(e) => {
-            return view! { <ErrorBox action="reading the tag or digest in the address" error=e/> }
-                .into_any()
-        }
-    };
+    let parsed = reference;
     let got = {
         let (registry, repo, parsed) = (registry.clone(), repo.clone(), parsed.clone());
         LocalResource::new(move || {
@@ -69,7 +63,6 @@ pub fn ManifestView(
             }}
         </section>
     }
-    .into_any()
 }
 
 fn kv_rows(rows: Vec<(&'static str, Option<String>)>) -> impl IntoView {
@@ -135,7 +128,7 @@ fn map_table(id: &'static str, title: &'static str, map: BTreeMap<String, String
 #[component]
 fn ManifestBody(
     registry: Registry,
-    repo: String,
+    repo: RepoName,
     reference: ManifestRef,
     bytes: ManifestBytes,
 ) -> impl IntoView {
@@ -146,10 +139,7 @@ fn ManifestBody(
     let digest = descriptor.digest.to_string();
     let manifest = bytes.parse();
     let host = registry.pull_host();
-    let tag = match &reference {
-        ManifestRef::Tag(t) => Some(t.clone()),
-        ManifestRef::Digest(_) => None,
-    };
+    let tag = reference.tag().cloned();
     let mut pulls = Vec::new();
     if let Some(t) = &tag {
         pulls.push(format::pull_command(&host, &repo, t));
@@ -206,7 +196,7 @@ fn ManifestBody(
     let raw_bytes = bytes.content.to_vec();
     let base_raw = base.clone();
     view! {
-        <h2>{title} " " <code>{repo.clone()}</code> {tag.clone().map(|t| view! { ":" <code>{t}</code> })}</h2>
+        <h2>{title} " " <code>{repo.to_string()}</code> {tag.clone().map(|t| view! { ":" <code>{t.to_string()}</code> })}</h2>
         <table class="kv" id="manifest-summary">
             <tbody>{kv_rows(summary)}</tbody>
         </table>
@@ -234,7 +224,7 @@ fn ManifestBody(
     }
 }
 
-fn content_view(registry: &Registry, repo: &str, base: &Route, m: &Manifest) -> AnyView {
+fn content_view(registry: &Registry, repo: &RepoName, base: &Route, m: &Manifest) -> AnyView {
     if let Some(index) = m.content().index() {
         return platforms_table(base, &index.manifests);
     }
@@ -289,18 +279,27 @@ fn platforms_table(base: &Route, manifests: &[Descriptor]) -> AnyView {
     .into_any()
 }
 
-fn image_view(registry: &Registry, repo: &str, base: &Route, image: &ImageManifest) -> AnyView {
+fn image_view(
+    registry: &Registry,
+    repo: &RepoName,
+    base: &Route,
+    image: &ImageManifest,
+) -> AnyView {
     let config = image.config.clone();
     let is_image_config = config.media_type == media_type::OCI_CONFIG
         || config.media_type == media_type::DOCKER_CONFIG;
     let config_digest = config.digest.to_string();
     let loaded = {
-        let (registry, repo, digest) = (registry.clone(), repo.to_string(), config.digest.clone());
+        let (registry, repo, digest) = (registry.clone(), repo.clone(), config.digest.clone());
         LocalResource::new(move || {
             let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
             async move {
                 if is_image_config {
-                    Some(registry.read_blob(&repo, &digest, CONFIG_LIMIT).await)
+                    let read = async {
+                        let mut reader = registry.get_blob(&repo, &digest).await?;
+                        reader.read_to_end(CONFIG_LIMIT).await
+                    };
+                    Some(read.await)
                 } else {
                     None
                 }

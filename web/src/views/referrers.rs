@@ -1,9 +1,11 @@
 //! The referrers of a manifest (signatures, SBOMs, attestations, …), grouped by artifact type
-//! with friendly names; each opens like any manifest.
+//! with friendly names; each opens like any manifest. The registry's pages are followed up to
+//! [`MAX_REFERRERS`] (a subject with more says so).
 
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+use ociscope_core::spec::{collect_referrers, RepoName};
 use ociscope_core::{Descriptor, Digest};
 
 use crate::artifact::{self, Family};
@@ -11,6 +13,9 @@ use crate::components::error_box::{ErrorBox, Loading};
 use crate::format;
 use crate::nav::{use_nav, Link};
 use crate::registry::Registry;
+
+/// Most referrers listed for one manifest.
+pub const MAX_REFERRERS: usize = 1000;
 
 /// The artifact type a referrer is listed under (its media type when it has none).
 pub fn artifact_type_of(d: &Descriptor) -> String {
@@ -43,14 +48,14 @@ pub fn Referrers(
     /// The registry.
     registry: Registry,
     /// The repository.
-    repo: String,
+    repo: RepoName,
     /// The manifest whose referrers are listed.
     digest: Digest,
 ) -> impl IntoView {
     let base = use_nav().current();
     let list = LocalResource::new(move || {
         let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
-        async move { registry.list_referrers(&repo, &digest).await }
+        async move { collect_referrers(&registry, &repo, &digest, None, Some(MAX_REFERRERS)).await }
     });
     view! {
         <section class="referrers" aria-labelledby="referrers-title">
@@ -64,7 +69,14 @@ pub fn Referrers(
                 }
                 Some(Ok(items)) => {
                     let base = base.clone();
-                    group(items)
+                    let capped = (items.len() >= MAX_REFERRERS).then(|| {
+                        view! {
+                            <p class="none" id="referrers-capped">
+                                {format!("Only the first {MAX_REFERRERS} referrers are listed.")}
+                            </p>
+                        }
+                    });
+                    let groups = group(items)
                         .into_iter()
                         .map(|(ty, members)| {
                             let base = base.clone();
@@ -107,8 +119,8 @@ pub fn Referrers(
                                 </div>
                             }
                         })
-                        .collect_view()
-                        .into_any()
+                        .collect_view();
+                    view! { {capped} {groups} }.into_any()
                 }
             }}
         </section>

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use ociscope_core::media_type;
-use ociscope_core::spec::{Error, ManifestRef};
+use ociscope_core::spec::{BlobReader, Error, ManifestRef, RepoName, Spec, Tag};
 
 use crate::components::error_box::ErrorBox;
 use crate::components::virtual_list::VirtualList;
@@ -45,10 +45,15 @@ pub struct TagInfo {
     pub platforms: Option<usize>,
 }
 
-/// Loads what `tag` points at: its manifest and, for images, its configuration.
-pub async fn load_tag_info(registry: &Registry, repo: &str, tag: &str) -> Result<TagInfo, Error> {
+/// Loads what `tag` (a name the registry listed, `TAG_INVALID` when it is not a tag) points
+/// at: its manifest and, for images, its configuration.
+pub async fn load_tag_info(
+    registry: &Registry,
+    repo: &RepoName,
+    tag: &str,
+) -> Result<TagInfo, Error> {
     let got = registry
-        .get_manifest(repo, &ManifestRef::Tag(tag.to_string()))
+        .get_manifest(repo, &ManifestRef::Tag(Tag::new(tag)?))
         .await?;
     let manifest = got.parse()?;
     let mut info = TagInfo {
@@ -63,7 +68,9 @@ pub async fn load_tag_info(registry: &Registry, repo: &str, tag: &str) -> Result
             || config.media_type == media_type::DOCKER_CONFIG
         {
             let bytes = registry
-                .read_blob(repo, &config.digest, CONFIG_LIMIT)
+                .get_blob(repo, &config.digest)
+                .await?
+                .read_to_end(CONFIG_LIMIT)
                 .await?;
             info.created = ImageConfig::from_json(&bytes).and_then(|c| c.created);
         }
@@ -125,11 +132,11 @@ struct DetailsLoader {
     in_flight: RwSignal<usize>,
     state: StoredValue<Rc<RefCell<Limiter<String>>>, LocalStorage>,
     registry: StoredValue<Registry>,
-    repo: StoredValue<String>,
+    repo: StoredValue<RepoName>,
 }
 
 impl DetailsLoader {
-    fn new(registry: Registry, repo: String) -> DetailsLoader {
+    fn new(registry: Registry, repo: RepoName) -> DetailsLoader {
         DetailsLoader {
             details: RwSignal::new(HashMap::new()),
             in_flight: RwSignal::new(0),
@@ -188,7 +195,7 @@ pub fn TagsView(
     /// The registry.
     registry: Registry,
     /// The repository.
-    repo: String,
+    repo: RepoName,
 ) -> impl IntoView {
     let base = use_nav().current();
     let upload_route = base.upload();
@@ -298,7 +305,7 @@ pub fn TagsView(
     };
     view! {
         <section class="tags">
-            <h2>"Tags of " <code>{repo.clone()}</code></h2>
+            <h2>"Tags of " <code>{repo.to_string()}</code></h2>
             <p class="actions">
                 <Link to=upload_route class="upload-link">"Upload a file here"</Link>
             </p>

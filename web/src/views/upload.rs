@@ -8,7 +8,7 @@ use bytes::Bytes;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use ociscope_core::spec::{Error, ErrorKind, Resumable};
+use ociscope_core::spec::{Error, ErrorKind, RepoName, Resumable, Tag};
 use ociscope_core::Descriptor;
 use send_wrapper::SendWrapper;
 use wasm_bindgen_futures::JsFuture;
@@ -65,8 +65,8 @@ enum State {
 struct Finished {
     manifest: Descriptor,
     file: Descriptor,
-    tag: String,
-    repo: String,
+    tag: Tag,
+    repo: RepoName,
 }
 
 /// Bytes per second between `started` (ms) and now, as text.
@@ -84,11 +84,11 @@ pub fn UploadView(
     /// The registry.
     registry: Registry,
     /// The repository to upload into (editable).
-    repo: Option<String>,
+    repo: Option<RepoName>,
 ) -> impl IntoView {
     let nav = use_nav();
     let registry = StoredValue::new(registry);
-    let repo = RwSignal::new(repo.unwrap_or_default());
+    let repo = RwSignal::new(repo.map(String::from).unwrap_or_default());
     let tag = RwSignal::new("latest".to_string());
     let state = RwSignal::new(State::Idle);
     let cancel = StoredValue::new(SendWrapper::new(Rc::new(Cell::new(false))));
@@ -106,14 +106,19 @@ pub fn UploadView(
             });
             return;
         };
-        let (target, tag_name) = (repo.get_untracked(), tag.get_untracked());
-        if let Err(error) = upload::check_target(&target, &tag_name) {
-            state.set(State::Stopped {
-                error,
-                resume: None,
-            });
-            return;
-        }
+        // What the person typed is checked before any byte is sent.
+        let checked = RepoName::new(repo.get_untracked().trim())
+            .and_then(|r| Ok((r, Tag::new(tag.get_untracked().trim())?)));
+        let (target, tag_name) = match checked {
+            Ok(t) => t,
+            Err(error) => {
+                state.set(State::Stopped {
+                    error,
+                    resume: None,
+                });
+                return;
+            }
+        };
         let flag = cancel.with_value(|c| Rc::clone(c));
         flag.set(false);
         let registry = registry.get_value();
@@ -134,16 +139,21 @@ pub fn UploadView(
                     started,
                 });
             };
-            let blob = registry
-                .upload_file(&target, &source, resume.as_ref(), &flag, &mut progress)
-                .await;
+            let blob = upload::upload_blob(
+                &registry,
+                &target,
+                &source,
+                resume.as_ref(),
+                &flag,
+                &mut progress,
+            )
+            .await;
             let result = match blob {
                 Ok(d) => {
                     let name = source.0.name();
                     let kind = source.0.type_();
                     let file = Descriptor::new(&kind, d.digest.clone(), d.size);
-                    registry
-                        .push_file_artifact(&target, &file, &name, &tag_name)
+                    upload::push_file_artifact(&registry, &target, &file, &name, &tag_name)
                         .await
                         .map(|manifest| {
                             State::Done(Box::new(Finished {

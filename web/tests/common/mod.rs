@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use ociscope_core::spec::Spec;
+use ociscope_core::spec::{RepoName, Spec, Tag};
 use ociscope_core::{media_type, Descriptor, Digest};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -124,10 +124,20 @@ pub fn query() -> String {
     web_sys::window().unwrap().location().search().unwrap()
 }
 
+/// A repository name the test knows to be valid.
+pub fn repo(name: &str) -> RepoName {
+    RepoName::new(name).expect("a valid repository name")
+}
+
+/// A tag the test knows to be valid.
+pub fn tag(name: &str) -> Tag {
+    Tag::new(name).expect("a valid tag")
+}
+
 /// Pushes `content` as a blob of `repo`.
 pub async fn blob<S: Spec>(reg: &S, repo: &str, media: &str, content: &[u8]) -> Descriptor {
     let d = Descriptor::new(media, Digest::sha256_of(content), content.len() as u64);
-    reg.push_blob(repo, &d, Bytes::copy_from_slice(content))
+    reg.push_blob(&self::repo(repo), &d, Bytes::copy_from_slice(content))
         .await
         .unwrap()
 }
@@ -163,9 +173,9 @@ pub async fn image<S: Spec>(
         "layers": [layer],
         "annotations": annotations,
     });
-    let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+    let tags: Vec<Tag> = tags.iter().map(|t| tag(t)).collect();
     reg.push_manifest(
-        repo,
+        &self::repo(repo),
         media_type::OCI_MANIFEST,
         Bytes::from(manifest.to_string()),
         &tags,
