@@ -56,6 +56,8 @@
 //!   item (or tag) that still fails transiently ([`is_transient`]: network, 429, 502–504) is
 //!   tried again from its start, [`CopyOptions::retries`] times (default 2): pushing content
 //!   by digest is idempotent even where an HTTP request is not (a blob upload's final `PUT`).
+//!   Content that does not match its digest is not retried: it is reported, and running the
+//!   copy again reads it again.
 //! - **Errors**: each failed item is collected with its name (`layer 2/3 sha256:… of image
 //!   sha256:… (linux/arm64/v8)`); a phase with failures stops the copy before the next one,
 //!   so a failed child means no tag is pushed ([`CopyError`]).

@@ -1,11 +1,9 @@
-//! Copies between real registries: two CNCF distributions (Debian's `docker-registry`, started
-//! on free loopback ports and stopped by PID) through the native HTTP client, and the
-//! in-memory registry at both ends; then skopeo reads the copy. The same again through a
-//! proxy that injects faults (dropped connections and 503 answers).
-//!
-//! ociscope-server is not used: on the `contract` branch it does not build yet (its
-//! dependency ociscope-demo still follows the old `Spec`), so the faults come from the proxy
-//! here instead of `--fault` rules.
+//! Copies between real registries through the native HTTP client: ociscope-server (in this
+//! process, over its in-memory registry) and CNCF distribution (Debian's `docker-registry`,
+//! started on a free loopback port and stopped by PID), both ways, with the in-memory registry
+//! at the ends; skopeo then reads the copies byte-exact and copies them out. Then the same
+//! through ociscope-server's fault injection (503, 429, dropped connections, truncated and
+//! corrupted bodies), on the destination side and on the source side.
 #![cfg(not(target_arch = "wasm32"))]
 
 #[path = "../../native/tests/common/mod.rs"]
@@ -13,19 +11,18 @@
 mod common;
 mod tools_support;
 
-use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::process::Command;
-use std::rc::Rc;
 
 use common::Distribution;
 use ociscope_core::client::Options;
 use ociscope_core::memory::MemoryRegistry;
 use ociscope_core::spec::{collect_referrers, ManifestRef, RepoName, Spec};
-use ociscope_core::{Digest, Platform};
-use ociscope_tools::copy::{copy_image, CopyOptions};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use ociscope_core::{Descriptor, Digest, Platform};
+use ociscope_demo::{populate, DemoOptions, DemoSummary, HELLO_REPO};
+use ociscope_server::{spawn, Config, FaultRule, Running};
+use ociscope_tools::children::children;
+use ociscope_tools::copy::{copy_image, CopyError, CopyOptions, CopyReport};
 
 use tools_support::*;
 
@@ -215,122 +212,229 @@ async fn copies_between_real_registries_both_ways() {
     assert_eq!(Digest::sha256_of(&raw), demo.image("linux/arm/v7").digest);
 }
 
-/// A TCP proxy to `target` that spoils every `every`-th connection, alternately by closing it
-/// after reading the request's first bytes and by answering 503 `UNAVAILABLE`.
-async fn faulty_proxy(target: String, every: usize) -> (String, Rc<Cell<usize>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let injected = Rc::new(Cell::new(0));
-    let count = injected.clone();
-    tokio::task::spawn_local(async move {
-        let mut n = 0usize;
-        while let Ok((mut inbound, _)) = listener.accept().await {
-            n += 1;
-            if n.is_multiple_of(every) {
-                count.set(count.get() + 1);
-                let mut buf = [0u8; 512];
-                let _ = inbound.read(&mut buf).await;
-                if (n / every).is_multiple_of(2) {
-                    let body = r#"{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}"#;
-                    let head = format!(
-                        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
-                         content-length: {}\r\nconnection: close\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = inbound.write_all(head.as_bytes()).await;
-                    let _ = inbound.write_all(body.as_bytes()).await;
-                }
-                continue;
+/// ociscope-server over a fresh in-memory registry, with these fault rules.
+fn ociscope_server(faults: &[&str], seed: u64) -> Running {
+    let config = Config {
+        faults: faults
+            .iter()
+            .map(|r| r.parse::<FaultRule>().unwrap())
+            .collect(),
+        seed,
+        ..Config::default()
+    };
+    spawn("127.0.0.1:0", MemoryRegistry::new, config).expect("ociscope-server starts")
+}
+
+/// The demo's multi-platform index, its images and their referrers, and every blob they name.
+struct DemoContent {
+    summary: DemoSummary,
+    manifests: Vec<Descriptor>,
+    blobs: Vec<Descriptor>,
+}
+
+/// Pushes the demo's featured content (no bulk repositories or tags) through `spec`.
+async fn push_demo_content<S: Spec>(spec: &S) -> DemoContent {
+    let options = DemoOptions {
+        repositories: 0,
+        tags: 0,
+    };
+    let summary = populate(spec, &options).await.unwrap();
+    let r = repo(HELLO_REPO);
+    let mut manifests = vec![summary.index.clone()];
+    manifests.extend(summary.images.iter().cloned());
+    manifests.extend(summary.referrers.iter().cloned());
+    let mut blobs: Vec<Descriptor> = Vec::new();
+    for m in &manifests {
+        let got = spec.get_manifest(&r, &at(m)).await.unwrap();
+        let kids = children(&got.content, Some(&got.descriptor.media_type)).unwrap();
+        for b in kids.blob_descriptors() {
+            if !blobs.iter().any(|have| have.digest == b.digest) {
+                blobs.push(b.clone());
             }
-            let target = target.clone();
-            tokio::spawn(async move {
-                if let Ok(mut outbound) = TcpStream::connect(target).await {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
         }
-    });
-    (url, injected)
+    }
+    DemoContent {
+        summary,
+        manifests,
+        blobs,
+    }
+}
+
+/// skopeo reads each manifest byte-exact at `url`/`r` and copies the tagged index out whole.
+fn skopeo_reads_demo(url: &str, r: &RepoName, demo: &DemoContent) {
+    let name = format!("docker://{}/{r}", host(url));
+    for m in &demo.manifests {
+        let raw = skopeo(&[
+            "inspect",
+            "--tls-verify=false",
+            "--raw",
+            &format!("{name}@{}", m.digest),
+        ]);
+        assert_eq!(
+            Digest::sha256_of(&raw),
+            m.digest,
+            "skopeo inspect --raw {} at {url}",
+            m.digest
+        );
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "ociscope-tools-live-demo-{}-{}",
+        std::process::id(),
+        host(url).replace([':', '.'], "-")
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    skopeo(&[
+        "copy",
+        "--all",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        &format!("{name}:latest"),
+        &format!("oci:{}:out", dir.display()),
+    ]);
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(
+        index["manifests"][0]["digest"],
+        demo.summary.index.digest.as_str()
+    );
+    for image in &demo.summary.images {
+        let path = dir.join("blobs/sha256").join(image.digest.encoded());
+        assert_eq!(
+            Digest::sha256_of(&std::fs::read(&path).unwrap()),
+            image.digest
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Asserts `r` in `spec` holds the demo content exactly, referrers included.
+async fn assert_holds_demo<S: Spec>(
+    spec: &S,
+    r: &RepoName,
+    demo: &DemoContent,
+    source: &MemoryRegistry,
+) {
+    let src = repo(HELLO_REPO);
+    assert_same(source, &src, spec, r, &demo.manifests, &demo.blobs).await;
+    let want: BTreeSet<Digest> = demo
+        .summary
+        .referrers
+        .iter()
+        .map(|d| d.digest.clone())
+        .collect();
+    assert_eq!(
+        referrer_digests(spec, r, &demo.summary.signed.digest).await,
+        want
+    );
+    assert_eq!(
+        spec.stat_manifest(r, &latest()).await.unwrap().digest,
+        demo.summary.index.digest
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn copies_through_injected_faults() {
-    let local = tokio::task::LocalSet::new();
-    local
-        .run_until(async {
-            let (one, two) = (Distribution::start(), Distribution::start());
-            let a = ociscope_native::connect(&one.url, Options::default()).unwrap();
-            let (proxy, injected) = faulty_proxy(host(&two.url).to_string(), 6).await;
-            let b = ociscope_native::connect(&proxy, Options::default()).unwrap();
-            let (src_repo, mirror) = (repo("demo/hello"), repo("mirror/hello"));
-            let mem = MemoryRegistry::new();
-            let demo = push_demo(&mem, &src_repo).await;
-            copy_image(
-                &mem,
-                &src_repo,
-                &latest(),
-                &a,
-                &src_repo,
-                &options(),
-                &|_| {},
-            )
-            .await
-            .unwrap();
-            // The client retries what is safe to repeat and resumes uploads where the registry
-            // stands; what still fails fails its item, and running the copy again finishes it
-            // (what arrived is found present and skipped).
-            let mut attempts = Vec::new();
-            for _ in 0..8 {
-                match copy_image(&a, &src_repo, &latest(), &b, &mirror, &options(), &|_| {}).await {
-                    Ok(report) => {
-                        attempts.push(format!(
-                            "ok: {} copied, {} present, {} retried",
-                            report.copied, report.present, report.retried
-                        ));
-                        break;
-                    }
-                    Err(e) => {
-                        assert!(
-                            e.tags_pushed.is_empty() || e.failures[0].item.starts_with("tag "),
-                            "{e}"
-                        );
-                        attempts.push(format!("failed: {e}"));
-                    }
-                }
+async fn copies_the_demo_between_ociscope_server_and_distribution_both_ways() {
+    let server = ociscope_server(&[], 1);
+    let dist = Distribution::start();
+    let s = ociscope_native::connect(&server.url(), Options::default()).unwrap();
+    let d = ociscope_native::connect(&dist.url, Options::default()).unwrap();
+    // The source of truth, to compare with: the demo pushed into memory too.
+    let truth = MemoryRegistry::new();
+    let demo = push_demo_content(&truth).await;
+    let pushed = push_demo_content(&s).await;
+    assert_eq!(
+        pushed.manifests, demo.manifests,
+        "the demo is deterministic"
+    );
+
+    let hello = repo(HELLO_REPO);
+    let (mirror, back) = (repo("mirror/hello"), repo("back/hello"));
+    let all = demo.manifests.len() + demo.blobs.len();
+    // ociscope-server → distribution (no referrers API there: the sha256-<hex> tag schema).
+    let there = copy_image(&s, &hello, &latest(), &d, &mirror, &options(), &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", dist.log()));
+    assert_eq!((there.copied, there.present), (all, 0));
+    assert_holds_demo(&d, &mirror, &demo, &truth).await;
+    skopeo_reads_demo(&dist.url, &mirror, &demo);
+    // distribution → ociscope-server (the referrers API there).
+    let again = copy_image(&d, &mirror, &latest(), &s, &back, &options(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.copied, all);
+    assert_holds_demo(&s, &back, &demo, &truth).await;
+    skopeo_reads_demo(&server.url(), &back, &demo);
+    // Within ociscope-server: mounted, not sent.
+    let mounted = copy_image(
+        &s,
+        &back,
+        &latest(),
+        &s,
+        &repo("team/hello"),
+        &CopyOptions {
+            same_registry: true,
+            ..options()
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(mounted.mounted, demo.blobs.len());
+    assert_holds_demo(&s, &repo("team/hello"), &demo, &truth).await;
+}
+
+/// Runs the copy until it succeeds (at most 8 times); what arrived is skipped the next time.
+async fn copy_until_done<S: Spec, D: Spec>(
+    src: &S,
+    src_repo: &RepoName,
+    dst: &D,
+    dst_repo: &RepoName,
+) -> Vec<String> {
+    let mut attempts = Vec::new();
+    for _ in 0..8 {
+        let result: Result<CopyReport, CopyError> =
+            copy_image(src, src_repo, &latest(), dst, dst_repo, &options(), &|_| {}).await;
+        match result {
+            Ok(r) => {
+                attempts.push(format!(
+                    "ok: {} copied, {} present, {} retried",
+                    r.copied, r.present, r.retried
+                ));
+                return attempts;
             }
-            assert!(
-                attempts.last().is_some_and(|a| a.starts_with("ok")),
-                "{attempts:#?}"
-            );
-            assert!(injected.get() >= 5, "faults injected: {}", injected.get());
-            eprintln!(
-                "{} faults injected; attempts: {attempts:#?}",
-                injected.get()
-            );
-            // Read back without the proxy: everything is there, byte for byte.
-            let direct = ociscope_native::connect(&two.url, Options::default()).unwrap();
-            let back = MemoryRegistry::new();
-            copy_image(
-                &direct,
-                &mirror,
-                &latest(),
-                &back,
-                &src_repo,
-                &options(),
-                &|_| {},
-            )
-            .await
-            .unwrap();
-            assert_same(
-                &mem,
-                &src_repo,
-                &back,
-                &src_repo,
-                &demo.manifests(),
-                &demo.blobs,
-            )
-            .await;
-            skopeo_reads(&two.url, &mirror, &demo);
-        })
-        .await;
+            Err(e) => attempts.push(format!("failed: {e}")),
+        }
+    }
+    panic!("the copy did not finish: {attempts:#?}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn copies_through_faults_injected_by_ociscope_server() {
+    let rules = [
+        "503:0.05",
+        "429:HEAD *:0.05",
+        "reset:PATCH /v2/*/blobs/uploads/*:0.15",
+        "reset:PUT /v2/*:0.1",
+        "truncate:GET /v2/*/blobs/*:0.15",
+        "corrupt:GET /v2/*/blobs/*:0.15",
+    ];
+    let faulty = ociscope_server(&rules, 7);
+    let dist = Distribution::start();
+    let f = ociscope_native::connect(&faulty.url(), Options::default()).unwrap();
+    let d = ociscope_native::connect(&dist.url, Options::default()).unwrap();
+    let truth = MemoryRegistry::new();
+    let demo = push_demo_content(&truth).await;
+    let hello = repo(HELLO_REPO);
+    // Into the faulty server (from memory, then from distribution), and out of it.
+    let log_in = copy_until_done(&truth, &hello, &f, &hello).await;
+    let log_out = copy_until_done(&f, &hello, &d, &repo("out/hello")).await;
+    let log_back = copy_until_done(&d, &repo("out/hello"), &f, &repo("back/hello")).await;
+    eprintln!("into ociscope-server: {log_in:#?}\nout of it: {log_out:#?}\nback in: {log_back:#?}");
+    // Read without faults: everything arrived, byte for byte; nothing corrupt was committed.
+    let clean = ociscope_native::connect(&dist.url, Options::default()).unwrap();
+    assert_holds_demo(&clean, &repo("out/hello"), &demo, &truth).await;
+    skopeo_reads_demo(&dist.url, &repo("out/hello"), &demo);
+    let home = MemoryRegistry::new();
+    copy_until_done(&f, &repo("back/hello"), &home, &hello).await;
+    assert_holds_demo(&home, &hello, &demo, &truth).await;
 }
