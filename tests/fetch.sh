@@ -155,6 +155,31 @@ print(f"skopeo copied out {want}: manifest and {len(os.listdir(blobs))} blobs ve
 PY
 }
 
+# Reads the index the Chromium test copied with skopeo (digest equal, every platform copied
+# out and verified), and times skopeo copying the same index between the same registries.
+skopeo_copy_check() {
+  local line ref digest raw start end
+  line=$(grep -ao 'copy-out: [^ ]*' "$work/browser.out" | tail -1 || true)
+  if [ -z "$line" ]; then
+    echo "copy-out: the Chromium copy test printed no copy" >&2
+    return 1
+  fi
+  ref=${line#copy-out: }
+  digest=${ref#*@}
+  raw=$(skopeo inspect --raw --tls-verify=false "docker://${distribution#http://}/${ref%@*}") || return 1
+  [ "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" = "$digest" ] ||
+    { echo "skopeo inspect --raw: not the index ociscope copied ($digest)" >&2; return 1; }
+  skopeo --insecure-policy copy -q --all --src-tls-verify=false \
+    "docker://${distribution#http://}/${ref%@*}" "oci:$work/layout-copy:copy" || return 1
+  echo "skopeo read the Chromium copy ${ref%@*}: inspect --raw digest $digest, copied out --all"
+  start=$(date +%s.%N)
+  skopeo copy -q --all --src-tls-verify=false --dest-tls-verify=false \
+    "docker://${server#http://}/demo/hello:latest" \
+    "docker://${distribution#http://}/skopeo-$run_id/hello:latest" || return 1
+  end=$(date +%s.%N)
+  echo "skopeo copy --all ociscope-server -> distribution, demo index: $(python3 -c "print(f'{$end - $start:.2f}')") s"
+}
+
 # run_tests NAME ARGS…: one wasm test target; output kept for the summary.
 failures=()
 run_tests() {
@@ -202,11 +227,16 @@ if ! skopeo_out > "$work/skopeo-out.out" 2>&1; then
   failures+=(skopeo-out)
 fi
 cat "$work/skopeo-out.out" >&2
+printf '\n\033[1m==> skopeo reads the copy Chromium made\033[0m\n' >&2
+if ! skopeo_copy_check > "$work/skopeo-copy.out" 2>&1; then
+  failures+=(skopeo-copy)
+fi
+cat "$work/skopeo-copy.out" >&2
 
 printf '\n\033[1mfetch transport summary\033[0m\n' >&2
-for name in browser node worker skopeo-out; do
+for name in browser node worker skopeo-out skopeo-copy; do
   [ -f "$work/$name.out" ] || continue
-  grep -ahE 'spec suite:|repositories listed|MiB chunked upload|answers \(|refused:|skopeo|AssertionError|round trip|referrers found|^test result:' \
+  grep -ahE 'spec suite:|repositories listed|MiB chunked upload|answers \(|refused:|skopeo|AssertionError|round trip|referrers found|chromium copy|^test result:' \
     "$work/$name.out" | sed "s/^/  $name: /" >&2 || true
 done
 if [ "${#failures[@]}" -gt 0 ]; then

@@ -17,7 +17,7 @@ use ociscope_core::descriptor::Descriptor;
 use ociscope_core::manifest::Manifest;
 use ociscope_core::media_type;
 use ociscope_core::spec::{
-    collect_referrers, BlobReader, BlobWriter, ErrorKind, ManifestRef, Spec, Tag,
+    collect_referrers, BlobReader, BlobWriter, ErrorKind, ManifestRef, RepoName, Spec, Tag,
 };
 use ociscope_core::Digest;
 use ociscope_demo::tar::Entry;
@@ -454,4 +454,78 @@ async fn a_registry_under_a_path_prefix() {
         spec.registry().base()
     );
     round_trip(&spec, "chromium, distribution under /mirror").await;
+}
+
+/// Copies the demo's 5-platform index with its referrers from ociscope-server (referrers API) to
+/// CNCF distribution (the tag-schema fallback) through Fetch, with ociscope-tools' copy_image;
+/// prints the time and, for tests/fetch.sh, the copy (`copy-out: repo:tag@digest`), which skopeo
+/// then reads and copies out; the registries are cross-origin, as people deploy them.
+#[wasm_bindgen_test]
+async fn copies_the_demo_index_with_referrers_between_registries() {
+    use ociscope_demo::{populate, DemoOptions, HELLO_REPO};
+    use ociscope_tools::copy::{copy_image, CopyOptions};
+    let source =
+        ociscope_fetch::connect(required!("OCISCOPE_FETCH_SERVER"), Options::default()).unwrap();
+    let demo = DemoOptions {
+        repositories: 0,
+        tags: 0,
+    };
+    let summary = populate(&source, &demo).await.unwrap();
+    let dst = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
+    let from = RepoName::new(HELLO_REPO).unwrap();
+    let to = RepoName::new(format!("{}/hello", unique("copy"))).unwrap();
+    let latest = Tag::new("latest").unwrap();
+    let options = CopyOptions {
+        referrers: true,
+        tags: vec![latest.clone()],
+        ..CopyOptions::default()
+    };
+    let started = now_ms();
+    let report = copy_image(
+        &source,
+        &from,
+        &ManifestRef::Tag(latest.clone()),
+        &dst,
+        &to,
+        &options,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let seconds = (now_ms() - started) / 1000.0;
+    assert_eq!(report.roots[0].digest, summary.index.digest);
+    let copied = dst
+        .stat_manifest(&to, &ManifestRef::Tag(latest))
+        .await
+        .unwrap();
+    assert_eq!(
+        copied.digest, summary.index.digest,
+        "the index is byte-exact"
+    );
+    let signed = &summary.signed.digest;
+    let want: Vec<_> = collect_referrers(&source, &from, signed, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    let got: Vec<_> = collect_referrers(&dst, &to, signed, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert!(!want.is_empty(), "the demo's signed image has referrers");
+    assert_eq!(
+        got.iter().collect::<std::collections::BTreeSet<_>>(),
+        want.iter().collect::<std::collections::BTreeSet<_>>(),
+        "referrers follow the image"
+    );
+    console_log!(
+        "chromium copy: ociscope-server -> distribution, demo index with referrers: {} items, \
+         {} bytes in {seconds:.2} s",
+        report.copied,
+        report.bytes_copied
+    );
+    console_log!("copy-out: {to}:latest@{}", summary.index.digest);
 }
