@@ -43,6 +43,14 @@ pub fn short_digest(digest: &str) -> String {
     }
 }
 
+/// Tags as a comma-separated list.
+pub fn tag_list<'a>(tags: impl IntoIterator<Item = &'a ociscope_core::spec::Tag>) -> String {
+    tags.into_iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The `docker pull` command of `host/repo` at a tag or digest (digests joined with `@`).
 pub fn pull_command(host: &str, repo: &str, reference: &str) -> String {
     let sep = if reference.contains(':') { '@' } else { ':' };

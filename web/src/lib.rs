@@ -7,6 +7,7 @@
 //! for `http:`/`https:` URLs ([`safe_url::link_target`]).
 
 pub mod artifact;
+pub mod bulk_delete;
 pub mod components;
 pub mod credentials;
 pub mod explain;
@@ -182,13 +183,15 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             };
             view! { <views::blob::BlobView registry=registry repo=repo digest=digest/> }.into_any()
         }
+        (Page::BulkDelete, Some(repo)) => {
+            view! { <views::bulk_delete::BulkDeleteView registry=registry repo=repo/> }.into_any()
+        }
         (Page::Upload, repo) => {
             view! { <views::upload::UploadView registry=registry repo=repo/> }.into_any()
         }
         // Routes without a repository never name these pages (see `Route::page`).
-        (Page::Tags | Page::Manifest | Page::Blob, None) | (Page::Connect | Page::ParseTool, _) => {
-            ().into_any()
-        }
+        (Page::Tags | Page::Manifest | Page::Blob | Page::BulkDelete, None)
+        | (Page::Connect | Page::ParseTool, _) => ().into_any(),
     }
 }
 

@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{blob, click, image, query, repo, sleep, tag, type_into, Mounted};
+use common::{blob, click, image, image_at, query, repo, sleep, tag, type_into, Mounted};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -335,4 +335,138 @@ async fn uploads_into_an_in_page_registry_after_refusing_a_bad_tag() {
         manifest["layers"][0]["annotations"]["org.opencontainers.image.title"],
         "notes.txt"
     );
+}
+
+/// Pushes an image dated `created` into `ci/app` with `tags`; `n` makes its content unique.
+async fn dated(
+    reg: &MemoryRegistry,
+    tags: &[&str],
+    n: u8,
+    created: &str,
+) -> ociscope_core::Descriptor {
+    let none = BTreeMap::new();
+    image_at(
+        reg,
+        "ci/app",
+        tags,
+        &[n],
+        &none,
+        &serde_json::json!({}),
+        created,
+    )
+    .await
+}
+
+#[wasm_bindgen_test]
+async fn bulk_delete_selects_by_pattern_age_and_use_confirms_once_and_deletes() {
+    let reg = MemoryRegistry::new();
+    let a = dated(&reg, &["pr-1"], 1, "2023-03-01T00:00:00Z").await;
+    let b = dated(&reg, &["pr-2"], 2, "2024-06-01T00:00:00Z").await;
+    dated(&reg, &["pr-3", "stable"], 3, "2023-05-01T00:00:00Z").await;
+    dated(&reg, &["v1"], 4, "2022-01-01T00:00:00Z").await;
+    registry::install("mem:bulk", Registry::memory(reg.clone()));
+    let app = Mounted::at("?registry=mem:bulk&repo=ci/app");
+    click(&app.find("a.bulk-delete-link", "Delete tags in bulk").await);
+    assert!(query().contains("tool=bulk-delete"), "{}", query());
+    app.find("#bulk-summary", "5 of 5 tags selected").await;
+
+    // A pattern; the guard keeps pr-3, which `stable` (not matching) still points at.
+    type_into(&app.find("#bulk-pattern", "").await, "pr-*");
+    app.find(
+        "#bulk-summary",
+        "2 of 5 tags selected; 1 kept because another tag uses them",
+    )
+    .await;
+    let kept = app.find("#bulk-kept li", "pr-3").await;
+    assert!(kept.text_content().unwrap().contains("used by stable"));
+    // Without the guard pr-3 is selected too; with an age only the older ones are.
+    click(&app.find("#bulk-keep-in-use", "").await);
+    app.find("#bulk-summary", "3 of 5 tags selected").await;
+    type_into(&app.find("#bulk-older", "").await, "2024-01-01");
+    app.find("#bulk-summary", "2 of 5 tags selected").await;
+    click(&app.find("#bulk-keep-in-use", "").await);
+    app.find("#bulk-summary", "1 of 5 tags selected; 1 kept")
+        .await;
+    type_into(&app.find("#bulk-older", "").await, "");
+    app.find("#bulk-summary", "2 of 5 tags selected").await;
+    let selected: Vec<String> = app
+        .all("#bulk-selected li code.tag")
+        .iter()
+        .map(|e| e.text_content().unwrap())
+        .collect();
+    assert_eq!(selected, ["pr-1", "pr-2"]);
+
+    // Manifests: one confirmation listing both; cancel changes nothing.
+    click(&app.find("#bulk-mode-manifests", "").await);
+    click(&app.find("#bulk-start", "Delete 2 manifests").await);
+    let list = app.find("#bulk-confirm-list", "(tag pr-1)").await;
+    assert!(list.text_content().unwrap().contains("(tag pr-2)"));
+    assert_eq!(app.all("#bulk-confirm-list li").len(), 2);
+    click(&app.find(".dialog button", "Cancel").await);
+    app.until("the dialog to close", |a| a.all(".dialog").is_empty())
+        .await;
+    let ci = repo("ci/app");
+    reg.stat_manifest(&ci, &ManifestRef::Tag(tag("pr-1")))
+        .await
+        .expect("cancel deleted nothing");
+
+    click(&app.find("#bulk-start", "Delete 2 manifests").await);
+    click(&app.find("#bulk-confirm", "Delete").await);
+    app.find("#bulk-done", "2 deleted.").await;
+    assert!(app.all("#bulk-failures li").is_empty());
+    for (t, d) in [("pr-1", &a), ("pr-2", &b)] {
+        assert!(
+            reg.stat_manifest(&ci, &ManifestRef::Tag(tag(t)))
+                .await
+                .is_err(),
+            "{t}"
+        );
+        assert!(reg
+            .stat_manifest(&ci, &ManifestRef::Digest(d.digest.clone()))
+            .await
+            .is_err());
+    }
+    for t in ["pr-3", "stable", "v1"] {
+        reg.stat_manifest(&ci, &ManifestRef::Tag(tag(t)))
+            .await
+            .unwrap_or_else(|e| panic!("{t} stays: {e}"));
+    }
+    app.find("#bulk-summary", "0 of 3 tags selected; 1 kept")
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn bulk_delete_failures_stay_listed_with_their_reason() {
+    let reg = MemoryRegistry::with_options(MemoryOptions {
+        delete_enabled: false,
+        ..MemoryOptions::default()
+    });
+    dated(&reg, &["v1"], 1, "2022-01-01T00:00:00Z").await;
+    dated(&reg, &["v2"], 2, "2022-01-01T00:00:00Z").await;
+    dated(&reg, &["keep"], 3, "2022-01-01T00:00:00Z").await;
+    registry::install("mem:bulk-locked", Registry::memory(reg.clone()));
+    let app = Mounted::at("?tool=bulk-delete&registry=mem:bulk-locked&repo=ci/app");
+    app.find("#bulk-summary", "3 of 3 tags selected").await;
+    type_into(&app.find("#bulk-pattern", "").await, "v?");
+    app.find("#bulk-summary", "2 of 3 tags selected").await;
+    click(&app.find("#bulk-start", "Delete 2 tags").await);
+    app.find("#bulk-confirm-list", "tag v1").await;
+    click(&app.find("#bulk-confirm", "Delete").await);
+    app.find("#bulk-done", "0 deleted.").await;
+    let failures: Vec<String> = app
+        .all("#bulk-failures li")
+        .iter()
+        .map(|e| e.text_content().unwrap())
+        .collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    for f in &failures {
+        assert!(f.contains("does not allow deleting"), "{f}");
+    }
+    assert!(failures.iter().any(|f| f.contains("tag v1")));
+    assert!(failures.iter().any(|f| f.contains("tag v2")));
+    // Still there, and still selected for another try.
+    app.find("#bulk-summary", "2 of 3 tags selected").await;
+    reg.stat_manifest(&repo("ci/app"), &ManifestRef::Tag(tag("v1")))
+        .await
+        .unwrap();
 }

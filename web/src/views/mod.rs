@@ -1,6 +1,7 @@
 //! The app's views, one per file.
 
 pub mod blob;
+pub mod bulk_delete;
 pub mod catalog;
 pub mod connect;
 pub mod delete;

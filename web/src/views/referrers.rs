@@ -97,7 +97,7 @@ pub fn Referrers(
                                                     let digest = d.digest.to_string();
                                                     let created = d
                                                         .annotations
-                                                        .get("org.opencontainers.image.created")
+                                                        .get(crate::views::tags::CREATED_ANNOTATION)
                                                         .map(|c| format::date(c))
                                                         .unwrap_or_default();
                                                     view! {
