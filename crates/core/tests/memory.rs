@@ -9,7 +9,8 @@ use bytes::Bytes;
 use ociscope_core::media_type;
 use ociscope_core::memory::{MemoryOptions, MemoryRegistry};
 use ociscope_core::spec::{
-    collect_all, BlobReader, BlobWriter, Error, ManifestRef, PageRequest, Spec,
+    collect_all, collect_referrers, BlobReader, BlobWriter, Error, ManifestRef, Mount, PageRequest,
+    RepoName, ResumeAt, Spec, Tag,
 };
 use ociscope_core::{Descriptor, Digest, ErrorCode};
 use serde_json::json;
@@ -42,7 +43,7 @@ fn blob_desc(content: &[u8], media_type: &str) -> Descriptor {
 
 async fn push_blob(reg: &MemoryRegistry, repo: &str, content: &[u8]) -> Descriptor {
     reg.push_blob(
-        repo,
+        &n(repo),
         &blob_desc(content, "application/octet-stream"),
         Bytes::copy_from_slice(content),
     )
@@ -69,9 +70,9 @@ async fn push_image(reg: &MemoryRegistry, repo: &str, seed: &str, tags: &[&str])
     config.media_type = media_type::OCI_CONFIG.into();
     let mut layer = push_blob(reg, repo, layer_bytes.as_bytes()).await;
     layer.media_type = media_type::OCI_LAYER_TAR_GZIP.into();
-    let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+    let tags = self::tags(tags);
     reg.push_manifest(
-        repo,
+        &n(repo),
         media_type::OCI_MANIFEST,
         image_manifest(&config, &[layer]).into(),
         &tags,
@@ -96,7 +97,17 @@ fn artifact(subject: Option<&Descriptor>, artifact_type: &str, layer: &Descripto
 }
 
 fn tag_ref(t: &str) -> ManifestRef {
-    ManifestRef::Tag(t.into())
+    ManifestRef::Tag(Tag::new(t).unwrap())
+}
+
+/// A repository name the test knows is valid.
+fn n(name: &str) -> RepoName {
+    RepoName::new(name).unwrap()
+}
+
+/// Tags the test knows are valid.
+fn tags(list: &[&str]) -> Vec<Tag> {
+    Tag::all(list.iter().copied()).unwrap()
 }
 
 #[test]
@@ -106,13 +117,13 @@ fn blob_push_get_stat_range_delete() {
         let content = b"0123456789abcdef";
         let d = push_blob(&reg, "team/app", content).await;
         assert_eq!(d.size, 16);
-        let stat = reg.stat_blob("team/app", &d.digest).await.unwrap();
+        let stat = reg.stat_blob(&n("team/app"), &d.digest).await.unwrap();
         assert_eq!((stat.digest.clone(), stat.size), (d.digest.clone(), 16));
-        let mut reader = reg.get_blob("team/app", &d.digest).await.unwrap();
+        let mut reader = reg.get_blob(&n("team/app"), &d.digest).await.unwrap();
         assert_eq!(reader.read_to_end(1 << 20).await.unwrap(), &content[..]);
 
         let mut r = reg
-            .get_blob_range("team/app", &d.digest, 4, Some(8))
+            .get_blob_range(&n("team/app"), &d.digest, 4, Some(8))
             .await
             .unwrap();
         assert_eq!(r.read_to_end(100).await.unwrap(), &b"4567"[..]);
@@ -122,12 +133,12 @@ fn blob_push_get_stat_range_delete() {
             "the reader describes the whole blob"
         );
         let mut r = reg
-            .get_blob_range("team/app", &d.digest, 10, None)
+            .get_blob_range(&n("team/app"), &d.digest, 10, None)
             .await
             .unwrap();
         assert_eq!(r.read_to_end(100).await.unwrap(), &b"abcdef"[..]);
         let mut r = reg
-            .get_blob_range("team/app", &d.digest, 10, Some(1000))
+            .get_blob_range(&n("team/app"), &d.digest, 10, Some(1000))
             .await
             .unwrap();
         assert_eq!(
@@ -136,7 +147,9 @@ fn blob_push_get_stat_range_delete() {
             "end cut to the size"
         );
         for (start, end) in [(16, None), (100, None), (5, Some(5)), (6, Some(2))] {
-            let got = reg.get_blob_range("team/app", &d.digest, start, end).await;
+            let got = reg
+                .get_blob_range(&n("team/app"), &d.digest, start, end)
+                .await;
             assert_eq!(
                 code_of(got.map(|_| ())),
                 ErrorCode::RangeInvalid,
@@ -146,16 +159,16 @@ fn blob_push_get_stat_range_delete() {
 
         // Blobs are per repository.
         assert_eq!(
-            code_of(reg.stat_blob("other", &d.digest).await),
+            code_of(reg.stat_blob(&n("other"), &d.digest).await),
             ErrorCode::BlobUnknown
         );
-        reg.delete_blob("team/app", &d.digest).await.unwrap();
+        reg.delete_blob(&n("team/app"), &d.digest).await.unwrap();
         assert_eq!(
-            code_of(reg.stat_blob("team/app", &d.digest).await),
+            code_of(reg.stat_blob(&n("team/app"), &d.digest).await),
             ErrorCode::BlobUnknown
         );
         assert_eq!(
-            code_of(reg.delete_blob("team/app", &d.digest).await),
+            code_of(reg.delete_blob(&n("team/app"), &d.digest).await),
             ErrorCode::BlobUnknown
         );
     })
@@ -169,20 +182,20 @@ fn blob_push_mismatch_stores_nothing() {
         let mut wrong_size = good.clone();
         wrong_size.size = 4;
         let got = reg
-            .push_blob("a", &wrong_size, Bytes::from_static(b"hello"))
+            .push_blob(&n("a"), &wrong_size, Bytes::from_static(b"hello"))
             .await;
         assert_eq!(code_of(got), ErrorCode::SizeInvalid);
         let wrong_digest = blob_desc(b"hellO", "application/octet-stream");
         let got = reg
-            .push_blob("a", &wrong_digest, Bytes::from_static(b"hello"))
+            .push_blob(&n("a"), &wrong_digest, Bytes::from_static(b"hello"))
             .await;
         assert_eq!(code_of(got), ErrorCode::DigestInvalid);
         assert_eq!(
-            code_of(reg.stat_blob("a", &good.digest).await),
+            code_of(reg.stat_blob(&n("a"), &good.digest).await),
             ErrorCode::BlobUnknown
         );
         assert_eq!(
-            code_of(reg.stat_blob("a", &wrong_digest.digest).await),
+            code_of(reg.stat_blob(&n("a"), &wrong_digest.digest).await),
             ErrorCode::BlobUnknown
         );
         assert!(reg
@@ -197,10 +210,10 @@ fn blob_push_mismatch_stores_nothing() {
             Digest::of(ociscope_core::Algorithm::Sha512, b"x"),
             1,
         );
-        reg.push_blob("a", &d512, Bytes::from_static(b"x"))
+        reg.push_blob(&n("a"), &d512, Bytes::from_static(b"x"))
             .await
             .unwrap();
-        assert_eq!(reg.stat_blob("a", &d512.digest).await.unwrap().size, 1);
+        assert_eq!(reg.stat_blob(&n("a"), &d512.digest).await.unwrap().size, 1);
     })
 }
 
@@ -210,17 +223,16 @@ fn names_are_validated() {
         let reg = MemoryRegistry::new();
         let d = blob_desc(b"x", "application/octet-stream");
         for bad in ["", "UPPER", "a//b", "-a", "a/", "a:b", &"a".repeat(256)] {
-            let got = reg.push_blob(bad, &d, Bytes::from_static(b"x")).await;
-            assert_eq!(code_of(got), ErrorCode::NameInvalid, "{bad:?}");
             assert_eq!(
-                code_of(reg.list_tags(bad, &PageRequest::default()).await),
-                ErrorCode::NameInvalid
+                code_of(RepoName::new(bad)),
+                ErrorCode::NameInvalid,
+                "{bad:?}"
             );
         }
-        reg.push_blob(&"a".repeat(255), &d, Bytes::from_static(b"x"))
+        reg.push_blob(&n(&"a".repeat(255)), &d, Bytes::from_static(b"x"))
             .await
             .unwrap();
-        reg.push_blob("a.b/c_d/e__f/g--h", &d, Bytes::from_static(b"x"))
+        reg.push_blob(&n("a.b/c_d/e__f/g--h"), &d, Bytes::from_static(b"x"))
             .await
             .unwrap();
     })
@@ -237,12 +249,12 @@ fn manifest_push_get_by_tag_and_digest() {
             tag_ref("v1"),
             ManifestRef::Digest(d.digest.clone()),
         ] {
-            let stat = reg.stat_manifest("app", &r).await.unwrap();
+            let stat = reg.stat_manifest(&n("app"), &r).await.unwrap();
             assert_eq!(
                 stat,
                 Descriptor::new(media_type::OCI_MANIFEST, d.digest.clone(), d.size)
             );
-            let got = reg.get_manifest("app", &r).await.unwrap();
+            let got = reg.get_manifest(&n("app"), &r).await.unwrap();
             assert_eq!(got.descriptor, stat);
             assert_eq!(
                 Digest::sha256_of(&got.content),
@@ -252,27 +264,30 @@ fn manifest_push_get_by_tag_and_digest() {
             let parsed = got.parse().unwrap();
             assert_eq!(parsed.layers().len(), 1);
         }
-        let tags = reg.list_tags("app", &PageRequest::default()).await.unwrap();
+        let tags = reg
+            .list_tags(&n("app"), &PageRequest::default())
+            .await
+            .unwrap();
         assert_eq!(tags.items, ["latest", "v1"]);
         assert_eq!(
-            code_of(reg.stat_manifest("app", &tag_ref("nope")).await),
+            code_of(reg.stat_manifest(&n("app"), &tag_ref("nope")).await),
             ErrorCode::ManifestUnknown
         );
         assert_eq!(
-            code_of(reg.get_manifest("nope", &tag_ref("latest")).await),
+            code_of(reg.get_manifest(&n("nope"), &tag_ref("latest")).await),
             ErrorCode::ManifestUnknown
         );
         // Moving a tag.
         let d2 = push_image(&reg, "app", "two", &["latest"]).await;
         assert_eq!(
-            reg.stat_manifest("app", &tag_ref("latest"))
+            reg.stat_manifest(&n("app"), &tag_ref("latest"))
                 .await
                 .unwrap()
                 .digest,
             d2.digest
         );
         assert_eq!(
-            reg.stat_manifest("app", &tag_ref("v1"))
+            reg.stat_manifest(&n("app"), &tag_ref("v1"))
                 .await
                 .unwrap()
                 .digest,
@@ -290,22 +305,15 @@ fn manifest_refusals_store_nothing() {
         let body = image_manifest(&config, std::slice::from_ref(&layer));
         let digest = Digest::sha256_of(&body);
 
-        let bad_tag = reg
-            .push_manifest(
-                "app",
-                media_type::OCI_MANIFEST,
-                body.clone().into(),
-                &["ok".into(), "-bad".into()],
-            )
-            .await;
+        let bad_tag = Tag::all(["ok", "-bad"]);
         assert_eq!(code_of(bad_tag), ErrorCode::TagInvalid);
         let as_index = reg
-            .push_manifest("app", media_type::OCI_INDEX, body.clone().into(), &[])
+            .push_manifest(&n("app"), media_type::OCI_INDEX, body.clone().into(), &[])
             .await;
         assert_eq!(code_of(as_index), ErrorCode::ManifestInvalid);
         let not_json = reg
             .push_manifest(
-                "app",
+                &n("app"),
                 media_type::OCI_MANIFEST,
                 Bytes::from_static(b"{"),
                 &[],
@@ -316,10 +324,10 @@ fn manifest_refusals_store_nothing() {
         let missing_layer = image_manifest(&config, &[layer.clone(), missing]);
         let got = reg
             .push_manifest(
-                "app",
+                &n("app"),
                 media_type::OCI_MANIFEST,
                 missing_layer.into(),
-                &["t".into()],
+                &tags(&["t"]),
             )
             .await;
         assert_eq!(code_of(got), ErrorCode::ManifestBlobUnknown);
@@ -327,7 +335,7 @@ fn manifest_refusals_store_nothing() {
         wrong_size.size += 1;
         let got = reg
             .push_manifest(
-                "app",
+                &n("app"),
                 media_type::OCI_MANIFEST,
                 image_manifest(&config, &[wrong_size]).into(),
                 &[],
@@ -336,7 +344,12 @@ fn manifest_refusals_store_nothing() {
         assert_eq!(code_of(got), ErrorCode::ManifestInvalid);
         // Blobs of another repository do not count.
         let got = reg
-            .push_manifest("other", media_type::OCI_MANIFEST, body.clone().into(), &[])
+            .push_manifest(
+                &n("other"),
+                media_type::OCI_MANIFEST,
+                body.clone().into(),
+                &[],
+            )
             .await;
         assert_eq!(code_of(got), ErrorCode::ManifestBlobUnknown);
         let schema1 = json!({
@@ -345,7 +358,7 @@ fn manifest_refusals_store_nothing() {
         });
         let got = reg
             .push_manifest(
-                "app",
+                &n("app"),
                 media_type::DOCKER_MANIFEST_V1,
                 serde_json::to_vec(&schema1).unwrap().into(),
                 &[],
@@ -354,23 +367,28 @@ fn manifest_refusals_store_nothing() {
         assert_eq!(code_of(got), ErrorCode::ManifestInvalid);
 
         assert!(reg
-            .list_tags("app", &PageRequest::default())
+            .list_tags(&n("app"), &PageRequest::default())
             .await
             .unwrap()
             .items
             .is_empty());
         assert_eq!(
-            code_of(reg.stat_manifest("app", &digest.clone().into()).await),
+            code_of(reg.stat_manifest(&n("app"), &digest.clone().into()).await),
             ErrorCode::ManifestUnknown
         );
         assert_eq!(
-            code_of(reg.list_tags("other", &PageRequest::default()).await),
+            code_of(reg.list_tags(&n("other"), &PageRequest::default()).await),
             ErrorCode::NameUnknown
         );
         // And the same body, tagged properly, is accepted.
-        reg.push_manifest("app", media_type::OCI_MANIFEST, body.into(), &["ok".into()])
-            .await
-            .unwrap();
+        reg.push_manifest(
+            &n("app"),
+            media_type::OCI_MANIFEST,
+            body.into(),
+            &tags(&["ok"]),
+        )
+        .await
+        .unwrap();
     })
 }
 
@@ -390,7 +408,7 @@ fn generic_content_type_detects_the_kind() {
         }))
         .unwrap();
         let d = reg
-            .push_manifest("d", "application/json", body.into(), &["x".into()])
+            .push_manifest(&n("d"), "application/json", body.into(), &tags(&["x"]))
             .await
             .unwrap();
         assert_eq!(d.media_type, media_type::DOCKER_MANIFEST_V2);
@@ -403,12 +421,17 @@ fn content_known_without_a_push() {
         let reg = MemoryRegistry::new();
         // Empty config and an empty layer: an artifact that references nothing to fetch.
         let body = artifact(None, "application/vnd.example.thing", &Descriptor::empty());
-        reg.push_manifest("art", media_type::OCI_MANIFEST, body.into(), &["v1".into()])
-            .await
-            .unwrap();
+        reg.push_manifest(
+            &n("art"),
+            media_type::OCI_MANIFEST,
+            body.into(),
+            &tags(&["v1"]),
+        )
+        .await
+        .unwrap();
         let empty = Descriptor::empty();
         let mut r = reg
-            .get_blob("art", &empty.digest)
+            .get_blob(&n("art"), &empty.digest)
             .await
             .expect("empty blob is fetchable");
         assert_eq!(r.read_to_end(10).await.unwrap(), &b"{}"[..]);
@@ -417,17 +440,17 @@ fn content_known_without_a_push() {
         let mut inline = blob_desc(b"hi", "text/plain");
         inline.data = Some("aGk=".into());
         let body = artifact(None, "application/vnd.example.inline", &inline);
-        reg.push_manifest("art", media_type::OCI_MANIFEST, body.into(), &[])
+        reg.push_manifest(&n("art"), media_type::OCI_MANIFEST, body.into(), &[])
             .await
             .unwrap();
-        let mut r = reg.get_blob("art", &inline.digest).await.unwrap();
+        let mut r = reg.get_blob(&n("art"), &inline.digest).await.unwrap();
         assert_eq!(r.read_to_end(10).await.unwrap(), &b"hi"[..]);
         // Embedded data that does not match its digest.
         let mut lying = blob_desc(b"ho", "text/plain");
         lying.data = Some("aGk=".into());
         let got = reg
             .push_manifest(
-                "art",
+                &n("art"),
                 media_type::OCI_MANIFEST,
                 artifact(None, "a/b", &lying).into(),
                 &[],
@@ -440,7 +463,7 @@ fn content_known_without_a_push() {
         wrong.size = 3;
         let got = reg
             .push_manifest(
-                "art",
+                &n("art"),
                 media_type::OCI_MANIFEST,
                 artifact(None, "a/b", &wrong).into(),
                 &[],
@@ -465,7 +488,7 @@ fn content_known_without_a_push() {
             .unwrap()
         };
         reg.push_manifest(
-            "win",
+            &n("win"),
             media_type::DOCKER_MANIFEST_V2,
             doc(&foreign).into(),
             &[],
@@ -475,7 +498,7 @@ fn content_known_without_a_push() {
         foreign.urls.clear();
         let got = reg
             .push_manifest(
-                "win",
+                &n("win"),
                 media_type::DOCKER_MANIFEST_V2,
                 doc(&foreign).into(),
                 &[],
@@ -501,7 +524,7 @@ fn index_children_must_exist() {
         let missing = blob_desc(b"{\"not\":\"pushed\"}", media_type::OCI_MANIFEST);
         let got = reg
             .push_manifest(
-                "multi",
+                &n("multi"),
                 media_type::OCI_INDEX,
                 index(vec![entry.clone(), missing]).into(),
                 &[],
@@ -512,7 +535,7 @@ fn index_children_must_exist() {
         wrong.size -= 1;
         let got = reg
             .push_manifest(
-                "multi",
+                &n("multi"),
                 media_type::OCI_INDEX,
                 index(vec![wrong]).into(),
                 &[],
@@ -521,16 +544,16 @@ fn index_children_must_exist() {
         assert_eq!(code_of(got), ErrorCode::ManifestInvalid);
         let d = reg
             .push_manifest(
-                "multi",
+                &n("multi"),
                 media_type::OCI_INDEX,
                 index(vec![entry]).into(),
-                &["latest".into()],
+                &tags(&["latest"]),
             )
             .await
             .unwrap();
         assert_eq!(d.media_type, media_type::OCI_INDEX);
         let got = reg
-            .get_manifest("multi", &tag_ref("latest"))
+            .get_manifest(&n("multi"), &tag_ref("latest"))
             .await
             .unwrap()
             .parse()
@@ -548,7 +571,7 @@ fn referrers_index() {
         let sig_layer = push_blob(&reg, "app", b"signature").await;
         let sbom = reg
             .push_manifest(
-                "app",
+                &n("app"),
                 media_type::OCI_MANIFEST,
                 artifact(Some(&image), "application/spdx+json", &sbom_layer).into(),
                 &[],
@@ -557,7 +580,7 @@ fn referrers_index() {
             .unwrap();
         let sig = reg
             .push_manifest(
-                "app",
+                &n("app"),
                 media_type::OCI_MANIFEST,
                 artifact(
                     Some(&image),
@@ -578,7 +601,7 @@ fn referrers_index() {
         doc["subject"] = serde_json::to_value(&image).unwrap();
         let by_config = reg
             .push_manifest(
-                "app",
+                &n("app"),
                 media_type::OCI_MANIFEST,
                 serde_json::to_vec(&doc).unwrap().into(),
                 &[],
@@ -586,8 +609,7 @@ fn referrers_index() {
             .await
             .unwrap();
 
-        let all = reg
-            .list_referrers("app", &image.digest, None)
+        let all = collect_referrers(&reg, &n("app"), &image.digest, None, None)
             .await
             .unwrap();
         assert_eq!(all.len(), 3);
@@ -606,10 +628,15 @@ fn referrers_index() {
         ];
         expected.sort();
         assert_eq!(digests, expected);
-        let spdx = reg
-            .list_referrers("app", &image.digest, Some("application/spdx+json"))
-            .await
-            .unwrap();
+        let spdx = collect_referrers(
+            &reg,
+            &n("app"),
+            &image.digest,
+            Some("application/spdx+json"),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(spdx.len(), 1);
         assert_eq!(spdx[0].digest, sbom.digest);
         assert_eq!(spdx[0].media_type, media_type::OCI_MANIFEST);
@@ -618,56 +645,76 @@ fn referrers_index() {
             spdx[0].annotations["org.example.kind"],
             "application/spdx+json"
         );
-        let cfg = reg
-            .list_referrers(
-                "app",
-                &image.digest,
-                Some("application/vnd.example.config+json"),
-            )
-            .await
-            .unwrap();
+        let cfg = collect_referrers(
+            &reg,
+            &n("app"),
+            &image.digest,
+            Some("application/vnd.example.config+json"),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(cfg.len(), 1);
         assert_eq!(cfg[0].digest, by_config.digest);
-        assert!(reg
-            .list_referrers("app", &image.digest, Some("x/none"))
-            .await
-            .unwrap()
-            .is_empty());
-        assert!(reg
-            .list_referrers("app", &sbom.digest, None)
-            .await
-            .unwrap()
-            .is_empty());
-        assert_eq!(
-            code_of(reg.list_referrers("nope", &image.digest, None).await),
-            ErrorCode::NameUnknown
+        assert!(
+            collect_referrers(&reg, &n("app"), &image.digest, Some("x/none"), None)
+                .await
+                .unwrap()
+                .is_empty()
         );
+        assert!(collect_referrers(&reg, &n("app"), &sbom.digest, None, None)
+            .await
+            .unwrap()
+            .is_empty());
+        // A repository that does not exist has no referrers (not an error).
+        assert!(
+            collect_referrers(&reg, &n("nope"), &image.digest, None, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Pages in digest order.
+        let first = reg
+            .list_referrers(&n("app"), &image.digest, None, &PageRequest::first(1))
+            .await
+            .unwrap();
+        assert_eq!(first.items.len(), 1);
+        let next = first.next.expect("more referrers");
+        assert_eq!(
+            next.start_after.as_deref(),
+            Some(first.items[0].digest.as_str())
+        );
+        let second = reg
+            .list_referrers(&n("app"), &image.digest, None, &next)
+            .await
+            .unwrap();
+        assert!(second.items[0].digest.as_str() > first.items[0].digest.as_str());
 
         // Deleting a referrer removes it; deleting the subject keeps the others.
-        reg.delete_manifest("app", &sig.digest).await.unwrap();
+        reg.delete_manifest(&n("app"), &sig.digest).await.unwrap();
         assert_eq!(
-            reg.list_referrers("app", &image.digest, None)
+            collect_referrers(&reg, &n("app"), &image.digest, None, None)
                 .await
                 .unwrap()
                 .len(),
             2
         );
-        reg.delete_manifest("app", &image.digest).await.unwrap();
+        reg.delete_manifest(&n("app"), &image.digest).await.unwrap();
         assert_eq!(
-            reg.list_referrers("app", &image.digest, None)
+            collect_referrers(&reg, &n("app"), &image.digest, None, None)
                 .await
                 .unwrap()
                 .len(),
             2
         );
-        reg.stat_manifest("app", &sbom.digest.clone().into())
+        reg.stat_manifest(&n("app"), &sbom.digest.clone().into())
             .await
             .unwrap();
 
         // A subject that does not exist is fine.
         let ghost = blob_desc(b"{\"ghost\":true}", media_type::OCI_MANIFEST);
         reg.push_manifest(
-            "app",
+            &n("app"),
             media_type::OCI_MANIFEST,
             artifact(Some(&ghost), "a/b", &sbom_layer).into(),
             &[],
@@ -675,7 +722,7 @@ fn referrers_index() {
         .await
         .unwrap();
         assert_eq!(
-            reg.list_referrers("app", &ghost.digest, None)
+            collect_referrers(&reg, &n("app"), &ghost.digest, None, None)
                 .await
                 .unwrap()
                 .len(),
@@ -686,7 +733,7 @@ fn referrers_index() {
             referrers_enabled: false,
             ..Default::default()
         });
-        let got = off.list_referrers("app", &image.digest, None).await;
+        let got = collect_referrers(&off, &n("app"), &image.digest, None, None).await;
         assert_eq!(code_of(got), ErrorCode::Unsupported);
     })
 }
@@ -696,42 +743,41 @@ fn deletes() {
     run(async {
         let reg = MemoryRegistry::new();
         let d = push_image(&reg, "app", "x", &["a", "b"]).await;
-        reg.delete_tag("app", "a").await.unwrap();
+        reg.delete_tag(&n("app"), &Tag::new("a").unwrap())
+            .await
+            .unwrap();
         assert_eq!(
-            reg.list_tags("app", &PageRequest::default())
+            reg.list_tags(&n("app"), &PageRequest::default())
                 .await
                 .unwrap()
                 .items,
             ["b"]
         );
-        reg.stat_manifest("app", &d.digest.clone().into())
+        reg.stat_manifest(&n("app"), &d.digest.clone().into())
             .await
             .expect("manifest stays");
         assert_eq!(
-            code_of(reg.delete_tag("app", "a").await),
+            code_of(reg.delete_tag(&n("app"), &Tag::new("a").unwrap()).await),
             ErrorCode::ManifestUnknown
         );
-        assert_eq!(
-            code_of(reg.delete_tag("app", "bad tag").await),
-            ErrorCode::TagInvalid
-        );
-        reg.delete_manifest("app", &d.digest).await.unwrap();
+        assert_eq!(code_of(Tag::new("bad tag")), ErrorCode::TagInvalid);
+        reg.delete_manifest(&n("app"), &d.digest).await.unwrap();
         assert!(reg
-            .list_tags("app", &PageRequest::default())
+            .list_tags(&n("app"), &PageRequest::default())
             .await
             .unwrap()
             .items
             .is_empty());
         assert_eq!(
-            code_of(reg.stat_manifest("app", &tag_ref("b")).await),
+            code_of(reg.stat_manifest(&n("app"), &tag_ref("b")).await),
             ErrorCode::ManifestUnknown
         );
         assert_eq!(
-            code_of(reg.delete_manifest("app", &d.digest).await),
+            code_of(reg.delete_manifest(&n("app"), &d.digest).await),
             ErrorCode::ManifestUnknown
         );
         assert_eq!(
-            code_of(reg.delete_manifest("nope", &d.digest).await),
+            code_of(reg.delete_manifest(&n("nope"), &d.digest).await),
             ErrorCode::ManifestUnknown
         );
 
@@ -740,18 +786,18 @@ fn deletes() {
             ..Default::default()
         });
         let d = push_image(&off, "app", "x", &["a"]).await;
-        let e = off.delete_manifest("app", &d.digest).await.unwrap_err();
+        let e = off.delete_manifest(&n("app"), &d.digest).await.unwrap_err();
         assert!(e.has_code(ErrorCode::Unsupported));
         assert_eq!(e.status(), Some(405));
         assert_eq!(
-            code_of(off.delete_tag("app", "a").await),
+            code_of(off.delete_tag(&n("app"), &Tag::new("a").unwrap()).await),
             ErrorCode::Unsupported
         );
         assert_eq!(
-            code_of(off.delete_blob("app", &d.digest).await),
+            code_of(off.delete_blob(&n("app"), &d.digest).await),
             ErrorCode::Unsupported
         );
-        off.stat_manifest("app", &tag_ref("a"))
+        off.stat_manifest(&n("app"), &tag_ref("a"))
             .await
             .expect("nothing deleted");
     })
@@ -763,7 +809,7 @@ fn chunked_upload_close_resume_commit() {
         let reg = MemoryRegistry::new();
         let content: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
         let digest = Digest::sha256_of(&content);
-        let mut w = reg.start_upload("up", Some(100)).await.unwrap();
+        let mut w = reg.start_upload(&n("up"), Some(100)).await.unwrap();
         assert_eq!(w.chunk_size(), 100);
         w.write(&content[..250]).await.unwrap();
         assert_eq!(w.size(), 250);
@@ -774,26 +820,34 @@ fn chunked_upload_close_resume_commit() {
         assert!(w.commit(&digest).await.is_err());
 
         assert_eq!(
-            code_of(reg.resume_upload("up", &r.id, 250, None).await),
+            code_of(
+                reg.resume_upload(&n("up"), &r.id, ResumeAt::Offset(250), None)
+                    .await
+            ),
             ErrorCode::RangeInvalid
         );
         assert_eq!(
-            code_of(reg.resume_upload("up", &r.id, -2, None).await),
-            ErrorCode::BlobUploadInvalid
-        );
-        assert_eq!(
-            code_of(reg.resume_upload("up", "nope", -1, None).await),
+            code_of(
+                reg.resume_upload(&n("up"), "nope", ResumeAt::RegistryOffset, None)
+                    .await
+            ),
             ErrorCode::BlobUploadUnknown
         );
         assert_eq!(
-            code_of(reg.resume_upload("other", &r.id, -1, None).await),
+            code_of(
+                reg.resume_upload(&n("other"), &r.id, ResumeAt::RegistryOffset, None)
+                    .await
+            ),
             ErrorCode::BlobUploadUnknown
         );
-        let status = reg.resume_upload("up", &r.id, -1, None).await.unwrap();
+        let status = reg
+            .resume_upload(&n("up"), &r.id, ResumeAt::RegistryOffset, None)
+            .await
+            .unwrap();
         assert_eq!(status.size(), 200);
 
         let mut w = reg
-            .resume_upload("up", &r.id, 200, Some(300))
+            .resume_upload(&n("up"), &r.id, ResumeAt::Offset(200), Some(300))
             .await
             .unwrap();
         assert_eq!(w.id(), r.id);
@@ -808,10 +862,13 @@ fn chunked_upload_close_resume_commit() {
         assert_eq!(reg.upload_count(), 0);
         w.cancel().await.unwrap();
         w.cancel().await.unwrap();
-        let mut reader = reg.get_blob("up", &digest).await.unwrap();
+        let mut reader = reg.get_blob(&n("up"), &digest).await.unwrap();
         assert_eq!(reader.read_to_end(10_000).await.unwrap(), content);
         assert_eq!(
-            code_of(reg.resume_upload("up", &r.id, -1, None).await),
+            code_of(
+                reg.resume_upload(&n("up"), &r.id, ResumeAt::RegistryOffset, None)
+                    .await
+            ),
             ErrorCode::BlobUploadUnknown
         );
         assert_eq!(
@@ -831,15 +888,18 @@ fn upload_cancel_and_concurrent_writers() {
             min_chunk_len: 64,
             ..Default::default()
         });
-        let mut a = reg.start_upload("up", Some(10)).await.unwrap();
+        let mut a = reg.start_upload(&n("up"), Some(10)).await.unwrap();
         assert_eq!(a.chunk_size(), 64, "hint raised to the minimum");
-        let b_default = reg.start_upload("up", None).await.unwrap();
+        let b_default = reg.start_upload(&n("up"), None).await.unwrap();
         assert_eq!(
             b_default.chunk_size(),
             ociscope_core::spec::DEFAULT_CHUNK_SIZE
         );
         a.write(&[1; 64]).await.unwrap();
-        let mut b = reg.resume_upload("up", a.id(), -1, Some(64)).await.unwrap();
+        let mut b = reg
+            .resume_upload(&n("up"), a.id(), ResumeAt::RegistryOffset, Some(64))
+            .await
+            .unwrap();
         b.write(&[2; 64]).await.unwrap();
         // `a` still thinks the registry holds 64 bytes.
         assert_eq!(code_of(a.write(&[3; 64]).await), ErrorCode::RangeInvalid);
@@ -855,7 +915,7 @@ fn upload_cancel_and_concurrent_writers() {
             ErrorCode::BlobUploadUnknown
         );
         a.cancel().await.unwrap();
-        let mut c = reg.start_upload("up", None).await.unwrap();
+        let mut c = reg.start_upload(&n("up"), None).await.unwrap();
         c.write(b"abc").await.unwrap();
         c.cancel().await.unwrap();
         c.cancel().await.unwrap();
@@ -869,11 +929,11 @@ fn upload_cancel_and_concurrent_writers() {
             .items
             .is_empty());
         // An empty blob by chunked upload.
-        let mut e = reg.start_upload("empty", None).await.unwrap();
+        let mut e = reg.start_upload(&n("empty"), None).await.unwrap();
         let d = e.commit(&Digest::sha256_of(b"")).await.unwrap();
         assert_eq!(d.size, 0);
         assert_eq!(
-            reg.get_blob("empty", &d.digest)
+            reg.get_blob(&n("empty"), &d.digest)
                 .await
                 .unwrap()
                 .read_to_end(1)
@@ -890,23 +950,48 @@ fn mounts() {
     run(async {
         let reg = MemoryRegistry::new();
         let d = push_blob(&reg, "src", b"shared layer").await;
-        assert!(reg.mount_blob("src", "dst/x", &d.digest).await.unwrap());
-        assert_eq!(reg.stat_blob("dst/x", &d.digest).await.unwrap().size, 12);
-        let missing = Digest::sha256_of(b"missing");
-        assert!(!reg.mount_blob("src", "dst/x", &missing).await.unwrap());
-        assert!(!reg.mount_blob("nope", "dst/y", &d.digest).await.unwrap());
+        assert!(reg
+            .mount_blob(&n("src"), &n("dst/x"), &d.digest)
+            .await
+            .unwrap()
+            .is_mounted());
         assert_eq!(
-            code_of(reg.mount_blob("Bad", "dst", &d.digest).await),
-            ErrorCode::NameInvalid
+            reg.stat_blob(&n("dst/x"), &d.digest).await.unwrap().size,
+            12
         );
+        let missing = Digest::sha256_of(b"missing");
+        // Not mounted: the registry opens an upload session instead, and hands it back.
+        let before = reg.upload_count();
+        match reg
+            .mount_blob(&n("src"), &n("dst/x"), &missing)
+            .await
+            .unwrap()
+        {
+            Mount::Mounted => panic!("a missing blob was mounted"),
+            Mount::Upload(mut w) => {
+                assert_eq!(reg.upload_count(), before + 1);
+                w.write(b"missing").await.unwrap();
+                w.commit(&missing).await.unwrap();
+                assert_eq!(reg.stat_blob(&n("dst/x"), &missing).await.unwrap().size, 7);
+            }
+        }
+        assert!(!reg
+            .mount_blob(&n("nope"), &n("dst/y"), &d.digest)
+            .await
+            .unwrap()
+            .is_mounted());
         let off = MemoryRegistry::with_options(MemoryOptions {
             mount_enabled: false,
             ..Default::default()
         });
         push_blob(&off, "src", b"shared layer").await;
-        assert!(!off.mount_blob("src", "dst", &d.digest).await.unwrap());
+        assert!(!off
+            .mount_blob(&n("src"), &n("dst"), &d.digest)
+            .await
+            .unwrap()
+            .is_mounted());
         assert_eq!(
-            code_of(off.stat_blob("dst", &d.digest).await),
+            code_of(off.stat_blob(&n("dst"), &d.digest).await),
             ErrorCode::BlobUnknown
         );
     })
@@ -993,12 +1078,14 @@ fn pagination() {
         let mut expected = tags.clone();
         expected.sort();
         assert_eq!(
-            collect_all(&reg, Some("tagged"), 7, None).await.unwrap(),
+            collect_all(&reg, Some(&n("tagged")), 7, None)
+                .await
+                .unwrap(),
             expected
         );
         assert_eq!(expected[..3], ["v0", "v1", "v10"]);
         assert_eq!(
-            code_of(reg.list_tags("nope", &PageRequest::default()).await),
+            code_of(reg.list_tags(&n("nope"), &PageRequest::default()).await),
             ErrorCode::NameUnknown
         );
     })
@@ -1010,7 +1097,10 @@ fn clones_share_state() {
         let reg = MemoryRegistry::new();
         let other = reg.clone();
         let d = push_blob(&reg, "shared", b"content").await;
-        assert_eq!(other.stat_blob("shared", &d.digest).await.unwrap().size, 7);
+        assert_eq!(
+            other.stat_blob(&n("shared"), &d.digest).await.unwrap().size,
+            7
+        );
         reg.ping().await.unwrap();
     })
 }

@@ -16,13 +16,20 @@ use ociscope_core::client::Options;
 use ociscope_core::descriptor::Descriptor;
 use ociscope_core::manifest::Manifest;
 use ociscope_core::media_type;
-use ociscope_core::spec::{BlobReader, BlobWriter, ErrorKind, ManifestRef, Spec};
+use ociscope_core::spec::{
+    collect_referrers, BlobReader, BlobWriter, ErrorKind, ManifestRef, Spec, Tag,
+};
 use ociscope_core::Digest;
 use ociscope_demo::tar::Entry;
 use ociscope_demo::Layer;
 use ociscope_fetch::{FetchTransport, ALLOW_HEADERS, EXPOSE_HEADERS};
 use ociscope_spec_suite::{fixtures, Ctx};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+/// A repository name the test knows is valid.
+fn n(name: &str) -> ociscope_core::spec::RepoName {
+    ociscope_core::spec::RepoName::new(name).unwrap()
+}
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -49,7 +56,7 @@ async fn resume_with_a_new_writer_after_the_first_was_dropped() {
     let digest = Digest::sha256_of(&data);
     let (id, offset) = {
         let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
-        let mut w = spec.start_upload(&repo, Some(65_536)).await.unwrap();
+        let mut w = spec.start_upload(&n(&repo), Some(65_536)).await.unwrap();
         w.write(&data[..131_072]).await.unwrap();
         // Two whole chunks went out; the writer is dropped without close or commit.
         (w.id().to_string(), w.size())
@@ -57,20 +64,30 @@ async fn resume_with_a_new_writer_after_the_first_was_dropped() {
     assert_eq!(offset, 131_072);
     let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
     let e = spec
-        .resume_upload(&repo, &id, 1_000, None)
+        .resume_upload(
+            &n(&repo),
+            &id,
+            ociscope_core::spec::ResumeAt::Offset(1_000),
+            None,
+        )
         .await
         .err()
         .expect("a wrong offset is refused");
     assert!(e.to_string().contains("holds 131072 bytes"), "{e}");
     let mut w = spec
-        .resume_upload(&repo, &id, offset as i64, Some(50_000))
+        .resume_upload(
+            &n(&repo),
+            &id,
+            ociscope_core::spec::ResumeAt::Offset(offset),
+            Some(50_000),
+        )
         .await
         .unwrap();
     assert_eq!(w.size(), offset);
     w.write(&data[offset as usize..]).await.unwrap();
     let d = w.commit(&digest).await.unwrap();
     assert_eq!((d.digest, d.size), (digest.clone(), data.len() as u64));
-    let mut r = spec.get_blob(&repo, &digest).await.unwrap();
+    let mut r = spec.get_blob(&n(&repo), &digest).await.unwrap();
     assert_eq!(r.read_to_end(1 << 20).await.unwrap(), data);
 }
 
@@ -81,41 +98,46 @@ async fn mount_across_repositories_and_deletes() {
     let (from, to) = (format!("{prefix}/from"), format!("{prefix}/to"));
     let image = small_image(&spec, &from, "mount", &["v1"]).await;
     assert!(spec
-        .mount_blob(&from, &to, &image.layer.digest)
+        .mount_blob(&n(&from), &n(&to), &image.layer.digest)
         .await
-        .unwrap());
+        .unwrap()
+        .is_mounted());
     assert!(spec
-        .mount_blob(&from, &to, &image.config.digest)
+        .mount_blob(&n(&from), &n(&to), &image.config.digest)
         .await
-        .unwrap());
+        .unwrap()
+        .is_mounted());
     assert_eq!(
-        spec.stat_blob(&to, &image.layer.digest).await.unwrap().size,
+        spec.stat_blob(&n(&to), &image.layer.digest)
+            .await
+            .unwrap()
+            .size,
         image.layer.size
     );
     let pushed = spec
         .push_manifest(
-            &to,
+            &n(&to),
             media_type::OCI_MANIFEST,
             image.bytes.clone(),
-            &["copied".into()],
+            &Tag::all(["copied"]).unwrap(),
         )
         .await
         .unwrap();
     assert_eq!(pushed.digest, image.manifest.digest);
     read_image(&spec, &to, "copied", &image).await;
     // Deletes: the manifest (by digest) and the blobs, then all are gone.
-    spec.delete_manifest(&to, &image.manifest.digest)
+    spec.delete_manifest(&n(&to), &image.manifest.digest)
         .await
         .unwrap();
     let e = spec
-        .stat_manifest(&to, &ManifestRef::Digest(image.manifest.digest.clone()))
+        .stat_manifest(&n(&to), &ManifestRef::Digest(image.manifest.digest.clone()))
         .await
         .unwrap_err();
     assert!(e.is_not_found(), "{e:?}");
     for d in [&image.layer, &image.config] {
-        spec.delete_blob(&to, &d.digest).await.unwrap();
+        spec.delete_blob(&n(&to), &d.digest).await.unwrap();
         assert!(spec
-            .stat_blob(&to, &d.digest)
+            .stat_blob(&n(&to), &d.digest)
             .await
             .unwrap_err()
             .is_not_found());
@@ -141,7 +163,7 @@ async fn lists_2500_repositories_and_2500_tags() {
 async fn referrers_through_the_fallback_tag() {
     let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
     let ctx = Ctx::new(unique("referrers"));
-    let repo = ctx.repo("subject");
+    let repo = ctx.repo("subject").unwrap();
     let image = small_image(&spec, &repo, "subject", &["v1"]).await;
     let sbom = fixtures::push_referrer(
         &spec,
@@ -163,8 +185,7 @@ async fn referrers_through_the_fallback_tag() {
     )
     .await
     .unwrap();
-    let all = spec
-        .list_referrers(&repo, &image.manifest.digest, None)
+    let all = collect_referrers(&spec, &repo, &image.manifest.digest, None, None)
         .await
         .unwrap();
     assert_eq!(spec.has_referrers_api(), Some(false));
@@ -173,14 +194,19 @@ async fn referrers_through_the_fallback_tag() {
     let mut want = vec![&sbom.digest, &sig.digest];
     want.sort_by_key(|d| d.as_str().to_string());
     assert_eq!(got, want);
-    let only = spec
-        .list_referrers(&repo, &image.manifest.digest, Some("application/spdx+json"))
-        .await
-        .unwrap();
+    let only = collect_referrers(
+        &spec,
+        &repo,
+        &image.manifest.digest,
+        Some("application/spdx+json"),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(only.len(), 1);
     assert_eq!(only[0].digest, sbom.digest);
     // The fallback index is a tag anyone can read.
-    let tag = image.manifest.digest.referrers_tag();
+    let tag = Tag::new(image.manifest.digest.referrers_tag()).unwrap();
     let index = spec
         .get_manifest(&repo, &ManifestRef::Tag(tag.clone()))
         .await
@@ -199,7 +225,7 @@ async fn reads_an_image_skopeo_pushed() {
     let want = Digest::parse(digest).unwrap();
     let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
     let top = spec
-        .get_manifest(repo, &ManifestRef::Tag(tag.into()))
+        .get_manifest(&n(repo), &ManifestRef::Tag(Tag::new(tag).unwrap()))
         .await
         .unwrap();
     assert_eq!(top.descriptor.digest, want, "the digest skopeo reported");
@@ -207,7 +233,7 @@ async fn reads_an_image_skopeo_pushed() {
     if !manifest.manifests().is_empty() {
         let child = manifest.manifests()[0].clone();
         let m = spec
-            .get_manifest(repo, &ManifestRef::Digest(child.digest.clone()))
+            .get_manifest(&n(repo), &ManifestRef::Digest(child.digest.clone()))
             .await
             .unwrap();
         manifest = m.parse().unwrap();
@@ -217,14 +243,14 @@ async fn reads_an_image_skopeo_pushed() {
     let mut blobs = vec![config.clone()];
     blobs.extend(manifest.layers().iter().cloned());
     for d in &blobs {
-        let mut r = spec.get_blob(repo, &d.digest).await.unwrap();
+        let mut r = spec.get_blob(&n(repo), &d.digest).await.unwrap();
         let content = r.read_to_end(64 << 20).await.unwrap();
         assert_eq!(content.len() as u64, d.size);
         bytes += content.len();
     }
     let config_json: serde_json::Value = serde_json::from_slice(
         &spec
-            .get_blob(repo, &config.digest)
+            .get_blob(&n(repo), &config.digest)
             .await
             .unwrap()
             .read_to_end(1 << 20)
@@ -234,7 +260,7 @@ async fn reads_an_image_skopeo_pushed() {
     .unwrap();
     assert_eq!(config_json["os"], "linux");
     let layer = spec
-        .get_blob(repo, &manifest.layers()[0].digest)
+        .get_blob(&n(repo), &manifest.layers()[0].digest)
         .await
         .unwrap()
         .read_to_end(64 << 20)
@@ -270,20 +296,20 @@ async fn pushes_an_image_for_skopeo() {
         }))
         .unwrap(),
     );
-    let config = fixtures::push_blob(&spec, repo, media_type::OCI_CONFIG, config)
+    let config = fixtures::push_blob(&spec, &n(repo), media_type::OCI_CONFIG, config)
         .await
         .unwrap();
-    spec.push_blob(repo, &layer.descriptor, layer.blob.clone())
+    spec.push_blob(&n(repo), &layer.descriptor, layer.blob.clone())
         .await
         .unwrap();
     let layer = layer.descriptor;
     let manifest = fixtures::image_manifest(&config, std::slice::from_ref(&layer), None, None);
     let d = spec
         .push_manifest(
-            repo,
+            &n(repo),
             media_type::OCI_MANIFEST,
             manifest.clone(),
-            &[tag.to_string()],
+            &[Tag::new(tag).unwrap()],
         )
         .await
         .unwrap();
@@ -362,8 +388,8 @@ async fn an_abort_signal_stops_requests() {
         Digest::sha256_of(&data),
         data.len() as u64,
     );
-    spec.push_blob(&repo, &d, data).await.unwrap();
-    let mut r = spec.get_blob(&repo, &d.digest).await.unwrap();
+    spec.push_blob(&n(&repo), &d, data).await.unwrap();
+    let mut r = spec.get_blob(&n(&repo), &d.digest).await.unwrap();
     r.next_chunk().await.unwrap();
     controller.abort();
     let mut outcome = Ok(None);

@@ -13,6 +13,11 @@ use ociscope_core::Digest;
 use ociscope_native::NativeTransport;
 use ociscope_spec_suite::{run_all, Capabilities, Ctx};
 
+/// A repository name the test knows is valid.
+fn n(name: &str) -> ociscope_core::spec::RepoName {
+    ociscope_core::spec::RepoName::new(name).unwrap()
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn spec_suite_passes_against_distribution() {
     let registry = Distribution::start();
@@ -78,14 +83,15 @@ async fn catalog_of_more_than_1000_repositories_is_paged_past_the_registry_limit
         Digest::sha256_of(&layer),
         layer.len() as u64,
     );
-    spec.push_blob("many/source", &d, layer).await.unwrap();
+    spec.push_blob(&n("many/source"), &d, layer).await.unwrap();
     let mut want = vec!["many/source".to_string()];
     for i in 0..1100 {
         let repo = format!("many/r{i:04}");
         assert!(spec
-            .mount_blob("many/source", &repo, &d.digest)
+            .mount_blob(&n("many/source"), &n(&repo), &d.digest)
             .await
-            .unwrap());
+            .unwrap()
+            .is_mounted());
         want.push(repo);
     }
     want.sort();
@@ -110,20 +116,20 @@ async fn catalog_of_more_than_1000_repositories_is_paged_past_the_registry_limit
     assert_eq!(small, want);
     // Tags: distribution ignores n and does not sort; the client pages them itself.
     let manifest = push_small_image(&spec, "many/tags").await;
-    let tags: Vec<String> = (0..1005).map(|i| format!("t{i}")).collect();
-    spec.push_manifest("many/tags", media_type::OCI_MANIFEST, manifest, &tags)
+    let tags = ociscope_core::spec::Tag::all((0..1005).map(|i| format!("t{i}"))).unwrap();
+    spec.push_manifest(&n("many/tags"), media_type::OCI_MANIFEST, manifest, &tags)
         .await
         .unwrap();
-    let mut want_tags = tags.clone();
+    let mut want_tags: Vec<String> = tags.iter().map(ToString::to_string).collect();
     want_tags.sort();
     assert_eq!(
-        collect_all(&spec, Some("many/tags"), 5000, None)
+        collect_all(&spec, Some(&n("many/tags")), 5000, None)
             .await
             .unwrap(),
         want_tags
     );
     assert_eq!(
-        collect_all(&spec, Some("many/tags"), 400, None)
+        collect_all(&spec, Some(&n("many/tags")), 400, None)
             .await
             .unwrap(),
         want_tags
@@ -132,9 +138,13 @@ async fn catalog_of_more_than_1000_repositories_is_paged_past_the_registry_limit
 
 async fn push_small_image(spec: &HttpSpec<NativeTransport>, repo: &str) -> Bytes {
     let empty = Descriptor::empty();
-    spec.push_blob(repo, &empty, Bytes::from_static(media_type::empty::CONTENT))
-        .await
-        .unwrap();
+    spec.push_blob(
+        &n(repo),
+        &empty,
+        Bytes::from_static(media_type::empty::CONTENT),
+    )
+    .await
+    .unwrap();
     let manifest = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": media_type::OCI_MANIFEST,
@@ -152,7 +162,7 @@ async fn chunked_upload_resumes_in_a_new_client_after_the_first_is_gone() {
     let resumable = {
         let spec = ociscope_native::connect(&registry.url, Options::default()).unwrap();
         let mut w = spec
-            .start_upload("resume/here", Some(16_384))
+            .start_upload(&n("resume/here"), Some(16_384))
             .await
             .unwrap();
         assert_eq!(w.chunk_size(), 16_384);
@@ -164,19 +174,29 @@ async fn chunked_upload_resumes_in_a_new_client_after_the_first_is_gone() {
     let spec = ociscope_native::connect(&registry.url, Options::default()).unwrap();
     // A wrong offset is refused with what to do.
     let e = spec
-        .resume_upload("resume/here", &resumable.id, 1_000, None)
+        .resume_upload(
+            &n("resume/here"),
+            &resumable.id,
+            ociscope_core::spec::ResumeAt::Offset(1_000),
+            None,
+        )
         .await
         .err()
         .expect("a wrong offset is refused");
     assert!(e.to_string().contains("holds 32768 bytes"), "{e}");
     let mut w = spec
-        .resume_upload("resume/here", &resumable.id, -1, Some(10_000))
+        .resume_upload(
+            &n("resume/here"),
+            &resumable.id,
+            ociscope_core::spec::ResumeAt::RegistryOffset,
+            Some(10_000),
+        )
         .await
         .unwrap();
     assert_eq!(w.size(), 32_768);
     w.write(&data[32_768..]).await.unwrap();
     let d = w.commit(&digest).await.unwrap();
     assert_eq!((d.digest.clone(), d.size), (digest.clone(), 100_000));
-    let mut r = spec.get_blob("resume/here", &digest).await.unwrap();
+    let mut r = spec.get_blob(&n("resume/here"), &digest).await.unwrap();
     assert_eq!(r.read_to_end(1 << 20).await.unwrap(), data);
 }

@@ -16,7 +16,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         digest: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let digest = check_digest(digest)?;
         let spec = &self.inner.spec;
         let d = spec.stat_blob(name, &digest).await?;
@@ -66,7 +66,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         digest: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let digest = check_digest(digest)?;
         self.inner.spec.delete_blob(name, &digest).await?;
         Ok(response(

@@ -5,9 +5,12 @@
 //! answers an empty list without a `Link`. Without `n` the store decides the page size. The
 //! `Link` carries `n` and `last` = the last name of the page. Referrers of an unknown subject or
 //! repository are an empty index (the spec forbids a 404 there); the `artifactType` filter is
-//! applied again here so that `OCI-Filters-Applied` is always true.
+//! applied again here so that `OCI-Filters-Applied` is always true. Referrers are paged too:
+//! `n` and `last` (a digest; an extension of the spec, which pages referrers only by `Link`)
+//! and a `Link` to the next page that keeps the `artifactType` filter.
 
 use hyper::{Response, StatusCode};
+use ociscope_core::client::registry::encode_query;
 use ociscope_core::headers::{format_filters_applied, format_next_link, names};
 use ociscope_core::media_type::OCI_INDEX;
 use ociscope_core::spec::{Page, PageRequest, Spec};
@@ -55,17 +58,24 @@ fn json_page(ctx: &Ctx, json: String, link: Option<String>) -> Response<Body> {
     )
 }
 
-/// The `Link` value to the page after `page`, at `base` (a path).
-fn next_link(base: &str, request: &PageRequest, page: &Page) -> Option<String> {
-    page.next.as_ref()?;
-    let last = page.items.last()?;
+/// The `Link` value to the page after `page` (whose entries are named by `key`), at `base`
+/// (a path, which may carry a query already).
+fn next_link<T>(
+    base: &str,
+    request: &PageRequest,
+    page: &Page<T>,
+    key: impl Fn(&T) -> &str,
+) -> Option<String> {
+    let next = page.next.as_ref()?;
+    let last = key(page.items.last()?);
     let n = request
         .size
-        .or(page.next.as_ref().and_then(|n| n.size))
+        .or(next.size)
         .map(|n| format!("n={n}&"))
         .unwrap_or_default();
+    let join = if base.contains('?') { '&' } else { '?' };
     Some(format_next_link(&format!(
-        "{base}?{n}last={}",
+        "{base}{join}{n}last={}",
         percent_encode_path(last)
     )))
 }
@@ -78,13 +88,13 @@ impl<S: Spec + 'static> Server<S> {
         } else {
             self.inner.spec.list_repositories(&request).await?
         };
-        let link = next_link("/v2/_catalog", &request, &page);
+        let link = next_link("/v2/_catalog", &request, &page, String::as_str);
         let json = serde_json::json!({ "repositories": page.items }).to_string();
         Ok(json_page(ctx, json, link))
     }
 
     pub(crate) async fn tags(&self, ctx: &mut Ctx, name: &str) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let request = page_request(ctx)?;
         let page = if request.size == Some(0) {
             Page::default()
@@ -95,6 +105,7 @@ impl<S: Spec + 'static> Server<S> {
             &format!("/v2/{}/tags/list", percent_encode_path(name)),
             &request,
             &page,
+            String::as_str,
         );
         let json = serde_json::json!({ "name": name, "tags": page.items }).to_string();
         Ok(json_page(ctx, json, link))
@@ -106,23 +117,30 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         digest: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let digest = check_digest(digest)?;
         let artifact_type = ctx
             .param("artifactType")
             .filter(|t| !t.is_empty())
             .map(str::to_string);
-        let found = match self
+        let request = page_request(ctx)?;
+        let page = match self
             .inner
             .spec
-            .list_referrers(name, &digest, artifact_type.as_deref())
+            .list_referrers(name, &digest, artifact_type.as_deref(), &request)
             .await
         {
-            Ok(found) => found,
-            Err(e) if e.is_not_found() => Vec::new(),
+            Ok(page) => page,
+            Err(e) if e.is_not_found() => Page::default(),
             Err(e) => return Err(e.into()),
         };
-        let manifests: Vec<_> = found
+        let mut base = format!("/v2/{}/referrers/{digest}", percent_encode_path(name));
+        if let Some(t) = &artifact_type {
+            base = format!("{base}?artifactType={}", encode_query(t));
+        }
+        let link = next_link(&base, &request, &page, |d| d.digest.as_str());
+        let manifests: Vec<_> = page
+            .items
             .into_iter()
             .filter(|d| {
                 artifact_type
@@ -145,6 +163,9 @@ impl<S: Spec + 'static> Server<S> {
                 names::OCI_FILTERS_APPLIED,
                 format_filters_applied(&["artifactType"]),
             ));
+        }
+        if let Some(link) = link {
+            headers.push((names::LINK, link));
         }
         Ok(response(
             StatusCode::OK,

@@ -35,7 +35,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         reference: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let reference = check_reference(reference)?;
         let spec = &self.inner.spec;
         let headers = |d: &ociscope_core::Descriptor| {
@@ -72,7 +72,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         reference: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let reference = check_reference(reference)?;
         let limit = self.inner.config.max_manifest_size;
         let too_large = |size: String| {
@@ -146,7 +146,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         reference: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         match check_reference(reference)? {
             ManifestRef::Digest(d) => self.inner.spec.delete_manifest(name, &d).await?,
             ManifestRef::Tag(t) => self.inner.spec.delete_tag(name, &t).await?,

@@ -16,8 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use ociscope_core::digest::Digest;
 use ociscope_core::headers::names;
-use ociscope_core::reference::grammar::is_remote_name;
-use ociscope_core::spec::{BlobReader, Spec};
+use ociscope_core::spec::{BlobReader, RepoName, Spec};
 use ociscope_core::ErrorCode;
 use tokio::net::TcpListener;
 
@@ -30,7 +29,7 @@ use crate::route::{parse_query, Route};
 use crate::{app, cors};
 
 /// Longest repository name accepted (CNCF distribution's limit).
-pub const MAX_NAME_LEN: usize = 255;
+pub const MAX_NAME_LEN: usize = ociscope_core::reference::MAX_PATH_LEN;
 
 /// A registry HTTP server over any `Spec`; cheap to clone (shared state).
 pub struct Server<S: Spec> {
@@ -124,19 +123,9 @@ pub(crate) fn response(
     r
 }
 
-/// Checks a repository name: the distribution-spec grammar, at most 255 characters.
-pub(crate) fn check_name(name: &str) -> Result<(), HttpError> {
-    if name.len() <= MAX_NAME_LEN && is_remote_name(name) {
-        Ok(())
-    } else {
-        Err(HttpError::new(
-            ErrorCode::NameInvalid,
-            format!(
-                "invalid repository name {:?}: lowercase path components [a-z0-9] joined by . _ __ or -, separated by /, at most {MAX_NAME_LEN} characters",
-                name.chars().take(300).collect::<String>()
-            ),
-        ))
-    }
+/// A repository name from a request path, validated once by core (`NAME_INVALID`).
+pub(crate) fn check_name(name: &str) -> Result<RepoName, ociscope_core::spec::Error> {
+    RepoName::new(name)
 }
 
 /// Parses a digest of an algorithm the server can verify (sha256, sha512), answering 400

@@ -21,7 +21,7 @@ use ociscope_core::digest::Digest;
 use ociscope_core::headers::{
     format_chunk_min_length, format_content_digest, names, ChunkRange, UploadRange,
 };
-use ociscope_core::spec::{BlobWriter, Spec};
+use ociscope_core::spec::{BlobWriter, Mount, RepoName, ResumeAt, Spec};
 use ociscope_core::ErrorCode;
 
 use crate::body::{empty, next_data, Body};
@@ -172,7 +172,12 @@ impl<S: Spec + 'static> Server<S> {
                 None => {}
             }
         }
-        match self.inner.spec.resume_upload(name, id, -1, None).await {
+        match self
+            .inner
+            .spec
+            .resume_upload(&check_name(name)?, id, ResumeAt::RegistryOffset, None)
+            .await
+        {
             Ok(w) => {
                 self.inner
                     .uploads
@@ -203,14 +208,14 @@ impl<S: Spec + 'static> Server<S> {
         ctx: &mut Ctx,
         name: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let spec = &self.inner.spec;
         if let Some(mount) = ctx.param("mount").map(str::to_string) {
             let digest = check_digest(&mount)?;
             if let Some(from) = ctx.param("from").map(str::to_string) {
-                check_name(&from)?;
+                let from = check_name(&from)?;
                 match spec.mount_blob(&from, name, &digest).await {
-                    Ok(true) => {
+                    Ok(Mount::Mounted) => {
                         return Ok(response(
                             StatusCode::CREATED,
                             &[
@@ -221,8 +226,8 @@ impl<S: Spec + 'static> Server<S> {
                             empty(),
                         ))
                     }
-                    Ok(false) => {}
-                    Err(e) if e.is_not_found() || e.has_code(ErrorCode::Unsupported) => {}
+                    // Not mounted: the session the registry opened is the upload (202).
+                    Ok(Mount::Upload(writer)) => return Ok(self.opened(name, writer)),
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -230,6 +235,11 @@ impl<S: Spec + 'static> Server<S> {
             return self.monolithic(ctx, name, &digest).await;
         }
         let writer = spec.start_upload(name, None).await?;
+        Ok(self.opened(name, writer))
+    }
+
+    /// Keeps `writer` as an upload session of `name` and answers 202 with where to send it.
+    fn opened(&self, name: &RepoName, writer: S::Writer) -> Response<Body> {
         let id = writer.id().to_string();
         let size = writer.size();
         self.put_back(name, &id, writer);
@@ -238,13 +248,13 @@ impl<S: Spec + 'static> Server<S> {
             names::OCI_CHUNK_MIN_LENGTH,
             format_chunk_min_length(self.inner.config.chunk_min_length),
         ));
-        Ok(response(StatusCode::ACCEPTED, &headers, empty()))
+        response(StatusCode::ACCEPTED, &headers, empty())
     }
 
     async fn monolithic(
         &self,
         ctx: &mut Ctx,
-        name: &str,
+        name: &RepoName,
         digest: &str,
     ) -> Result<Response<Body>, Failure> {
         let digest = check_digest(digest)?;
@@ -284,7 +294,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         id: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let mut taken = self.take_upload(name, id).await?;
         let size = taken.writer().size();
         Ok(response(
@@ -300,7 +310,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         id: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let chunk = declared_chunk(ctx)?;
         let length = chunk.map(|c| c.len()).or(ctx.content_length()?);
         let limit = self.inner.config.max_blob_size;
@@ -338,7 +348,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         id: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let digest = match ctx.param("digest") {
             Some(d) => check_digest(d)?,
             None => {
@@ -395,7 +405,7 @@ impl<S: Spec + 'static> Server<S> {
         name: &str,
         id: &str,
     ) -> Result<Response<Body>, Failure> {
-        check_name(name)?;
+        let name = &check_name(name)?;
         let mut taken = self.take_upload(name, id).await?;
         taken.keep = false;
         taken.writer().cancel().await?;

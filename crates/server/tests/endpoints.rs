@@ -439,6 +439,28 @@ fn referrers_and_subject() {
     let mut want = vec![sig.digest(), sbom.digest()];
     want.sort();
     assert_eq!(found, want);
+    // Paged with n: one referrer a page, in digest order, with a Link to the next.
+    let r = get(&format!("{base}/v2/ref/referrers/{sd}?n=1"));
+    assert_eq!(r.status, 200);
+    let first = r.json()["manifests"].clone();
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    assert_eq!(first[0]["digest"], want[0]);
+    let link = r
+        .header("link")
+        .expect("a Link to the second page")
+        .to_string();
+    assert_eq!(
+        link,
+        format!(
+            "</v2/ref/referrers/{sd}?n=1&last={}>; rel=\"next\"",
+            want[0]
+        )
+    );
+    let next = link.trim_start_matches('<').split('>').next().unwrap();
+    let r = get(&format!("{base}{next}"));
+    let second = r.json()["manifests"].clone();
+    assert_eq!(second[0]["digest"], want[1]);
+    assert!(r.header("link").is_none(), "the last page links nowhere");
     let r = get(&format!(
         "{base}/v2/ref/referrers/{sd}?artifactType=application/vnd.example.sig"
     ));

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use ociscope_core::descriptor::Descriptor;
 use ociscope_core::media_type;
-use ociscope_core::spec::{BlobReader, Spec};
+use ociscope_core::spec::{BlobReader, RepoName, Spec, Tag};
 use ociscope_core::Digest;
 use serde_json::{json, Value};
 
@@ -82,7 +82,7 @@ pub struct PushedImage {
 /// with `media_type` (registries may answer a generic media type for blobs).
 pub async fn push_blob<S: Spec>(
     spec: &S,
-    repo: &str,
+    repo: &RepoName,
     media_type: &str,
     content: Bytes,
 ) -> Result<Descriptor, Failure> {
@@ -108,7 +108,7 @@ pub async fn push_blob<S: Spec>(
 pub async fn push_image<S: Spec>(
     spec: &S,
     ctx: &Ctx,
-    repo: &str,
+    repo: &RepoName,
     label: &str,
     tags: &[&str],
 ) -> Result<PushedImage, Failure> {
@@ -137,12 +137,12 @@ pub async fn push_image<S: Spec>(
 /// Pushes a manifest and checks the returned descriptor names exactly these bytes.
 pub async fn push_manifest<S: Spec>(
     spec: &S,
-    repo: &str,
+    repo: &RepoName,
     media: &str,
     bytes: Bytes,
     tags: &[&str],
 ) -> Result<Descriptor, Failure> {
-    let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+    let tags = tags_of(tags)?;
     let d = spec
         .push_manifest(repo, media, bytes.clone(), &tags)
         .await
@@ -156,6 +156,16 @@ pub async fn push_manifest<S: Spec>(
     Ok(d)
 }
 
+/// The tags named, as [`Tag`]s (an invalid one fails the check).
+pub fn tags_of(tags: &[&str]) -> Result<Vec<Tag>, Failure> {
+    Tag::all(tags.iter().copied()).map_err(|e| Failure(format!("suite tag: {e}")))
+}
+
+/// One tag (an invalid one fails the check).
+pub fn tag(text: &str) -> Result<Tag, Failure> {
+    Tag::new(text).map_err(|e| Failure(format!("suite tag: {e}")))
+}
+
 /// Media type of the layer of referrers the suite pushes.
 pub const NOTE_MEDIA_TYPE: &str = "application/vnd.ociscope.suite.note";
 
@@ -163,7 +173,7 @@ pub const NOTE_MEDIA_TYPE: &str = "application/vnd.ociscope.suite.note";
 pub async fn push_referrer<S: Spec>(
     spec: &S,
     ctx: &Ctx,
-    repo: &str,
+    repo: &RepoName,
     subject: &Descriptor,
     artifact_type: &str,
     label: &str,
@@ -181,7 +191,11 @@ pub async fn push_referrer<S: Spec>(
 }
 
 /// Reads a whole blob through `get_blob` (verified by the implementation) up to 64 MiB.
-pub async fn read_blob<S: Spec>(spec: &S, repo: &str, digest: &Digest) -> Result<Bytes, Failure> {
+pub async fn read_blob<S: Spec>(
+    spec: &S,
+    repo: &RepoName,
+    digest: &Digest,
+) -> Result<Bytes, Failure> {
     let mut reader = spec
         .get_blob(repo, digest)
         .await
@@ -198,7 +212,11 @@ pub async fn read_blob<S: Spec>(spec: &S, repo: &str, digest: &Digest) -> Result
 }
 
 /// Checks that `repo` holds exactly `content` as a blob: stat, then a verified read.
-pub async fn assert_blob<S: Spec>(spec: &S, repo: &str, content: &[u8]) -> Result<(), Failure> {
+pub async fn assert_blob<S: Spec>(
+    spec: &S,
+    repo: &RepoName,
+    content: &[u8],
+) -> Result<(), Failure> {
     let digest = Digest::sha256_of(content);
     let stat = spec
         .stat_blob(repo, &digest)
@@ -220,7 +238,11 @@ pub async fn assert_blob<S: Spec>(spec: &S, repo: &str, content: &[u8]) -> Resul
 }
 
 /// Checks that `repo` does not hold the blob `digest` (a not-found answer).
-pub async fn assert_no_blob<S: Spec>(spec: &S, repo: &str, digest: &Digest) -> Result<(), Failure> {
+pub async fn assert_no_blob<S: Spec>(
+    spec: &S,
+    repo: &RepoName,
+    digest: &Digest,
+) -> Result<(), Failure> {
     match spec.stat_blob(repo, digest).await {
         Ok(d) => Err(Failure(format!(
             "blob {digest} should not be in {repo}, but stat found {d:?}"

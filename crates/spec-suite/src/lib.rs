@@ -22,7 +22,7 @@ mod report;
 pub use check::{expect_code, expect_err, Context, Failure};
 pub use report::{CheckResult, Outcome, Report};
 
-use ociscope_core::spec::Spec;
+use ociscope_core::spec::{RepoName, Spec};
 
 /// What a registry under test supports; a check needing an absent one is "not applicable".
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,9 +92,10 @@ impl Ctx {
         self
     }
 
-    /// The repository `<prefix>/<name>`.
-    pub fn repo(&self, name: &str) -> String {
-        format!("{}/{}", self.prefix, name)
+    /// The repository `<prefix>/<name>`; a prefix that makes no valid name fails the check.
+    pub fn repo(&self, name: &str) -> Result<RepoName, Failure> {
+        RepoName::new(format!("{}/{}", self.prefix, name))
+            .map_err(|e| Failure(format!("suite prefix {:?}: {e}", self.prefix)))
     }
 }
 
@@ -175,6 +176,13 @@ pub async fn run_all<S: Spec>(spec: &S, ctx: &Ctx) -> Report {
         spec,
         ctx,
         Needs::Nothing,
+        blobs::check_blob_range_invalid
+    );
+    run!(
+        r,
+        spec,
+        ctx,
+        Needs::Nothing,
         blobs::check_blob_wrong_digest_refused
     );
     run!(
@@ -205,6 +213,13 @@ pub async fn run_all<S: Spec>(spec: &S, ctx: &Ctx) -> Report {
         ctx,
         Needs::Nothing,
         uploads::check_upload_resume_asking_offset
+    );
+    run!(
+        r,
+        spec,
+        ctx,
+        Needs::Nothing,
+        uploads::check_upload_resume_wrong_offset
     );
     run!(
         r,
@@ -315,6 +330,20 @@ pub async fn run_all<S: Spec>(spec: &S, ctx: &Ctx) -> Report {
         r,
         spec,
         ctx,
+        Needs::Nothing,
+        errors::check_error_manifest_invalid
+    );
+    run!(
+        r,
+        spec,
+        ctx,
+        Needs::Deletes,
+        errors::check_error_delete_unknown
+    );
+    run!(
+        r,
+        spec,
+        ctx,
         Needs::DeleteTags,
         deletes::check_delete_tag_keeps_manifest
     );
@@ -354,6 +383,20 @@ pub async fn run_all<S: Spec>(spec: &S, ctx: &Ctx) -> Report {
         ctx,
         Needs::Nothing,
         referrers::check_referrers_none
+    );
+    run!(
+        r,
+        spec,
+        ctx,
+        Needs::Nothing,
+        referrers::check_referrers_paged
+    );
+    run!(
+        r,
+        spec,
+        ctx,
+        Needs::Nothing,
+        referrers::check_referrers_unknown_repository
     );
     run!(
         r,

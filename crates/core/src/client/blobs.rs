@@ -95,9 +95,10 @@ pub async fn get_range<T: Transport>(
     end: Option<u64>,
 ) -> Result<HttpBlobReader<T::Body>, Error> {
     if end.is_some_and(|e| e <= start) {
-        return Err(Error::invalid(format!(
-            "empty or reversed range {start}..{end:?}"
-        )));
+        return Err(Error::code(
+            ErrorCode::RangeInvalid,
+            format!("range {start}..{end:?} is empty or reversed: it selects no bytes"),
+        ));
     }
     let range = match end {
         Some(e) => format!("bytes={start}-{}", e - 1),

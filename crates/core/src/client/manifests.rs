@@ -18,8 +18,8 @@ use super::transport::{Headers, Method, Transport};
 use super::{protocol, referrers, Call, HttpSpec, MAX_MANIFEST_BYTES};
 
 fn too_large(size: u64) -> Error {
-    Error::other(
-        ErrorKind::Unsupported,
+    Error::code(
+        ErrorCode::ManifestInvalid,
         format!(
             "manifest of {size} bytes refused: manifests are limited to {MAX_MANIFEST_BYTES} bytes"
         ),

@@ -46,7 +46,10 @@ pub use upload::HttpBlobWriter;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::headers::link::resolve_url;
-use crate::headers::names::{AUTHORIZATION, DOCKER_DISTRIBUTION_API_VERSION, LOCATION};
+use crate::headers::names::{
+    AUTHORIZATION, DOCKER_DISTRIBUTION_API_VERSION, LOCATION, RETRY_AFTER,
+};
+use crate::headers::RetryAfter;
 use crate::headers::Scope;
 use crate::registry_error::{ErrorCode, ErrorInfo, RegistryError};
 use crate::spec::{
@@ -197,6 +200,11 @@ impl<T: Transport> HttpSpec<T> {
         self.inner.referrers_api.get()
     }
 
+    /// The registry's smallest upload chunk, once an upload session announced it.
+    pub fn chunk_min_length(&self) -> Option<u64> {
+        self.inner.chunk_min_length.get()
+    }
+
     pub(crate) fn set_chunk_min_length(&self, min: u64) {
         self.inner.chunk_min_length.set(Some(min));
     }
@@ -320,6 +328,11 @@ impl<T: Transport> HttpSpec<T> {
                 .await
                 .unwrap_or_default()
         };
+        let retry_after = response
+            .headers
+            .get(RETRY_AFTER)
+            .and_then(|v| RetryAfter::parse(v).ok())
+            .map(|r| r.delay_secs(self.inner.transport.now_unix_secs().unwrap_or(0)));
         let mut e = RegistryError::from_response(response.status, &body);
         if e.errors.is_empty() {
             let code = match (response.status, &call.not_found) {
@@ -330,6 +343,15 @@ impl<T: Transport> HttpSpec<T> {
                 let mut info = ErrorInfo::new(code.clone());
                 info.message = format!("{} {}: {}", call.method, call.url, code.message());
                 e.errors.push(info);
+            }
+        }
+        // Errors carry no headers: a `Retry-After` travels in the detail of the rate-limit
+        // entries (`{"Retry-After": seconds}`), for wrappers that pace later requests.
+        if let Some(secs) = retry_after {
+            for info in &mut e.errors {
+                if info.code == ErrorCode::TooManyRequests && info.detail.is_none() {
+                    info.detail = Some(serde_json::json!({ "Retry-After": secs }));
+                }
             }
         }
         Error::Registry(e)
@@ -360,7 +382,9 @@ impl<T: Transport> Spec for HttpSpec<T> {
         let call = Call::new(Method::Get, self.inner.registry.base(), vec![]);
         let (headers, _, _) = self.fetch(&call, MAX_SMALL_BODY).await?;
         Ok(PingInfo {
-            api_version: headers.get(DOCKER_DISTRIBUTION_API_VERSION).map(str::to_string),
+            api_version: headers
+                .get(DOCKER_DISTRIBUTION_API_VERSION)
+                .map(str::to_string),
             referrers_api: self.has_referrers_api(),
             chunk_min_length: self.inner.chunk_min_length.get(),
         })

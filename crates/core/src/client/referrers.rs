@@ -42,7 +42,7 @@ fn keep(mut list: Vec<Descriptor>, artifact_type: Option<&str>) -> Vec<Descripto
 /// One page of the referrers of `digest`, optionally of one artifactType.
 ///
 /// Through the API, pages are the registry's (it pages with `Link`, which becomes
-/// [`PageRequest::continuation`]; `size` is not part of the API). Through the fallback tag the
+/// [`PageRequest::continuation`]; `size` is sent as `n`, a hint outside the spec). Through the fallback tag the
 /// whole list is one document, paged here in digest order like the in-memory registry.
 pub async fn list<T: Transport>(
     spec: &HttpSpec<T>,
@@ -55,11 +55,16 @@ pub async fn list<T: Transport>(
         let url = match &page.continuation {
             Some(next) => next.clone(),
             None => {
-                let url = spec
+                let mut url = spec
                     .registry()
                     .repo_url(repo, &format!("referrers/{digest}"))?;
-                match artifact_type {
-                    Some(t) => with_query(&url, "artifactType", t),
+                if let Some(t) = artifact_type {
+                    url = with_query(&url, "artifactType", t);
+                }
+                // `n` is a hint the spec does not define for referrers: ociscope-server pages
+                // by it, other registries ignore it and page as they like.
+                match page.size {
+                    Some(n) => with_query(&url, "n", &n.to_string()),
                     None => url,
                 }
             }

@@ -16,7 +16,7 @@ use crate::headers::names::{
     CONTENT_LENGTH, CONTENT_RANGE, DOCKER_CONTENT_DIGEST, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use crate::media_type;
-use crate::spec::{BlobReader, BlobWriter};
+use crate::spec::{BlobReader, BlobWriter, Mount, RepoName, ResumeAt, Tag};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -101,6 +101,11 @@ impl Transport for &Scripted {
 
 const BASE: &str = "http://reg.test:5000";
 
+/// A repository name the test knows is valid.
+fn n(name: &str) -> RepoName {
+    RepoName::new(name).unwrap()
+}
+
 fn client(script: &Scripted, credentials: Credentials) -> HttpSpec<&Scripted> {
     let options = Options {
         credentials,
@@ -140,7 +145,7 @@ fn a_429_is_retried_after_the_time_the_registry_asked() {
         answer(200, &[("content-type", media_type::OCI_INDEX)], m),
     ]);
     let got = block_on(
-        client(&s, Credentials::Anonymous).get_manifest("a", &ManifestRef::Digest(d.clone())),
+        client(&s, Credentials::Anonymous).get_manifest(&n("a"), &ManifestRef::Digest(d.clone())),
     )
     .unwrap();
     assert_eq!(got.descriptor.digest, d);
@@ -159,7 +164,7 @@ fn retries_are_bounded_and_only_for_idempotent_requests() {
 
     // POST opens an upload: never resent blindly.
     let s = script(vec![Step::Fail]);
-    let e = block_on(client(&s, Credentials::Anonymous).start_upload("a", None))
+    let e = block_on(client(&s, Credentials::Anonymous).start_upload(&n("a"), None))
         .err()
         .unwrap();
     assert_eq!(e.kind(), Some(ErrorKind::Network));
@@ -170,7 +175,7 @@ fn retries_are_bounded_and_only_for_idempotent_requests() {
         answer(429, &[("retry-after", "1")], b""),
         answer(503, &[], b""),
     ]);
-    let e = block_on(client(&s, Credentials::Anonymous).start_upload("a", None))
+    let e = block_on(client(&s, Credentials::Anonymous).start_upload(&n("a"), None))
         .err()
         .unwrap();
     assert!(
@@ -179,6 +184,22 @@ fn retries_are_bounded_and_only_for_idempotent_requests() {
     );
     assert_eq!(s.sent.borrow().len(), 2);
     assert_eq!(s.slept.borrow()[0], 1_000);
+
+    // 429s until retries run out: the error carries the Retry-After in its detail.
+    let s = script(
+        (0..4)
+            .map(|_| answer(429, &[("retry-after", "7")], b""))
+            .collect(),
+    );
+    let e = block_on(client(&s, Credentials::Anonymous).ping()).unwrap_err();
+    let Error::Registry(r) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(r.errors[0].code, ErrorCode::TooManyRequests);
+    assert_eq!(
+        r.errors[0].detail,
+        Some(serde_json::json!({ "Retry-After": 7 }))
+    );
 
     // GET after a network error: retried.
     let s = script(vec![Step::Fail, answer(200, &[], b"{}")]);
@@ -247,7 +268,7 @@ fn a_401_in_the_middle_of_an_upload_fetches_a_new_token_and_resends_the_chunk() 
         ),
     ]);
     let spec = client(&s, Credentials::basic("u", "p"));
-    let mut w = block_on(spec.start_upload("a", Some(2))).unwrap();
+    let mut w = block_on(spec.start_upload(&n("a"), Some(2))).unwrap();
     assert_eq!(w.chunk_size(), 4, "raised to OCI-Chunk-Min-Length");
     block_on(w.write(b"abcdef")).unwrap();
     assert_eq!(
@@ -315,7 +336,7 @@ fn a_chunk_lost_on_the_way_is_resent_from_where_the_registry_stands() {
         ),
     ]);
     let spec = client(&s, Credentials::Anonymous);
-    let mut w = block_on(spec.start_upload("a", Some(8))).unwrap();
+    let mut w = block_on(spec.start_upload(&n("a"), Some(8))).unwrap();
     block_on(w.write(b"01234567")).unwrap();
     assert_eq!(w.size(), 8);
     let resent = &s.sent.borrow()[3];
@@ -336,7 +357,7 @@ fn a_truncated_blob_is_an_error_never_good_content() {
     let d = Digest::sha256_of(data);
     // The connection ends cleanly after 5 of 10 bytes.
     let s = script(vec![answer(200, &[(CONTENT_LENGTH, "10")], &data[..5])]);
-    let mut r = block_on(client(&s, Credentials::Anonymous).get_blob("a", &d)).unwrap();
+    let mut r = block_on(client(&s, Credentials::Anonymous).get_blob(&n("a"), &d)).unwrap();
     let e = block_on(r.read_to_end(100)).unwrap_err();
     assert!(
         matches!(
@@ -352,12 +373,12 @@ fn a_truncated_blob_is_an_error_never_good_content() {
         vec![Bytes::from_static(b"01234")],
         true,
     )]);
-    let mut r = block_on(client(&s, Credentials::Anonymous).get_blob("a", &d)).unwrap();
+    let mut r = block_on(client(&s, Credentials::Anonymous).get_blob(&n("a"), &d)).unwrap();
     let e = block_on(r.read_to_end(100)).unwrap_err();
     assert_eq!(e.kind(), Some(ErrorKind::Network));
     // Other bytes of the right length.
     let s = script(vec![answer(200, &[(CONTENT_LENGTH, "10")], b"9876543210")]);
-    let mut r = block_on(client(&s, Credentials::Anonymous).get_blob("a", &d)).unwrap();
+    let mut r = block_on(client(&s, Credentials::Anonymous).get_blob(&n("a"), &d)).unwrap();
     assert!(matches!(
         block_on(r.read_to_end(100)),
         Err(Error::Digest(_))
@@ -374,7 +395,7 @@ fn credentials_never_follow_a_redirect_to_another_origin() {
         answer(200, &[(CONTENT_LENGTH, "4")], data),
     ]);
     let spec = client(&s, Credentials::basic("u", "p"));
-    let mut r = block_on(spec.get_blob("a", &d)).unwrap();
+    let mut r = block_on(spec.get_blob(&n("a"), &d)).unwrap();
     assert_eq!(&block_on(r.read_to_end(10)).unwrap()[..], data);
     let log = sent(&s);
     assert_eq!(log[1].2.as_deref(), Some("Basic dTpw"));
@@ -396,7 +417,8 @@ fn manifests_are_checked_against_digests_and_size() {
         m,
     )]);
     let e = block_on(
-        client(&s, Credentials::Anonymous).get_manifest("a", &ManifestRef::Tag("t".into())),
+        client(&s, Credentials::Anonymous)
+            .get_manifest(&n("a"), &ManifestRef::Tag(Tag::new("t").unwrap())),
     )
     .unwrap_err();
     assert!(matches!(e, Error::Digest(_)), "{e:?}");
@@ -406,42 +428,67 @@ fn manifests_are_checked_against_digests_and_size() {
         &[("content-type", media_type::OCI_INDEX)],
         m,
     )]);
-    let e =
-        block_on(client(&s, Credentials::Anonymous).get_manifest("a", &ManifestRef::Digest(other)))
-            .unwrap_err();
+    let e = block_on(
+        client(&s, Credentials::Anonymous).get_manifest(&n("a"), &ManifestRef::Digest(other)),
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::Digest(_)), "{e:?}");
     // Over 4 MiB by Content-Length: refused before reading.
     let s = script(vec![answer(200, &[(CONTENT_LENGTH, "5000000")], b"")]);
     let e = block_on(
-        client(&s, Credentials::Anonymous).get_manifest("a", &ManifestRef::Tag("t".into())),
+        client(&s, Credentials::Anonymous)
+            .get_manifest(&n("a"), &ManifestRef::Tag(Tag::new("t").unwrap())),
     )
     .unwrap_err();
-    assert_eq!(e.kind(), Some(ErrorKind::Unsupported));
+    assert!(e.has_code(ErrorCode::ManifestInvalid), "{e:?}");
     // Over 4 MiB without Content-Length: refused while reading.
     let big = vec![b' '; (MAX_MANIFEST_BYTES + 1) as usize];
     let s = script(vec![answer(200, &[], &big)]);
     let e = block_on(
-        client(&s, Credentials::Anonymous).get_manifest("a", &ManifestRef::Tag("t".into())),
+        client(&s, Credentials::Anonymous)
+            .get_manifest(&n("a"), &ManifestRef::Tag(Tag::new("t").unwrap())),
     )
     .unwrap_err();
-    assert_eq!(e.kind(), Some(ErrorKind::Unsupported));
+    assert!(e.has_code(ErrorCode::ManifestInvalid), "{e:?}");
     // No content type: detected from the bytes.
     let s = script(vec![answer(200, &[], m)]);
     let got = block_on(
-        client(&s, Credentials::Anonymous).get_manifest("a", &ManifestRef::Tag("t".into())),
+        client(&s, Credentials::Anonymous)
+            .get_manifest(&n("a"), &ManifestRef::Tag(Tag::new("t").unwrap())),
     )
     .unwrap();
     assert_eq!(got.descriptor.media_type, media_type::OCI_INDEX);
 }
 
 #[test]
-fn a_mount_answered_with_an_upload_cancels_it() {
+fn a_mount_answered_with_an_upload_hands_the_session_back() {
     let d = Digest::sha256_of(b"x");
     let s = script(vec![
-        answer(202, &[("location", "/v2/b/blobs/uploads/u9")], b""),
-        answer(204, &[], b""),
+        answer(
+            202,
+            &[
+                ("location", "/v2/b/blobs/uploads/u9"),
+                ("oci-chunk-min-length", "4"),
+            ],
+            b"",
+        ),
+        answer(
+            201,
+            &[
+                ("docker-content-digest", d.as_str()),
+                ("location", "/v2/b/blobs/x"),
+            ],
+            b"",
+        ),
     ]);
-    assert!(!block_on(client(&s, Credentials::Anonymous).mount_blob("a", "b", &d)).unwrap());
+    let spec = client(&s, Credentials::Anonymous);
+    let Mount::Upload(mut w) = block_on(spec.mount_blob(&n("a"), &n("b"), &d)).unwrap() else {
+        panic!("a 202 is not a mount");
+    };
+    assert_eq!(w.size(), 0);
+    block_on(w.write(b"x")).unwrap();
+    block_on(w.commit(&d)).unwrap();
+    assert_eq!(spec.chunk_min_length(), Some(4));
     let log = sent(&s);
     assert!(
         log[0]
@@ -450,9 +497,14 @@ fn a_mount_answered_with_an_upload_cancels_it() {
         "{}",
         log[0].1
     );
-    assert_eq!(
-        (log[1].0, log[1].1.as_str()),
-        (Method::Delete, "http://reg.test:5000/v2/b/blobs/uploads/u9")
+    assert_eq!(log.len(), 2, "no second POST: {log:?}");
+    assert_eq!(log[1].0, Method::Put);
+    assert!(
+        log[1]
+            .1
+            .starts_with("http://reg.test:5000/v2/b/blobs/uploads/u9?"),
+        "{}",
+        log[1].1
     );
 }
 
@@ -479,8 +531,10 @@ fn referrers_are_filtered_here_unless_the_registry_says_it_filtered() {
     };
     let s = script(vec![answer(200, &[], index(&["x/a", "x/b"]).as_bytes())]);
     let spec = client(&s, Credentials::Anonymous);
-    let got = block_on(spec.list_referrers("r", &subject, Some("x/a"))).unwrap();
-    assert_eq!(got.len(), 1);
+    let got =
+        block_on(spec.list_referrers(&n("r"), &subject, Some("x/a"), &PageRequest::default()))
+            .unwrap();
+    assert_eq!(got.items.len(), 1);
     assert!(s.sent.borrow()[0].url.ends_with("?artifactType=x%2Fa"));
     assert_eq!(spec.has_referrers_api(), Some(true));
     // The registry filtered (it says so): its answer is taken as is.
@@ -489,10 +543,14 @@ fn referrers_are_filtered_here_unless_the_registry_says_it_filtered() {
         &[("oci-filters-applied", "artifactType")],
         index(&["x/a", "x/b"]).as_bytes(),
     )]);
-    let got =
-        block_on(client(&s, Credentials::Anonymous).list_referrers("r", &subject, Some("x/a")))
-            .unwrap();
-    assert_eq!(got.len(), 2);
+    let got = block_on(client(&s, Credentials::Anonymous).list_referrers(
+        &n("r"),
+        &subject,
+        Some("x/a"),
+        &PageRequest::default(),
+    ))
+    .unwrap();
+    assert_eq!(got.items.len(), 2);
     // No API (a bare 404): the fallback tag, remembered for next time.
     let s = script(vec![
         answer(404, &[], b"404 page not found"),
@@ -504,15 +562,20 @@ fn referrers_are_filtered_here_unless_the_registry_says_it_filtered() {
         answer(404, &[], b""),
     ]);
     let spec = client(&s, Credentials::Anonymous);
-    let got = block_on(spec.list_referrers("r", &subject, Some("x/a"))).unwrap();
-    assert_eq!(got.len(), 2);
+    let got =
+        block_on(spec.list_referrers(&n("r"), &subject, Some("x/a"), &PageRequest::default()))
+            .unwrap();
+    assert_eq!(got.items.len(), 2);
     assert!(s.sent.borrow()[1]
         .url
         .ends_with(&format!("/manifests/{}", subject.referrers_tag())));
     assert_eq!(spec.has_referrers_api(), Some(false));
-    assert!(block_on(spec.list_referrers("r", &subject, None))
-        .unwrap()
-        .is_empty());
+    assert!(
+        block_on(spec.list_referrers(&n("r"), &subject, None, &PageRequest::default()))
+            .unwrap()
+            .items
+            .is_empty()
+    );
     assert_eq!(s.sent.borrow().len(), 3, "the API is not asked again");
     // No API behind a browser: distribution's 404 carries no CORS headers, so the request
     // fails as a CORS refusal; the fallback tag answers (with CORS), remembered likewise.
@@ -525,16 +588,22 @@ fn referrers_are_filtered_here_unless_the_registry_says_it_filtered() {
         ),
     ]);
     let spec = client(&s, Credentials::Anonymous);
-    let got = block_on(spec.list_referrers("r", &subject, None)).unwrap();
-    assert_eq!(got.len(), 1);
+    let got =
+        block_on(spec.list_referrers(&n("r"), &subject, None, &PageRequest::default())).unwrap();
+    assert_eq!(got.items.len(), 1);
     assert_eq!(spec.has_referrers_api(), Some(false));
     // A registry with no CORS at all: the fallback fails too, and that is the error.
     let s = script(vec![
         Step::FailWith(ErrorKind::Cors),
         Step::FailWith(ErrorKind::Cors),
     ]);
-    let e = block_on(client(&s, Credentials::Anonymous).list_referrers("r", &subject, None))
-        .unwrap_err();
+    let e = block_on(client(&s, Credentials::Anonymous).list_referrers(
+        &n("r"),
+        &subject,
+        None,
+        &PageRequest::default(),
+    ))
+    .unwrap_err();
     assert_eq!(e.kind(), Some(ErrorKind::Cors));
 }
 
@@ -542,9 +611,10 @@ fn referrers_are_filtered_here_unless_the_registry_says_it_filtered() {
 fn a_bodyless_404_gets_the_code_of_what_was_asked() {
     let s = script(vec![answer(404, &[], b""), answer(404, &[], b"")]);
     let spec = client(&s, Credentials::Anonymous);
-    let e = block_on(spec.stat_manifest("a", &ManifestRef::Tag("t".into()))).unwrap_err();
+    let e = block_on(spec.stat_manifest(&n("a"), &ManifestRef::Tag(Tag::new("t").unwrap())))
+        .unwrap_err();
     assert!(e.has_code(ErrorCode::ManifestUnknown), "{e:?}");
-    let e = block_on(spec.stat_blob("a", &Digest::sha256_of(b""))).unwrap_err();
+    let e = block_on(spec.stat_blob(&n("a"), &Digest::sha256_of(b""))).unwrap_err();
     assert!(e.has_code(ErrorCode::BlobUnknown), "{e:?}");
 }
 
@@ -552,14 +622,9 @@ fn a_bodyless_404_gets_the_code_of_what_was_asked() {
 fn bad_names_and_ids_are_refused_before_any_request() {
     let s = script(vec![]);
     let spec = client(&s, Credentials::Anonymous);
-    let e = block_on(spec.list_tags("../x", &PageRequest::default())).unwrap_err();
-    assert!(e.has_code(ErrorCode::NameInvalid));
-    assert!(block_on(spec.resume_upload("a", "x y", -1, None)).is_err());
-    assert!(block_on(spec.resume_upload("a", "u", -2, None)).is_err());
+    assert!(block_on(spec.resume_upload(&n("a"), "x y", ResumeAt::RegistryOffset, None)).is_err());
     let d = Descriptor::new("a/b", Digest::sha256_of(b"abc"), 4);
-    assert!(matches!(
-        block_on(spec.push_blob("a", &d, Bytes::from_static(b"abc"))),
-        Err(Error::Digest(_))
-    ));
+    let e = block_on(spec.push_blob(&n("a"), &d, Bytes::from_static(b"abc"))).unwrap_err();
+    assert!(e.has_code(ErrorCode::SizeInvalid), "{e:?}");
     assert!(s.sent.borrow().is_empty());
 }

@@ -18,7 +18,7 @@ use crate::headers::link::resolve_url;
 use crate::headers::names::{CONTENT_RANGE, CONTENT_TYPE, LOCATION, OCI_CHUNK_MIN_LENGTH, RANGE};
 use crate::headers::{parse_chunk_min_length, ChunkRange, Scope, UploadRange};
 use crate::registry_error::ErrorCode;
-use crate::spec::{BlobWriter, Error, ErrorKind, ResumeAt, Resumable, DEFAULT_CHUNK_SIZE};
+use crate::spec::{BlobWriter, Error, ErrorKind, Resumable, ResumeAt, DEFAULT_CHUNK_SIZE};
 
 use super::blobs::{self, BLOB_MEDIA_TYPE};
 use super::manifests::header_digest;

@@ -28,4 +28,3 @@ pub(crate) fn page<V>(names: &BTreeMap<String, V>, req: &PageRequest, cap: Optio
     };
     Page { items, next }
 }
-

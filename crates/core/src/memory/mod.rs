@@ -32,8 +32,9 @@
 //! - **Referrers**: a manifest with a `subject` is listed among that subject's referrers with
 //!   its media type, digest, size, artifact type (`artifactType`, else the config media type)
 //!   and annotations, in digest order. Deleting it removes the entry; deleting the subject
-//!   keeps its referrers. A repository that does not exist answers `NAME_UNKNOWN`; a subject
-//!   without referrers an empty list.
+//!   keeps its referrers. A subject without referrers, also in a repository that does not
+//!   exist, has an empty list (a registry without the referrers API cannot tell them apart).
+//!   Pages follow digest order (`start_after` is a digest).
 //! - **Deletes**: a manifest (and every tag on it), a tag (the manifest stays), a blob. Unknown
 //!   targets answer `MANIFEST_UNKNOWN` / `BLOB_UNKNOWN`; disabled deletes `UNSUPPORTED` (405).
 //! - **Blobs** are verified when stored (monolithic pushes: `SIZE_INVALID` first, then
@@ -135,9 +136,7 @@ impl MemoryRegistry {
     fn resolve(&self, repo: &RepoName, reference: &ManifestRef) -> Result<Digest, Error> {
         match reference {
             ManifestRef::Digest(d) => Ok(d.clone()),
-            ManifestRef::Tag(t) => {
-                self.state.borrow().resolve_tag(repo, t)
-            }
+            ManifestRef::Tag(t) => self.state.borrow().resolve_tag(repo, t),
         }
     }
 
@@ -374,8 +373,10 @@ impl Spec for MemoryRegistry {
             ));
         }
         let state = self.state.borrow();
-        let target = state.repo(repo).ok_or_else(|| name_unknown(repo))?;
-        let all = referrers::list(target, digest, artifact_type);
+        let all = match state.repo(repo) {
+            Some(target) => referrers::list(target, digest, artifact_type),
+            None => Vec::new(),
+        };
         Ok(Page::of_sorted(
             all,
             |d| d.digest.as_str(),

@@ -8,7 +8,7 @@ use bytes::BytesMut;
 use crate::descriptor::Descriptor;
 use crate::digest::{Digest, DigestError};
 use crate::registry_error::ErrorCode;
-use crate::spec::{BlobWriter, Error, ResumeAt, Resumable};
+use crate::spec::{BlobWriter, Error, Resumable, ResumeAt};
 
 use super::state::{State, UploadSession, BLOB_MEDIA_TYPE};
 
@@ -99,9 +99,7 @@ pub(crate) fn resume(
     if offset != held {
         return Err(Error::code(
             ErrorCode::RangeInvalid,
-            format!(
-                "upload {id:?} holds {held} bytes, not {offset}: resume from offset {held}"
-            ),
+            format!("upload {id:?} holds {held} bytes, not {offset}: resume from offset {held}"),
         ));
     }
     Ok(MemoryWriter::at(

@@ -8,8 +8,8 @@ use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 
 use super::{
-    BlobReader, BlobWriter, Error, ManifestBytes, ManifestRef, Mount, Page, PageRequest,
-    PingInfo, RepoName, Resumable, ResumeAt, Spec, Tag,
+    BlobReader, BlobWriter, Error, ManifestBytes, ManifestRef, Mount, Page, PageRequest, PingInfo,
+    RepoName, Resumable, ResumeAt, Spec, Tag,
 };
 
 /// Either an `L` or an `R`: a [`Spec`], [`BlobReader`] or [`BlobWriter`] when both are.

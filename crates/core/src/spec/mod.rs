@@ -41,7 +41,7 @@ pub use name::{RepoName, Tag};
 pub use page::{collect_all, collect_referrers, Page, PageRequest};
 pub use reader::{BlobReader, BytesReader, VerifyingReader};
 pub use target::{ManifestBytes, ManifestRef};
-pub use writer::{BlobWriter, Mount, ResumeAt, Resumable, DEFAULT_CHUNK_SIZE};
+pub use writer::{BlobWriter, Mount, Resumable, ResumeAt, DEFAULT_CHUNK_SIZE};
 
 use bytes::Bytes;
 

@@ -138,7 +138,9 @@ pub async fn collect_referrers<S: Spec>(
     let mut out = Vec::new();
     let mut req = PageRequest::default();
     loop {
-        let page = spec.list_referrers(repo, digest, artifact_type, &req).await?;
+        let page = spec
+            .list_referrers(repo, digest, artifact_type, &req)
+            .await?;
         let empty = page.items.is_empty();
         out.extend(page.items);
         if let Some(l) = limit.filter(|l| out.len() >= *l) {

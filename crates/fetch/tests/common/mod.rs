@@ -19,6 +19,11 @@ use ociscope_fetch::{FetchBody, FetchTransport};
 use ociscope_spec_suite::{fixtures, run_all, Capabilities, Ctx};
 use wasm_bindgen_test::console_log;
 
+/// A repository name the test knows is valid.
+fn n(name: &str) -> ociscope_core::spec::RepoName {
+    ociscope_core::spec::RepoName::new(name).unwrap()
+}
+
 /// The value of a compile-time variable `tests/fetch.sh` sets, or a failure saying to run it.
 pub fn required(name: &str, value: Option<&'static str>) -> &'static str {
     match value {
@@ -131,7 +136,7 @@ pub async fn big_upload(
     const MIB: usize = 1 << 20;
     let seed = now_ms() as u64;
     let mut digester = Digester::new(Algorithm::Sha256);
-    let mut w = spec.start_upload(repo, Some(chunk)).await.unwrap();
+    let mut w = spec.start_upload(&n(repo), Some(chunk)).await.unwrap();
     assert_eq!(w.chunk_size(), chunk);
     let started = now_ms();
     let mut hashing = 0.0;
@@ -150,12 +155,12 @@ pub async fn big_upload(
         (digest.clone(), mib * MIB as u64)
     );
     assert_eq!(
-        spec.stat_blob(repo, &digest).await.unwrap().size,
+        spec.stat_blob(&n(repo), &digest).await.unwrap().size,
         mib * MIB as u64
     );
     // Read back streaming (verified at the end by the reader), never holding the whole blob.
     let started = now_ms();
-    let mut r = spec.get_blob(repo, &digest).await.unwrap();
+    let mut r = spec.get_blob(&n(repo), &digest).await.unwrap();
     let (mut read, mut chunks) = (0u64, 0u64);
     while let Some(c) = r.next_chunk().await.unwrap() {
         read += c.len() as u64;
@@ -187,7 +192,7 @@ pub async fn small_image<S: Spec>(
     tags: &[&str],
 ) -> fixtures::PushedImage {
     let ctx = Ctx::new(unique(label));
-    fixtures::push_image(spec, &ctx, repo, label, tags)
+    fixtures::push_image(spec, &ctx, &n(repo), label, tags)
         .await
         .unwrap_or_else(|f| panic!("push image to {repo}: {f:?}"))
 }
@@ -196,13 +201,16 @@ pub async fn small_image<S: Spec>(
 pub async fn read_image<S: Spec>(spec: &S, repo: &str, tag: &str, image: &fixtures::PushedImage) {
     use ociscope_core::spec::ManifestRef;
     let m = spec
-        .get_manifest(repo, &ManifestRef::Tag(tag.to_string()))
+        .get_manifest(
+            &n(repo),
+            &ManifestRef::Tag(ociscope_core::spec::Tag::new(tag).unwrap()),
+        )
         .await
         .unwrap();
     assert_eq!(m.descriptor.digest, image.manifest.digest);
     assert_eq!(m.content, image.bytes);
     for d in [&image.config, &image.layer] {
-        let mut r = spec.get_blob(repo, &d.digest).await.unwrap();
+        let mut r = spec.get_blob(&n(repo), &d.digest).await.unwrap();
         let bytes = r.read_to_end(1 << 20).await.unwrap();
         assert_eq!(bytes.len() as u64, d.size);
     }
@@ -232,23 +240,20 @@ pub async fn many_repositories_and_tags(
     let source = format!("{prefix}/source");
     let image = small_image(spec, &source, "many", &[]).await;
     let names: Vec<String> = (0..repos).map(|i| format!("{prefix}/r{i:05}")).collect();
-    let mounts = names
+    let (from, targets) = (n(&source), names.iter().map(|r| n(r)).collect::<Vec<_>>());
+    let mounts = targets
         .iter()
-        .map(|repo| spec.mount_blob(&source, repo, &image.layer.digest))
+        .map(|repo| spec.mount_blob(&from, repo, &image.layer.digest))
         .collect();
     for (repo, mounted) in names.iter().zip(in_batches(mounts, 6).await) {
-        assert!(mounted.unwrap(), "mount into {repo}");
+        assert!(mounted.unwrap().is_mounted(), "mount into {repo}");
     }
     let tag_names: Vec<String> = (0..tags).map(|i| format!("v{i:05}")).collect();
-    let pushes = tag_names
+    let tag_list = ociscope_core::spec::Tag::all(tag_names.iter().cloned()).unwrap();
+    let pushes = tag_list
         .chunks(tags.div_ceil(6).max(1))
         .map(|group| {
-            spec.push_manifest(
-                &source,
-                media_type::OCI_MANIFEST,
-                image.bytes.clone(),
-                group,
-            )
+            spec.push_manifest(&from, media_type::OCI_MANIFEST, image.bytes.clone(), group)
         })
         .collect();
     for pushed in in_batches(pushes, 6).await {
@@ -266,10 +271,14 @@ pub async fn many_repositories_and_tags(
     want.push(source.clone());
     want.sort();
     assert_eq!(mine, want.iter().collect::<Vec<_>>());
-    let listed_tags = collect_all(spec, Some(&source), 1000, None).await.unwrap();
+    let listed_tags = collect_all(spec, Some(&n(&source)), 1000, None)
+        .await
+        .unwrap();
     assert_eq!(listed_tags, tag_names);
     // Small pages too: every page is followed, nothing repeated or lost.
-    let small = collect_all(spec, Some(&source), 333, None).await.unwrap();
+    let small = collect_all(spec, Some(&n(&source)), 333, None)
+        .await
+        .unwrap();
     assert_eq!(small, tag_names);
     console_log!(
         "{what}: {} repositories listed ({} under this run's prefix), {} tags listed (also in \
@@ -350,7 +359,7 @@ pub async fn faults(address: &str, what: &str) {
     let started = now_ms();
     for repo in ["ok", "t", "c"] {
         let repo = format!("{prefix}/{repo}");
-        let mut w = spec.start_upload(&repo, Some(32 << 10)).await.unwrap();
+        let mut w = spec.start_upload(&n(&repo), Some(32 << 10)).await.unwrap();
         for part in data.chunks(50_000) {
             w.write(part).await.unwrap();
         }
@@ -363,12 +372,12 @@ pub async fn faults(address: &str, what: &str) {
         Digest::sha256_of(&monolithic),
         monolithic.len() as u64,
     );
-    spec.push_blob(&format!("{prefix}/ok"), &d, monolithic)
+    spec.push_blob(&n(&format!("{prefix}/ok")), &d, monolithic)
         .await
         .unwrap();
     // The good copy reads back whole and verified.
     let mut r = spec
-        .get_blob(&format!("{prefix}/ok"), &digest)
+        .get_blob(&n(&format!("{prefix}/ok")), &digest)
         .await
         .unwrap();
     assert_eq!(r.read_to_end(1 << 20).await.unwrap(), data);
@@ -409,7 +418,7 @@ pub async fn faults(address: &str, what: &str) {
 }
 
 async fn read_all<S: Spec>(spec: &S, repo: &str, digest: &Digest) -> Result<Bytes, Error> {
-    let mut r = spec.get_blob(repo, digest).await?;
+    let mut r = spec.get_blob(&n(repo), digest).await?;
     r.read_to_end(1 << 20).await
 }
 
@@ -418,9 +427,9 @@ pub async fn round_trip(spec: &HttpSpec<FetchTransport>, what: &str) {
     let repo = format!("{}/round-trip", unique("rt"));
     let image = small_image(spec, &repo, "rt", &["v1"]).await;
     read_image(spec, &repo, "v1", &image).await;
-    let tags = collect_all(spec, Some(&repo), 100, None).await.unwrap();
+    let tags = collect_all(spec, Some(&n(&repo)), 100, None).await.unwrap();
     assert_eq!(tags, ["v1"]);
-    spec.delete_manifest(&repo, &image.manifest.digest)
+    spec.delete_manifest(&n(&repo), &image.manifest.digest)
         .await
         .unwrap();
     console_log!("{what}: round trip through {repo} ok");

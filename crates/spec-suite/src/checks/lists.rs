@@ -1,6 +1,6 @@
 //! Tag and repository lists: lexical order, small pages, `start_after`.
 
-use ociscope_core::spec::{Page, PageRequest, Spec};
+use ociscope_core::spec::{Page, PageRequest, RepoName, Spec};
 
 use crate::fixtures::push_image;
 use crate::{ensure, Context, Ctx, Failure};
@@ -11,13 +11,16 @@ const MAX_PAGES: usize = 1000;
 /// Follows pages from `req` on, while `keep` accepts the names, and returns them in order.
 async fn follow<S: Spec>(
     spec: &S,
-    repo: Option<&str>,
+    repo: Option<&RepoName>,
     mut req: PageRequest,
     keep: impl Fn(&str) -> bool,
 ) -> Result<Vec<String>, Failure> {
     let mut out: Vec<String> = Vec::new();
     for _ in 0..MAX_PAGES {
-        let what = format!("list {} page {req:?}", repo.unwrap_or("repositories"));
+        let what = format!(
+            "list {} page {req:?}",
+            repo.map_or("repositories", |r| r.as_str())
+        );
         let page: Page = match repo {
             Some(r) => spec.list_tags(r, &req).await,
             None => spec.list_repositories(&req).await,
@@ -54,7 +57,7 @@ fn sorted(names: &[&str]) -> Vec<String> {
 
 /// Tags come in lexical order through pages of 2 and 3, and from `start_after` on.
 pub async fn check_list_tags_paginated<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
-    let repo = ctx.repo("list-tags");
+    let repo = ctx.repo("list-tags")?;
     let tags = ["9", "10", "Z", "a", "b.1", "b_2", "latest"];
     push_image(spec, ctx, &repo, "list tags", &tags).await?;
     let all = sorted(&tags);
@@ -86,10 +89,11 @@ pub async fn check_list_repositories_paginated<S: Spec>(
     spec: &S,
     ctx: &Ctx,
 ) -> Result<(), Failure> {
-    let base = ctx.repo("list-repos");
+    let base = ctx.repo("list-repos")?;
     let names = ["r-b", "r-a", "r-c.x", "r-c"];
     for n in names {
-        push_image(spec, ctx, &format!("{base}/{n}"), "list repos", &["t"]).await?;
+        let repo = base.join(n).map_err(|e| Failure(e.to_string()))?;
+        push_image(spec, ctx, &repo, "list repos", &["t"]).await?;
     }
     let mut want: Vec<String> = names.iter().map(|n| format!("{base}/{n}")).collect();
     want.sort();
@@ -97,7 +101,7 @@ pub async fn check_list_repositories_paginated<S: Spec>(
     for size in [2, 3] {
         let req = PageRequest {
             size: Some(size),
-            start_after: Some(base.clone()),
+            start_after: Some(base.to_string()),
             continuation: None,
         };
         let got = follow(spec, None, req, |r| r.starts_with(&inside)).await?;

@@ -3,22 +3,26 @@
 use ociscope_core::descriptor::Descriptor;
 use ociscope_core::media_type;
 use ociscope_core::registry_error::ErrorCode;
-use ociscope_core::spec::{ManifestRef, Spec};
+use ociscope_core::spec::{ManifestRef, RepoName, Spec};
 use ociscope_core::Digest;
 
 use crate::fixtures::{
-    image_manifest, index_manifest, layer_descriptor, push_image, push_manifest,
+    self, image_manifest, index_manifest, layer_descriptor, push_image, push_manifest,
 };
 use crate::{ensure, expect_err, Context, Ctx, Failure};
 
 fn tag(t: &str) -> ManifestRef {
-    ManifestRef::Tag(t.to_string())
+    match fixtures::tag(t) {
+        Ok(t) => ManifestRef::Tag(t),
+        // Only the suite's own constant tags come here; a bad one names no manifest.
+        Err(_) => ManifestRef::Digest(Digest::sha256_of(t.as_bytes())),
+    }
 }
 
 /// Checks that `reference` in `repo` resolves (stat and get) to exactly `want` with `bytes`.
 pub async fn assert_manifest<S: Spec>(
     spec: &S,
-    repo: &str,
+    repo: &RepoName,
     reference: &ManifestRef,
     want: &Descriptor,
     bytes: &[u8],
@@ -54,7 +58,7 @@ pub async fn assert_manifest<S: Spec>(
 /// Checks that `reference` does not resolve in `repo` (MANIFEST_UNKNOWN or not found).
 pub async fn assert_no_manifest<S: Spec>(
     spec: &S,
-    repo: &str,
+    repo: &RepoName,
     reference: &ManifestRef,
 ) -> Result<(), Failure> {
     match spec.stat_manifest(repo, reference).await {
@@ -70,7 +74,7 @@ pub async fn assert_no_manifest<S: Spec>(
 
 /// A manifest pushed with a tag resolves by tag and by digest, with identical bytes.
 pub async fn check_manifest_push_by_tag<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
-    let repo = ctx.repo("manifest-tag");
+    let repo = ctx.repo("manifest-tag")?;
     let img = push_image(spec, ctx, &repo, "by tag", &["v1"]).await?;
     assert_manifest(spec, &repo, &tag("v1"), &img.manifest, &img.bytes).await?;
     let by_digest = ManifestRef::Digest(img.manifest.digest.clone());
@@ -79,7 +83,7 @@ pub async fn check_manifest_push_by_tag<S: Spec>(spec: &S, ctx: &Ctx) -> Result<
 
 /// A manifest pushed without tags resolves by digest only.
 pub async fn check_manifest_push_by_digest<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
-    let repo = ctx.repo("manifest-digest");
+    let repo = ctx.repo("manifest-digest")?;
     let img = push_image(spec, ctx, &repo, "by digest", &[]).await?;
     let by_digest = ManifestRef::Digest(img.manifest.digest.clone());
     assert_manifest(spec, &repo, &by_digest, &img.manifest, &img.bytes).await?;
@@ -88,7 +92,7 @@ pub async fn check_manifest_push_by_digest<S: Spec>(spec: &S, ctx: &Ctx) -> Resu
 
 /// One push with several tags points each tag at the manifest.
 pub async fn check_manifest_several_tags<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
-    let repo = ctx.repo("manifest-tags");
+    let repo = ctx.repo("manifest-tags")?;
     let tags = ["1", "1.2", "1.2.3", "latest"];
     let img = push_image(spec, ctx, &repo, "several tags", &tags).await?;
     for t in tags {
@@ -99,7 +103,7 @@ pub async fn check_manifest_several_tags<S: Spec>(spec: &S, ctx: &Ctx) -> Result
 
 /// Pushing another manifest under an existing tag moves the tag; the old one stays by digest.
 pub async fn check_manifest_tag_moves<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
-    let repo = ctx.repo("manifest-retag");
+    let repo = ctx.repo("manifest-retag")?;
     let old = push_image(spec, ctx, &repo, "old", &["current"]).await?;
     let new = push_image(spec, ctx, &repo, "new", &["current"]).await?;
     ensure!(
@@ -113,7 +117,7 @@ pub async fn check_manifest_tag_moves<S: Spec>(spec: &S, ctx: &Ctx) -> Result<()
 
 /// An image index of two pushed manifests can be pushed and read back.
 pub async fn check_manifest_index<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
-    let repo = ctx.repo("manifest-index");
+    let repo = ctx.repo("manifest-index")?;
     let a = push_image(spec, ctx, &repo, "index amd64", &[]).await?;
     let b = push_image(spec, ctx, &repo, "index arm64", &[]).await?;
     let mut entries = Vec::new();
@@ -142,7 +146,7 @@ pub async fn check_manifest_missing_blob_refused<S: Spec>(
     spec: &S,
     ctx: &Ctx,
 ) -> Result<(), Failure> {
-    let repo = ctx.repo("manifest-missing-blob");
+    let repo = ctx.repo("manifest-missing-blob")?;
     // The repository exists and has the config, but not the layer.
     let img = push_image(spec, ctx, &repo, "present", &["present"]).await?;
     let missing = layer_descriptor(b"a layer nobody pushed to this repository");
@@ -152,7 +156,7 @@ pub async fn check_manifest_missing_blob_refused<S: Spec>(
             &repo,
             media_type::OCI_MANIFEST,
             bytes.clone(),
-            &["broken".to_string()],
+            &fixtures::tags_of(&["broken"])?,
         )
         .await,
         "push a manifest whose layer is missing",

@@ -2,10 +2,12 @@
 
 use ociscope_core::descriptor::Descriptor;
 use ociscope_core::media_type;
-use ociscope_core::spec::{collect_all, ManifestRef, Spec};
+use ociscope_core::spec::{
+    collect_all, collect_referrers, ManifestRef, PageRequest, RepoName, Spec,
+};
 use ociscope_core::Digest;
 
-use crate::fixtures::{push_image, push_referrer};
+use crate::fixtures::{push_image, push_referrer, tag};
 use crate::{ensure, Context, Ctx, Failure};
 
 const SBOM: &str = "application/vnd.ociscope.suite.sbom";
@@ -13,14 +15,14 @@ const SIGNATURE: &str = "application/vnd.ociscope.suite.signature";
 
 /// A subject with two SBOM referrers and one signature referrer.
 struct Referred {
-    repo: String,
+    repo: RepoName,
     subject: Descriptor,
     sboms: Vec<Descriptor>,
     signature: Descriptor,
 }
 
 async fn referred<S: Spec>(spec: &S, ctx: &Ctx, name: &str) -> Result<Referred, Failure> {
-    let repo = ctx.repo(name);
+    let repo = ctx.repo(name)?;
     let img = push_image(spec, ctx, &repo, name, &["subject"]).await?;
     let subject = img.manifest;
     let mut sboms = Vec::new();
@@ -72,8 +74,7 @@ fn same_set(got: &[Descriptor], want: &[(&Descriptor, &str)], what: &str) -> Res
 /// Every referrer of a subject is listed, with its artifactType.
 pub async fn check_referrers_listed<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
     let r = referred(spec, ctx, "referrers-all").await?;
-    let got = spec
-        .list_referrers(&r.repo, &r.subject.digest, None)
+    let got = collect_referrers(spec, &r.repo, &r.subject.digest, None, None)
         .await
         .context("list referrers")?;
     let want = [
@@ -87,8 +88,7 @@ pub async fn check_referrers_listed<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), 
 /// The artifactType filter keeps only referrers of that type.
 pub async fn check_referrers_filtered<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
     let r = referred(spec, ctx, "referrers-filter").await?;
-    let got = spec
-        .list_referrers(&r.repo, &r.subject.digest, Some(SBOM))
+    let got = collect_referrers(spec, &r.repo, &r.subject.digest, Some(SBOM), None)
         .await
         .context("list SBOM referrers")?;
     same_set(
@@ -96,28 +96,27 @@ pub async fn check_referrers_filtered<S: Spec>(spec: &S, ctx: &Ctx) -> Result<()
         &[(&r.sboms[0], SBOM), (&r.sboms[1], SBOM)],
         "SBOM referrers",
     )?;
-    let got = spec
-        .list_referrers(&r.repo, &r.subject.digest, Some(SIGNATURE))
+    let got = collect_referrers(spec, &r.repo, &r.subject.digest, Some(SIGNATURE), None)
         .await
         .context("list signature referrers")?;
     same_set(&got, &[(&r.signature, SIGNATURE)], "signature referrers")?;
-    let got = spec
-        .list_referrers(
-            &r.repo,
-            &r.subject.digest,
-            Some("application/vnd.ociscope.suite.none"),
-        )
-        .await
-        .context("list referrers of an absent type")?;
+    let got = collect_referrers(
+        spec,
+        &r.repo,
+        &r.subject.digest,
+        Some("application/vnd.ociscope.suite.none"),
+        None,
+    )
+    .await
+    .context("list referrers of an absent type")?;
     same_set(&got, &[], "referrers of an absent type")
 }
 
 /// A manifest nobody refers to has an empty referrers list (not an error).
 pub async fn check_referrers_none<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
-    let repo = ctx.repo("referrers-none");
+    let repo = ctx.repo("referrers-none")?;
     let img = push_image(spec, ctx, &repo, "lonely", &["lonely"]).await?;
-    let got = spec
-        .list_referrers(&repo, &img.manifest.digest, None)
+    let got = collect_referrers(spec, &repo, &img.manifest.digest, None, None)
         .await
         .context("list referrers of an unreferenced manifest")?;
     ensure!(
@@ -125,8 +124,7 @@ pub async fn check_referrers_none<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Fa
         "unreferenced manifest has referrers {got:?}"
     );
     let unknown = Digest::sha256_of(b"a manifest that was never pushed");
-    let got = spec
-        .list_referrers(&repo, &unknown, None)
+    let got = collect_referrers(spec, &repo, &unknown, None, None)
         .await
         .context("list referrers of an unknown digest")?;
     ensure!(got.is_empty(), "unknown digest has referrers {got:?}");
@@ -149,7 +147,7 @@ pub async fn check_referrers_no_extra_tag<S: Spec>(spec: &S, ctx: &Ctx) -> Resul
 /// Without a referrers API, the `sha256-<hex>` tag holds an index of the referrers.
 pub async fn check_referrers_fallback_tag<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
     let r = referred(spec, ctx, "referrers-fallback").await?;
-    let tag = r.subject.digest.referrers_tag();
+    let tag = tag(&r.subject.digest.referrers_tag())?;
     let index = spec
         .get_manifest(&r.repo, &ManifestRef::Tag(tag.clone()))
         .await
@@ -169,4 +167,50 @@ pub async fn check_referrers_fallback_tag<S: Spec>(spec: &S, ctx: &Ctx) -> Resul
         (&r.signature, SIGNATURE),
     ];
     same_set(&entries, &want, "fallback index entries")
+}
+
+/// Referrers come page by page: pages of one referrer (where the registry pages as asked; the
+/// referrers API pages as the registry likes) lead through every referrer exactly once.
+pub async fn check_referrers_paged<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
+    let r = referred(spec, ctx, "referrers-paged").await?;
+    let mut req = PageRequest::first(1);
+    let mut got: Vec<Descriptor> = Vec::new();
+    for _ in 0..10 {
+        let page = spec
+            .list_referrers(&r.repo, &r.subject.digest, None, &req)
+            .await
+            .context(&format!("list referrers page {req:?}"))?;
+        got.extend(page.items);
+        match page.next {
+            Some(next) => {
+                ensure!(next != req, "referrers: next page is the same request");
+                req = next;
+            }
+            None => break,
+        }
+    }
+    let want = [
+        (&r.sboms[0], SBOM),
+        (&r.sboms[1], SBOM),
+        (&r.signature, SIGNATURE),
+    ];
+    same_set(&got, &want, "referrers followed page by page")
+}
+
+/// Referrers in a repository that does not exist: none (an empty list, as for a subject nobody
+/// refers to; a registry without the referrers API cannot tell the two apart).
+pub async fn check_referrers_unknown_repository<S: Spec>(
+    spec: &S,
+    ctx: &Ctx,
+) -> Result<(), Failure> {
+    let repo = ctx.repo("referrers-no-such-repository")?;
+    let subject = Digest::sha256_of(b"a subject in a repository that does not exist");
+    let got = collect_referrers(spec, &repo, &subject, None, None)
+        .await
+        .context("list referrers in a repository that does not exist")?;
+    ensure!(
+        got.is_empty(),
+        "referrers in an unknown repository: {got:?}"
+    );
+    Ok(())
 }
