@@ -4,7 +4,8 @@
 //! parameters (not path segments) because repository names contain slashes. `tool=parse` opens
 //! the reference-parsing tool; `tool=upload` with a registry (and optionally a repository)
 //! the upload page; `tool=bulk-delete` with a registry and a repository the bulk delete of its
-//! tags; `raw=1` shows a manifest's JSON.
+//! tags; `tool=copy` with a registry, a repository and a reference the copy (or retag) of that
+//! manifest; `raw=1` shows a manifest's JSON.
 
 /// The query parameters that name a view.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub enum Page {
     Upload,
     /// Delete tags of a repository in bulk.
     BulkDelete,
+    /// Copy or retag one manifest.
+    Copy,
 }
 
 impl Route {
@@ -102,6 +105,13 @@ impl Route {
             && self.repo.is_some()
         {
             return Page::BulkDelete;
+        }
+        if self.tool.as_deref() == Some("copy")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.reference.is_some()
+        {
+            return Page::Copy;
         }
         match (&self.registry, &self.repo, &self.reference, &self.blob) {
             (None, ..) => Page::Connect,
@@ -173,6 +183,14 @@ impl Route {
         Route {
             tool: Some("bulk-delete".into()),
             ..self.tags(self.repo.as_deref().unwrap_or_default())
+        }
+    }
+
+    /// The copy page of this route's manifest.
+    pub fn copy(&self) -> Route {
+        Route {
+            tool: Some("copy".into()),
+            ..self.manifest(self.reference.as_deref().unwrap_or_default())
         }
     }
 
@@ -274,6 +292,15 @@ mod tests {
         assert_eq!(bulk.page(), Page::BulkDelete);
         assert_eq!(bulk.to_query(), "?tool=bulk-delete&registry=demo:&repo=a/b");
         assert_eq!(Route::parse(&bulk.to_query()), bulk);
+        let copy = tags.manifest("v1").with_raw(true).copy();
+        assert_eq!(copy.page(), Page::Copy);
+        assert_eq!(copy.to_query(), "?tool=copy&registry=demo:&repo=a/b&ref=v1");
+        assert_eq!(Route::parse(&copy.to_query()), copy);
+        assert_eq!(
+            Route::parse("?tool=copy&registry=demo:&repo=a/b").page(),
+            Page::Tags,
+            "nothing to copy without a reference"
+        );
         // Without a repository there are no tags to delete: the catalog.
         assert_eq!(
             Route::parse("?tool=bulk-delete&registry=demo:").page(),

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use ociscope_core::memory::{MemoryOptions, MemoryRegistry};
-use ociscope_core::spec::{ManifestRef, Spec};
+use ociscope_core::spec::{collect_all, collect_referrers, ManifestRef, Spec};
 use ociscope_core::Digest;
 use ociscope_demo::DemoOptions;
 use ociscope_web::registry::{self, Registry};
@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{blob, click, image, image_at, query, repo, sleep, tag, type_into, Mounted};
+use common::{blob, choose, click, image, image_at, query, repo, sleep, tag, type_into, Mounted};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -469,4 +469,148 @@ async fn bulk_delete_failures_stay_listed_with_their_reason() {
     reg.stat_manifest(&repo("ci/app"), &ManifestRef::Tag(tag("v1")))
         .await
         .unwrap();
+}
+
+/// The demo, small, in a memory registry installed as `key`.
+async fn small_demo(key: &str) -> (MemoryRegistry, ociscope_demo::DemoSummary) {
+    let reg = MemoryRegistry::new();
+    let summary = ociscope_demo::populate(
+        &reg,
+        &DemoOptions {
+            repositories: 3,
+            tags: 3,
+        },
+    )
+    .await
+    .unwrap();
+    registry::install(key, Registry::memory(reg.clone()));
+    (reg, summary)
+}
+
+#[wasm_bindgen_test]
+async fn copies_an_index_with_referrers_to_another_registry_planning_first_and_tagging_last() {
+    let (_, summary) = small_demo("mem:copy-src").await;
+    let dst = MemoryRegistry::new();
+    registry::install("mem:copy-dst", Registry::memory(dst.clone()));
+    let app = Mounted::at("?registry=mem:copy-src&repo=demo/hello&ref=latest");
+    click(&app.find("a.copy-link", "Copy or retag").await);
+    assert!(query().contains("tool=copy"), "{}", query());
+    app.find("#copy-platform-4", "").await;
+
+    choose(&app.find("#copy-registry", "").await, "mem:copy-dst");
+    type_into(&app.find("#copy-repo", "").await, "mirror/hello");
+    type_into(&app.find("#copy-tags", "").await, "v1, stable");
+    click(&app.find("#copy-referrers", "").await);
+    click(&app.find("#copy-plan", "Plan").await);
+    let plan = app
+        .find("#copy-plan-summary", "then the tags v1, stable")
+        .await;
+    let text = plan.text_content().unwrap();
+    assert!(text.contains("0 already there"), "{text}");
+    let rows = app.all("#copy-items tr");
+    // The index, 5 images with a config and 2 layers each, 3 referrers with their blobs.
+    assert!(rows.len() > 20, "{} rows", rows.len());
+    assert!(app.text().contains("referrer"), "{}", app.text());
+    assert!(
+        collect_all(&dst, None, 10, None).await.unwrap().is_empty(),
+        "planning copies nothing"
+    );
+
+    click(&app.find("#copy-start", "Copy").await);
+    app.find("#copy-done", "tagged v1, stable").await;
+    assert!(app.all("#copy-items td.copy-state").iter().all(|td| {
+        let s = td.text_content().unwrap();
+        s == "copied" || s == "already there"
+    }));
+    let mirror = repo("mirror/hello");
+    for t in ["v1", "stable"] {
+        let d = dst
+            .stat_manifest(&mirror, &ManifestRef::Tag(tag(t)))
+            .await
+            .unwrap();
+        assert_eq!(d.digest, summary.index.digest, "{t}");
+    }
+    let referrers = collect_referrers(&dst, &mirror, &summary.signed.digest, None, None)
+        .await
+        .unwrap();
+    assert_eq!(referrers.len(), 3);
+
+    // The result links to the copy, which opens in the destination registry.
+    click(&app.find("a.copy-target", "mirror/hello:v1").await);
+    app.find("#platforms a.platform-link", "").await;
+    assert!(query().contains("registry=mem:copy-dst"), "{}", query());
+}
+
+#[wasm_bindgen_test]
+async fn retags_one_platform_in_place_and_refuses_a_bad_tag_before_planning() {
+    let (reg, summary) = small_demo("mem:retag").await;
+    let app = Mounted::at("?tool=copy&registry=mem:retag&repo=demo/hello&ref=latest");
+    let arm = app.find("#copy-platform-1", "").await;
+    type_into(&app.find("#copy-tags", "").await, "-arm");
+    click(&app.find("#copy-plan", "Plan").await);
+    app.find(".error-box", "Not a valid tag").await;
+
+    type_into(&app.find("#copy-tags", "").await, "arm-only");
+    click(&arm);
+    click(&app.find("#copy-plan", "Plan").await);
+    app.find("#copy-plan-summary", "0 of").await;
+    app.find("#copy-plan-summary", "then the tags arm-only")
+        .await;
+    click(&app.find("#copy-start", "Copy").await);
+    app.find("#copy-done", "tagged arm-only").await;
+    let hello = repo("demo/hello");
+    let d = reg
+        .stat_manifest(&hello, &ManifestRef::Tag(tag("arm-only")))
+        .await
+        .unwrap();
+    assert_eq!(d.digest, summary.images[1].digest, "the linux/arm64 image");
+    // `latest` still names the whole index.
+    let latest = reg
+        .stat_manifest(&hello, &ManifestRef::Tag(tag("latest")))
+        .await
+        .unwrap();
+    assert_eq!(latest.digest, summary.index.digest);
+}
+
+#[wasm_bindgen_test]
+async fn a_copy_that_fails_names_each_failed_item_and_tags_nothing() {
+    let src = MemoryRegistry::new();
+    let none = BTreeMap::new();
+    let pushed = image(
+        &src,
+        "team/app",
+        &["v1"],
+        b"layer",
+        &none,
+        &serde_json::json!({}),
+    )
+    .await;
+    let app_repo = repo("team/app");
+    let manifest = src
+        .get_manifest(&app_repo, &ManifestRef::Digest(pushed.digest.clone()))
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The source lost a layer: the copy cannot read it.
+    let layer = manifest.layers()[0].digest.clone();
+    src.delete_blob(&app_repo, &layer).await.unwrap();
+    registry::install("mem:broken-src", Registry::memory(src));
+    let dst = MemoryRegistry::new();
+    registry::install("mem:broken-dst", Registry::memory(dst.clone()));
+
+    let app = Mounted::at("?tool=copy&registry=mem:broken-src&repo=team/app&ref=v1");
+    choose(&app.find("#copy-registry", "").await, "mem:broken-dst");
+    click(&app.find("#copy-plan", "Plan").await);
+    click(&app.find("#copy-start", "Copy").await);
+    app.find("#copy-stopped", "Nothing was tagged.").await;
+    let failure = app.find("#copy-failures li", "layer 1/1").await;
+    let text = failure.text_content().unwrap();
+    assert!(text.contains(layer.as_str()), "{text}");
+    assert!(text.contains("Not found"), "{text}");
+    app.find("#copy-items td.copy-state", "failed:").await;
+    assert!(dst
+        .stat_manifest(&app_repo, &ManifestRef::Tag(tag("v1")))
+        .await
+        .is_err());
 }

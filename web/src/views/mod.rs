@@ -4,6 +4,7 @@ pub mod blob;
 pub mod bulk_delete;
 pub mod catalog;
 pub mod connect;
+pub mod copy;
 pub mod delete;
 pub mod manifest;
 pub mod referrers;

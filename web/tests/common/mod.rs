@@ -205,3 +205,12 @@ pub async fn image_at<S: Spec>(
     .await
     .unwrap()
 }
+
+/// Picks `value` in a `<select>` (or sets any form control's value) and says it changed.
+pub fn choose(e: &Element, value: &str) {
+    js_sys::Reflect::set(e, &"value".into(), &value.into()).unwrap();
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    e.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+}
