@@ -544,7 +544,12 @@ async fn copies_an_index_with_referrers_to_another_registry_planning_first_and_t
 #[wasm_bindgen_test]
 async fn retags_one_platform_in_place_and_refuses_a_bad_tag_before_planning() {
     let (reg, summary) = small_demo("mem:retag").await;
-    let app = Mounted::at("?tool=copy&registry=mem:retag&repo=demo/hello&ref=latest");
+    let app = Mounted::at("?registry=mem:retag&repo=demo/hello");
+    let row = app.find(".tag-row", "latest").await;
+    let copy = row.query_selector("a.tag-copy-link").unwrap().unwrap();
+    click(&copy);
+    assert!(query().contains("tool=copy"), "{}", query());
+    assert!(query().contains("ref=latest"), "{}", query());
     let arm = app.find("#copy-platform-1", "").await;
     type_into(&app.find("#copy-tags", "").await, "-arm");
     click(&app.find("#copy-plan", "Plan").await);

@@ -262,6 +262,7 @@ pub fn TagsView(
         loader.request(&tag);
         let info = loader.details.with(|d| d.get(&tag).cloned());
         let link = base.manifest(&tag);
+        let copy = link.copy();
         let cells = match info {
             None => view! { <span class="muted">"…"</span> }.into_any(),
             Some(Err(e)) => view! { <span class="bad" title=e>"failed to load"</span> }.into_any(),
@@ -286,6 +287,7 @@ pub fn TagsView(
                     {tag}
                 </Link>
                 {cells}
+                <Link to=copy class="tag-copy-link">"copy"</Link>
             </div>
         }
         .into_any()
@@ -365,6 +367,7 @@ pub fn TagsView(
                 <span>"type"</span>
                 <span>"size"</span>
                 <span>"created"</span>
+                <span></span>
             </div>
             <VirtualList
                 count=Signal::derive(move || tags.with(Vec::len))
