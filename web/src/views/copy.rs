@@ -282,7 +282,7 @@ pub fn CopyView(
         .collect_view();
 
     view! {
-        <section class="copy">
+        <section class="copy-tool">
             <h2>"Copy or retag " <code>{format::reference(&repo, &reference.to_string())}</code></h2>
             <p>
                 <Link to=back class="back-link">"Back to the manifest"</Link>
