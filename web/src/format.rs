@@ -43,13 +43,26 @@ pub fn short_digest(digest: &str) -> String {
     }
 }
 
+/// Tags as a comma-separated list.
+pub fn tag_list<'a>(tags: impl IntoIterator<Item = &'a ociscope_core::spec::Tag>) -> String {
+    tags.into_iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `repo:tag` or `repo@digest` (a reference with a `:` is a digest).
+pub fn reference(repo: &str, reference: &str) -> String {
+    let sep = if reference.contains(':') { '@' } else { ':' };
+    format!("{repo}{sep}{reference}")
+}
+
 /// The `docker pull` command of `host/repo` at a tag or digest (digests joined with `@`).
 pub fn pull_command(host: &str, repo: &str, reference: &str) -> String {
-    let sep = if reference.contains(':') { '@' } else { ':' };
     if host.is_empty() {
-        format!("docker pull {repo}{sep}{reference}")
+        format!("docker pull {}", self::reference(repo, reference))
     } else {
-        format!("docker pull {host}/{repo}{sep}{reference}")
+        format!("docker pull {host}/{}", self::reference(repo, reference))
     }
 }
 

@@ -6,7 +6,8 @@
 //! registry data; Leptos text nodes escape it), and links are built from registry data only
 //! for `http:`/`https:` URLs ([`safe_url::link_target`]).
 
-pub mod artifact;
+pub mod bulk_delete;
+pub mod clock;
 pub mod components;
 pub mod credentials;
 pub mod explain;
@@ -22,7 +23,6 @@ mod reference_view;
 pub mod registry;
 pub mod route;
 pub mod safe_url;
-pub mod upload;
 pub mod version_sort;
 pub mod views;
 
@@ -182,13 +182,23 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             };
             view! { <views::blob::BlobView registry=registry repo=repo digest=digest/> }.into_any()
         }
+        (Page::Copy, Some(repo)) => {
+            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
+                Ok(r) => r,
+                Err(e) => return address_error("tag or digest", e),
+            };
+            view! { <views::copy::CopyView registry=registry repo=repo reference=reference/> }
+                .into_any()
+        }
+        (Page::BulkDelete, Some(repo)) => {
+            view! { <views::bulk_delete::BulkDeleteView registry=registry repo=repo/> }.into_any()
+        }
         (Page::Upload, repo) => {
             view! { <views::upload::UploadView registry=registry repo=repo/> }.into_any()
         }
         // Routes without a repository never name these pages (see `Route::page`).
-        (Page::Tags | Page::Manifest | Page::Blob, None) | (Page::Connect | Page::ParseTool, _) => {
-            ().into_any()
-        }
+        (Page::Tags | Page::Manifest | Page::Blob | Page::BulkDelete | Page::Copy, None)
+        | (Page::Connect | Page::ParseTool, _) => ().into_any(),
     }
 }
 

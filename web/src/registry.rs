@@ -4,6 +4,12 @@
 //! Decisions:
 //! - The backends are one [`Either`] ([`Backend`]): core's `Either` is a `Spec` when both sides
 //!   are, so no `Spec` method is forwarded by hand here. Adding a backend nests another `Either`.
+//! - A registry over HTTP is held as its **shared client** (`ociscope_tools::wrap`): a cache
+//!   (content by digest, referrers for [`CacheOptions`]' default 30 s; tags always asked
+//!   again) in front of a rate limit ([`RATE_PER_SECOND`], bursts of [`BURST`], pausing after
+//!   a `429`), timed by the [`BrowserClock`]. One per registry key and page: every view, tool
+//!   and clone shares its cache and its bucket. An in-page registry is used as it is (nothing
+//!   to save, nobody to be polite to).
 //! - [`Registry`] wraps the backend in a [`SendWrapper`]: Leptos wants captured values to be
 //!   `Send`, wasm is single-threaded and the `Spec` implementations are `Rc`-based. It is a
 //!   `Spec` itself through [`Forward`] (it changes nothing), so views call `Spec` methods on it
@@ -14,69 +20,89 @@
 //!   `mem:NAME` names an in-memory registry the page installed with [`install`] (tests use
 //!   it). `http://` and `https://` keys are registries reached through the Fetch transport
 //!   (`ociscope-fetch`), with the credentials [`crate::credentials`] holds for their origin;
-//!   [`forget`] drops an opened one so new credentials take effect.
+//!   [`forget`] drops an opened one so new credentials take effect. [`open_keys`] lists the
+//!   registries open in this tab (the copy tool's destinations).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use ociscope_core::client::{HttpSpec, Options};
 use ociscope_core::memory::MemoryRegistry;
 use ociscope_core::spec::{Either, Error, Forward, Spec};
 use ociscope_demo::DemoOptions;
 use ociscope_fetch::FetchTransport;
+use ociscope_tools::wrap::cache::CacheOptions;
+use ociscope_tools::wrap::rate_limit::RateLimit;
+use ociscope_tools::wrap::{shared_client, SharedClient};
 use send_wrapper::SendWrapper;
 
+use crate::clock::BrowserClock;
 use crate::credentials;
+
+/// Requests per second to one registry over HTTP, on average.
+pub const RATE_PER_SECOND: f64 = 100.0;
+/// Requests that may go to one registry over HTTP at once before the rate applies.
+pub const BURST: u32 = 100;
+
+/// A registry over HTTP as the app holds it: cached and rate-limited.
+pub type HttpRegistry = SharedClient<HttpSpec<FetchTransport>, BrowserClock>;
 
 /// The registries the app can use: one in this page's memory (the demo, or one a test filled),
 /// or one over HTTP through the browser's Fetch API.
-pub type Backend = Either<MemoryRegistry, HttpSpec<FetchTransport>>;
+pub type Backend = Either<MemoryRegistry, HttpRegistry>;
 
 /// A registry the app can use: a [`Backend`] that Leptos may capture.
 #[derive(Clone)]
-pub struct Registry(SendWrapper<Backend>);
+pub struct Registry {
+    backend: SendWrapper<Backend>,
+    pull_host: String,
+}
 
 impl Forward for Registry {
     type Inner = Backend;
 
     fn inner(&self) -> &Backend {
-        &self.0
+        &self.backend
     }
 }
 
 impl Registry {
     /// A registry over an in-memory one (clones share its content).
     pub fn memory(registry: MemoryRegistry) -> Registry {
-        Registry(SendWrapper::new(Either::Left(registry)))
+        Registry {
+            backend: SendWrapper::new(Either::Left(registry)),
+            pull_host: String::new(),
+        }
     }
 
-    /// A registry over HTTP.
-    pub fn http(spec: HttpSpec<FetchTransport>) -> Registry {
-        Registry(SendWrapper::new(Either::Right(spec)))
+    /// A registry over HTTP, behind its shared client.
+    pub fn http(spec: HttpSpec<FetchTransport>) -> Result<Registry, Error> {
+        let address = spec.registry();
+        let pull_host = match address.port {
+            Some(port) => format!("{}:{port}", address.host),
+            None => address.host.clone(),
+        };
+        let limit = RateLimit::per_second(RATE_PER_SECOND, BURST)?;
+        let shared = shared_client(spec, BrowserClock, CacheOptions::default(), limit);
+        Ok(Registry {
+            backend: SendWrapper::new(Either::Right(shared)),
+            pull_host,
+        })
     }
 
     /// The host people pull from (`host[:port]`); empty for registries inside the page.
-    pub fn pull_host(&self) -> String {
-        match &*self.0 {
-            Either::Left(_) => String::new(),
-            Either::Right(spec) => {
-                let address = spec.registry();
-                match address.port {
-                    Some(port) => format!("{}:{port}", address.host),
-                    None => address.host.clone(),
-                }
-            }
-        }
+    pub fn pull_host(&self) -> &str {
+        &self.pull_host
     }
 
     /// True when the registry lives inside this page (nothing leaves the browser).
     pub fn is_in_page(&self) -> bool {
-        matches!(&*self.0, Either::Left(_))
+        matches!(&*self.backend, Either::Left(_))
     }
 }
 
 thread_local! {
-    static OPEN: RefCell<HashMap<String, Registry>> = RefCell::new(HashMap::new());
+    static OPEN: RefCell<BTreeMap<String, Registry>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Makes `registry` the one the `registry=key` URL parameter names, for this page.
@@ -88,6 +114,11 @@ pub fn install(key: &str, registry: Registry) {
 /// credentials held then).
 pub fn forget(key: &str) {
     OPEN.with(|open| open.borrow_mut().remove(key));
+}
+
+/// The keys of the registries open in this tab, in order.
+pub fn open_keys() -> Vec<String> {
+    OPEN.with(|open| open.borrow().keys().cloned().collect())
 }
 
 /// The URL parameter of the in-browser demo registry.
@@ -125,7 +156,7 @@ pub async fn open(key: &str) -> Result<Registry, Error> {
         // Ping first: an unreachable registry, a CORS refusal or a demand for credentials
         // shows on the connect error page, with the credentials form, not in a list view.
         spec.ping().await?;
-        let registry = Registry::http(spec);
+        let registry = Registry::http(spec)?;
         install(key, registry.clone());
         return Ok(registry);
     }

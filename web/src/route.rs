@@ -3,7 +3,9 @@
 //! Every view has its own URL: `?registry=URL&repo=a/b&ref=tag-or-digest&blob=digest`. Query
 //! parameters (not path segments) because repository names contain slashes. `tool=parse` opens
 //! the reference-parsing tool; `tool=upload` with a registry (and optionally a repository)
-//! the upload page; `raw=1` shows a manifest's JSON.
+//! the upload page; `tool=bulk-delete` with a registry and a repository the bulk delete of its
+//! tags; `tool=copy` with a registry, a repository and a reference the copy (or retag) of that
+//! manifest; `raw=1` shows a manifest's JSON.
 
 /// The query parameters that name a view.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,6 +41,10 @@ pub enum Page {
     Blob,
     /// Upload a file into a registry.
     Upload,
+    /// Delete tags of a repository in bulk.
+    BulkDelete,
+    /// Copy or retag one manifest.
+    Copy,
 }
 
 impl Route {
@@ -93,6 +99,19 @@ impl Route {
         }
         if self.tool.as_deref() == Some("upload") && self.registry.is_some() {
             return Page::Upload;
+        }
+        if self.tool.as_deref() == Some("bulk-delete")
+            && self.registry.is_some()
+            && self.repo.is_some()
+        {
+            return Page::BulkDelete;
+        }
+        if self.tool.as_deref() == Some("copy")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.reference.is_some()
+        {
+            return Page::Copy;
         }
         match (&self.registry, &self.repo, &self.reference, &self.blob) {
             (None, ..) => Page::Connect,
@@ -156,6 +175,22 @@ impl Route {
             repo: self.repo.clone(),
             tool: Some("upload".into()),
             ..Route::default()
+        }
+    }
+
+    /// The bulk delete page of this route's repository.
+    pub fn bulk_delete(&self) -> Route {
+        Route {
+            tool: Some("bulk-delete".into()),
+            ..self.tags(self.repo.as_deref().unwrap_or_default())
+        }
+    }
+
+    /// The copy page of this route's manifest.
+    pub fn copy(&self) -> Route {
+        Route {
+            tool: Some("copy".into()),
+            ..self.manifest(self.reference.as_deref().unwrap_or_default())
         }
     }
 
@@ -253,6 +288,24 @@ mod tests {
         assert_eq!(Route::parse(&up.to_query()), up);
         // Without a registry there is nothing to upload to: the start page.
         assert_eq!(Route::parse("?tool=upload").page(), Page::Connect);
+        let bulk = tags.manifest("v1").bulk_delete();
+        assert_eq!(bulk.page(), Page::BulkDelete);
+        assert_eq!(bulk.to_query(), "?tool=bulk-delete&registry=demo:&repo=a/b");
+        assert_eq!(Route::parse(&bulk.to_query()), bulk);
+        let copy = tags.manifest("v1").with_raw(true).copy();
+        assert_eq!(copy.page(), Page::Copy);
+        assert_eq!(copy.to_query(), "?tool=copy&registry=demo:&repo=a/b&ref=v1");
+        assert_eq!(Route::parse(&copy.to_query()), copy);
+        assert_eq!(
+            Route::parse("?tool=copy&registry=demo:&repo=a/b").page(),
+            Page::Tags,
+            "nothing to copy without a reference"
+        );
+        // Without a repository there are no tags to delete: the catalog.
+        assert_eq!(
+            Route::parse("?tool=bulk-delete&registry=demo:").page(),
+            Page::Catalog
+        );
     }
 
     #[test]

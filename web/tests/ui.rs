@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use ociscope_core::memory::{MemoryOptions, MemoryRegistry};
-use ociscope_core::spec::{ManifestRef, Spec};
+use ociscope_core::spec::{collect_all, collect_referrers, ManifestRef, Spec};
 use ociscope_core::Digest;
 use ociscope_demo::DemoOptions;
 use ociscope_web::registry::{self, Registry};
@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{blob, click, image, query, repo, sleep, tag, type_into, Mounted};
+use common::{blob, choose, click, image, image_at, query, repo, sleep, tag, type_into, Mounted};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -335,4 +335,287 @@ async fn uploads_into_an_in_page_registry_after_refusing_a_bad_tag() {
         manifest["layers"][0]["annotations"]["org.opencontainers.image.title"],
         "notes.txt"
     );
+}
+
+/// Pushes an image dated `created` into `ci/app` with `tags`; `n` makes its content unique.
+async fn dated(
+    reg: &MemoryRegistry,
+    tags: &[&str],
+    n: u8,
+    created: &str,
+) -> ociscope_core::Descriptor {
+    let none = BTreeMap::new();
+    image_at(
+        reg,
+        "ci/app",
+        tags,
+        &[n],
+        &none,
+        &serde_json::json!({}),
+        created,
+    )
+    .await
+}
+
+#[wasm_bindgen_test]
+async fn bulk_delete_selects_by_pattern_age_and_use_confirms_once_and_deletes() {
+    let reg = MemoryRegistry::new();
+    let a = dated(&reg, &["pr-1"], 1, "2023-03-01T00:00:00Z").await;
+    let b = dated(&reg, &["pr-2"], 2, "2024-06-01T00:00:00Z").await;
+    dated(&reg, &["pr-3", "stable"], 3, "2023-05-01T00:00:00Z").await;
+    dated(&reg, &["v1"], 4, "2022-01-01T00:00:00Z").await;
+    registry::install("mem:bulk", Registry::memory(reg.clone()));
+    let app = Mounted::at("?registry=mem:bulk&repo=ci/app");
+    click(&app.find("a.bulk-delete-link", "Delete tags in bulk").await);
+    assert!(query().contains("tool=bulk-delete"), "{}", query());
+    app.find("#bulk-summary", "5 of 5 tags selected").await;
+
+    // A pattern; the guard keeps pr-3, which `stable` (not matching) still points at.
+    type_into(&app.find("#bulk-pattern", "").await, "pr-*");
+    app.find(
+        "#bulk-summary",
+        "2 of 5 tags selected; 1 kept because another tag uses them",
+    )
+    .await;
+    let kept = app.find("#bulk-kept li", "pr-3").await;
+    assert!(kept.text_content().unwrap().contains("used by stable"));
+    // Without the guard pr-3 is selected too; with an age only the older ones are.
+    click(&app.find("#bulk-keep-in-use", "").await);
+    app.find("#bulk-summary", "3 of 5 tags selected").await;
+    type_into(&app.find("#bulk-older", "").await, "2024-01-01");
+    app.find("#bulk-summary", "2 of 5 tags selected").await;
+    click(&app.find("#bulk-keep-in-use", "").await);
+    app.find("#bulk-summary", "1 of 5 tags selected; 1 kept")
+        .await;
+    type_into(&app.find("#bulk-older", "").await, "");
+    app.find("#bulk-summary", "2 of 5 tags selected").await;
+    let selected: Vec<String> = app
+        .all("#bulk-selected li code.tag")
+        .iter()
+        .map(|e| e.text_content().unwrap())
+        .collect();
+    assert_eq!(selected, ["pr-1", "pr-2"]);
+
+    // Manifests: one confirmation listing both; cancel changes nothing.
+    click(&app.find("#bulk-mode-manifests", "").await);
+    click(&app.find("#bulk-start", "Delete 2 manifests").await);
+    let list = app.find("#bulk-confirm-list", "(tag pr-1)").await;
+    assert!(list.text_content().unwrap().contains("(tag pr-2)"));
+    assert_eq!(app.all("#bulk-confirm-list li").len(), 2);
+    click(&app.find(".dialog button", "Cancel").await);
+    app.until("the dialog to close", |a| a.all(".dialog").is_empty())
+        .await;
+    let ci = repo("ci/app");
+    reg.stat_manifest(&ci, &ManifestRef::Tag(tag("pr-1")))
+        .await
+        .expect("cancel deleted nothing");
+
+    click(&app.find("#bulk-start", "Delete 2 manifests").await);
+    click(&app.find("#bulk-confirm", "Delete").await);
+    app.find("#bulk-done", "2 deleted.").await;
+    assert!(app.all("#bulk-failures li").is_empty());
+    for (t, d) in [("pr-1", &a), ("pr-2", &b)] {
+        assert!(
+            reg.stat_manifest(&ci, &ManifestRef::Tag(tag(t)))
+                .await
+                .is_err(),
+            "{t}"
+        );
+        assert!(reg
+            .stat_manifest(&ci, &ManifestRef::Digest(d.digest.clone()))
+            .await
+            .is_err());
+    }
+    for t in ["pr-3", "stable", "v1"] {
+        reg.stat_manifest(&ci, &ManifestRef::Tag(tag(t)))
+            .await
+            .unwrap_or_else(|e| panic!("{t} stays: {e}"));
+    }
+    app.find("#bulk-summary", "0 of 3 tags selected; 1 kept")
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn bulk_delete_failures_stay_listed_with_their_reason() {
+    let reg = MemoryRegistry::with_options(MemoryOptions {
+        delete_enabled: false,
+        ..MemoryOptions::default()
+    });
+    dated(&reg, &["v1"], 1, "2022-01-01T00:00:00Z").await;
+    dated(&reg, &["v2"], 2, "2022-01-01T00:00:00Z").await;
+    dated(&reg, &["keep"], 3, "2022-01-01T00:00:00Z").await;
+    registry::install("mem:bulk-locked", Registry::memory(reg.clone()));
+    let app = Mounted::at("?tool=bulk-delete&registry=mem:bulk-locked&repo=ci/app");
+    app.find("#bulk-summary", "3 of 3 tags selected").await;
+    type_into(&app.find("#bulk-pattern", "").await, "v?");
+    app.find("#bulk-summary", "2 of 3 tags selected").await;
+    click(&app.find("#bulk-start", "Delete 2 tags").await);
+    app.find("#bulk-confirm-list", "tag v1").await;
+    click(&app.find("#bulk-confirm", "Delete").await);
+    app.find("#bulk-done", "0 deleted.").await;
+    let failures: Vec<String> = app
+        .all("#bulk-failures li")
+        .iter()
+        .map(|e| e.text_content().unwrap())
+        .collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    for f in &failures {
+        assert!(f.contains("does not allow deleting"), "{f}");
+    }
+    assert!(failures.iter().any(|f| f.contains("tag v1")));
+    assert!(failures.iter().any(|f| f.contains("tag v2")));
+    // Still there, and still selected for another try.
+    app.find("#bulk-summary", "2 of 3 tags selected").await;
+    reg.stat_manifest(&repo("ci/app"), &ManifestRef::Tag(tag("v1")))
+        .await
+        .unwrap();
+}
+
+/// The demo, small, in a memory registry installed as `key`.
+async fn small_demo(key: &str) -> (MemoryRegistry, ociscope_demo::DemoSummary) {
+    let reg = MemoryRegistry::new();
+    let summary = ociscope_demo::populate(
+        &reg,
+        &DemoOptions {
+            repositories: 3,
+            tags: 3,
+        },
+    )
+    .await
+    .unwrap();
+    registry::install(key, Registry::memory(reg.clone()));
+    (reg, summary)
+}
+
+#[wasm_bindgen_test]
+async fn copies_an_index_with_referrers_to_another_registry_planning_first_and_tagging_last() {
+    let (_, summary) = small_demo("mem:copy-src").await;
+    let dst = MemoryRegistry::new();
+    registry::install("mem:copy-dst", Registry::memory(dst.clone()));
+    let app = Mounted::at("?registry=mem:copy-src&repo=demo/hello&ref=latest");
+    click(&app.find("a.copy-link", "Copy or retag").await);
+    assert!(query().contains("tool=copy"), "{}", query());
+    app.find("#copy-platform-4", "").await;
+
+    choose(&app.find("#copy-registry", "").await, "mem:copy-dst");
+    type_into(&app.find("#copy-repo", "").await, "mirror/hello");
+    type_into(&app.find("#copy-tags", "").await, "v1, stable");
+    click(&app.find("#copy-referrers", "").await);
+    click(&app.find("#copy-plan", "Plan").await);
+    let plan = app
+        .find("#copy-plan-summary", "then the tags v1, stable")
+        .await;
+    let text = plan.text_content().unwrap();
+    assert!(text.contains("0 already there"), "{text}");
+    let rows = app.all("#copy-items tr");
+    // The index, 5 images with a config and 2 layers each, 3 referrers with their blobs.
+    assert!(rows.len() > 20, "{} rows", rows.len());
+    assert!(app.text().contains("referrer"), "{}", app.text());
+    assert!(
+        collect_all(&dst, None, 10, None).await.unwrap().is_empty(),
+        "planning copies nothing"
+    );
+
+    click(&app.find("#copy-start", "Copy").await);
+    app.find("#copy-done", "tagged v1, stable").await;
+    assert!(app.all("#copy-items td.copy-state").iter().all(|td| {
+        let s = td.text_content().unwrap();
+        s == "copied" || s == "already there"
+    }));
+    let mirror = repo("mirror/hello");
+    for t in ["v1", "stable"] {
+        let d = dst
+            .stat_manifest(&mirror, &ManifestRef::Tag(tag(t)))
+            .await
+            .unwrap();
+        assert_eq!(d.digest, summary.index.digest, "{t}");
+    }
+    let referrers = collect_referrers(&dst, &mirror, &summary.signed.digest, None, None)
+        .await
+        .unwrap();
+    assert_eq!(referrers.len(), 3);
+
+    // The result links to the copy, which opens in the destination registry.
+    click(&app.find("a.copy-target", "mirror/hello:v1").await);
+    app.find("#platforms a.platform-link", "").await;
+    assert!(query().contains("registry=mem:copy-dst"), "{}", query());
+}
+
+#[wasm_bindgen_test]
+async fn retags_one_platform_in_place_and_refuses_a_bad_tag_before_planning() {
+    let (reg, summary) = small_demo("mem:retag").await;
+    let app = Mounted::at("?registry=mem:retag&repo=demo/hello");
+    let row = app.find(".tag-row", "latest").await;
+    let copy = row.query_selector("a.tag-copy-link").unwrap().unwrap();
+    click(&copy);
+    assert!(query().contains("tool=copy"), "{}", query());
+    assert!(query().contains("ref=latest"), "{}", query());
+    let arm = app.find("#copy-platform-1", "").await;
+    type_into(&app.find("#copy-tags", "").await, "-arm");
+    click(&app.find("#copy-plan", "Plan").await);
+    app.find(".error-box", "Not a valid tag").await;
+
+    type_into(&app.find("#copy-tags", "").await, "arm-only");
+    click(&arm);
+    click(&app.find("#copy-plan", "Plan").await);
+    app.find("#copy-plan-summary", "0 of").await;
+    app.find("#copy-plan-summary", "then the tags arm-only")
+        .await;
+    click(&app.find("#copy-start", "Copy").await);
+    app.find("#copy-done", "tagged arm-only").await;
+    let hello = repo("demo/hello");
+    let d = reg
+        .stat_manifest(&hello, &ManifestRef::Tag(tag("arm-only")))
+        .await
+        .unwrap();
+    assert_eq!(d.digest, summary.images[1].digest, "the linux/arm64 image");
+    // `latest` still names the whole index.
+    let latest = reg
+        .stat_manifest(&hello, &ManifestRef::Tag(tag("latest")))
+        .await
+        .unwrap();
+    assert_eq!(latest.digest, summary.index.digest);
+}
+
+#[wasm_bindgen_test]
+async fn a_copy_that_fails_names_each_failed_item_and_tags_nothing() {
+    let src = MemoryRegistry::new();
+    let none = BTreeMap::new();
+    let pushed = image(
+        &src,
+        "team/app",
+        &["v1"],
+        b"layer",
+        &none,
+        &serde_json::json!({}),
+    )
+    .await;
+    let app_repo = repo("team/app");
+    let manifest = src
+        .get_manifest(&app_repo, &ManifestRef::Digest(pushed.digest.clone()))
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The source lost a layer: the copy cannot read it.
+    let layer = manifest.layers()[0].digest.clone();
+    src.delete_blob(&app_repo, &layer).await.unwrap();
+    registry::install("mem:broken-src", Registry::memory(src));
+    let dst = MemoryRegistry::new();
+    registry::install("mem:broken-dst", Registry::memory(dst.clone()));
+
+    let app = Mounted::at("?tool=copy&registry=mem:broken-src&repo=team/app&ref=v1");
+    choose(&app.find("#copy-registry", "").await, "mem:broken-dst");
+    click(&app.find("#copy-plan", "Plan").await);
+    click(&app.find("#copy-start", "Copy").await);
+    app.find("#copy-stopped", "Nothing was tagged.").await;
+    let failure = app.find("#copy-failures li", "layer 1/1").await;
+    let text = failure.text_content().unwrap();
+    assert!(text.contains(layer.as_str()), "{text}");
+    assert!(text.contains("Not found"), "{text}");
+    app.find("#copy-items td.copy-state", "failed:").await;
+    assert!(dst
+        .stat_manifest(&app_repo, &ManifestRef::Tag(tag("v1")))
+        .await
+        .is_err());
 }

@@ -59,14 +59,6 @@ pub async fn tags_on(
     Ok(found.into_iter().flatten().collect())
 }
 
-/// Tags as a comma-separated list.
-fn joined<'a>(tags: impl IntoIterator<Item = &'a Tag>) -> String {
-    tags.into_iter()
-        .map(Tag::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// What the confirmation says for `target`, given the tags on the manifest.
 pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[Tag]) -> String {
     match target {
@@ -80,7 +72,7 @@ pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[Tag]) -> String 
             } else {
                 format!(
                     "Only the tag {tag} is removed. The manifest {digest} stays, still tagged {}.",
-                    joined(others)
+                    crate::format::tag_list(others)
                 )
             }
         }
@@ -90,7 +82,7 @@ pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[Tag]) -> String 
             } else {
                 format!(
                     "The manifest {digest} is removed, and with it every tag on it: {}.",
-                    joined(tags)
+                    crate::format::tag_list(tags)
                 )
             }
         }

@@ -142,9 +142,9 @@ fn ManifestBody(
     let tag = reference.tag().cloned();
     let mut pulls = Vec::new();
     if let Some(t) = &tag {
-        pulls.push(format::pull_command(&host, &repo, t));
+        pulls.push(format::pull_command(host, &repo, t));
     }
-    pulls.push(format::pull_command(&host, &repo, &digest));
+    pulls.push(format::pull_command(host, &repo, &digest));
     let title = match &manifest {
         Ok(m) => format::kind_label(m.media_type()),
         Err(_) => "Manifest".to_string(),
@@ -204,6 +204,9 @@ fn ManifestBody(
         <div class="pulls">
             {pulls.into_iter().map(|p| view! { <CopyText text=p label="pull command"/> }).collect_view()}
         </div>
+        <p class="actions">
+            <Link to=base.copy() class="copy-link">"Copy or retag…"</Link>
+        </p>
         <DeleteActions registry=registry.clone() repo=repo.clone() tag=tag digest=descriptor.digest.clone()/>
         {body}
         {map_table("annotations", "Annotations", annotations)}

@@ -1,8 +1,10 @@
 //! The app's views, one per file.
 
 pub mod blob;
+pub mod bulk_delete;
 pub mod catalog;
 pub mod connect;
+pub mod copy;
 pub mod delete;
 pub mod manifest;
 pub mod referrers;

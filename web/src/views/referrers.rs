@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use ociscope_core::spec::{collect_referrers, RepoName};
 use ociscope_core::{Descriptor, Digest};
+use ociscope_tools::artifact::{self, Family};
 
-use crate::artifact::{self, Family};
 use crate::components::error_box::{ErrorBox, Loading};
 use crate::format;
 use crate::nav::{use_nav, Link};
@@ -97,7 +97,7 @@ pub fn Referrers(
                                                     let digest = d.digest.to_string();
                                                     let created = d
                                                         .annotations
-                                                        .get("org.opencontainers.image.created")
+                                                        .get(crate::views::tags::CREATED_ANNOTATION)
                                                         .map(|c| format::date(c))
                                                         .unwrap_or_default();
                                                     view! {

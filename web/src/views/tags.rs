@@ -9,8 +9,8 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use ociscope_core::media_type;
 use ociscope_core::spec::{BlobReader, Error, ManifestRef, RepoName, Spec, Tag};
+use ociscope_core::{media_type, Digest};
 
 use crate::components::error_box::ErrorBox;
 use crate::components::virtual_list::VirtualList;
@@ -27,6 +27,8 @@ use crate::version_sort;
 pub const MAX_IN_FLIGHT: usize = 4;
 /// Largest image configuration read for a tag's creation date.
 const CONFIG_LIMIT: u64 = 1024 * 1024;
+/// The annotation that dates a manifest without an image configuration.
+pub const CREATED_ANNOTATION: &str = "org.opencontainers.image.created";
 const ROW_HEIGHT: f64 = 36.0;
 const LIST_HEIGHT: f64 = 480.0;
 
@@ -34,15 +36,18 @@ const LIST_HEIGHT: f64 = 480.0;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagInfo {
     /// Digest of the manifest.
-    pub digest: String,
+    pub digest: Digest,
     /// Media type of the manifest.
     pub media_type: String,
     /// Image size (config and layers), for images.
     pub size: Option<u64>,
-    /// Creation date from the image configuration, for images.
+    /// Creation date: the image configuration's, else the manifest's
+    /// `org.opencontainers.image.created` annotation.
     pub created: Option<String>,
     /// Number of platforms, for indexes.
     pub platforms: Option<usize>,
+    /// The manifests an index lists (empty for other manifests).
+    pub children: Vec<Digest>,
 }
 
 /// Loads what `tag` (a name the registry listed, `TAG_INVALID` when it is not a tag) points
@@ -57,11 +62,16 @@ pub async fn load_tag_info(
         .await?;
     let manifest = got.parse()?;
     let mut info = TagInfo {
-        digest: got.descriptor.digest.to_string(),
+        digest: got.descriptor.digest.clone(),
         media_type: got.descriptor.media_type.clone(),
         size: manifest.image_size(),
         created: None,
         platforms: manifest.content().index().map(|i| i.manifests.len()),
+        children: manifest
+            .manifests()
+            .iter()
+            .map(|d| d.digest.clone())
+            .collect(),
     };
     if let Some(config) = manifest.config() {
         if config.media_type == media_type::OCI_CONFIG
@@ -74,6 +84,9 @@ pub async fn load_tag_info(
                 .await?;
             info.created = ImageConfig::from_json(&bytes).and_then(|c| c.created);
         }
+    }
+    if info.created.is_none() {
+        info.created = manifest.annotations().get(CREATED_ANNOTATION).cloned();
     }
     Ok(info)
 }
@@ -199,6 +212,7 @@ pub fn TagsView(
 ) -> impl IntoView {
     let base = use_nav().current();
     let upload_route = base.upload();
+    let bulk_route = base.bulk_delete();
     let loader = DetailsLoader::new(registry.clone(), repo.clone());
     let pager = {
         let repo = repo.clone();
@@ -248,6 +262,7 @@ pub fn TagsView(
         loader.request(&tag);
         let info = loader.details.with(|d| d.get(&tag).cloned());
         let link = base.manifest(&tag);
+        let copy = link.copy();
         let cells = match info {
             None => view! { <span class="muted">"…"</span> }.into_any(),
             Some(Err(e)) => view! { <span class="bad" title=e>"failed to load"</span> }.into_any(),
@@ -258,7 +273,7 @@ pub fn TagsView(
                     _ => String::new(),
                 };
                 view! {
-                    <code class="digest" title=info.digest.clone()>{format::short_digest(&info.digest)}</code>
+                    <code class="digest" title=info.digest.to_string()>{format::short_digest(info.digest.as_str())}</code>
                     <span class="kind" title=info.media_type.clone()>{format::kind_label(&info.media_type)}</span>
                     <span class="size">{size}</span>
                     <span class="created">{info.created.as_deref().map(format::date).unwrap_or_default()}</span>
@@ -272,6 +287,7 @@ pub fn TagsView(
                     {tag}
                 </Link>
                 {cells}
+                <Link to=copy class="tag-copy-link">"copy"</Link>
             </div>
         }
         .into_any()
@@ -308,6 +324,8 @@ pub fn TagsView(
             <h2>"Tags of " <code>{repo.to_string()}</code></h2>
             <p class="actions">
                 <Link to=upload_route class="upload-link">"Upload a file here"</Link>
+                " · "
+                <Link to=bulk_route class="bulk-delete-link">"Delete tags in bulk"</Link>
             </p>
             <div class="toolbar">
                 <label class="inline" for="tags-filter">
@@ -349,6 +367,7 @@ pub fn TagsView(
                 <span>"type"</span>
                 <span>"size"</span>
                 <span>"created"</span>
+                <span></span>
             </div>
             <VirtualList
                 count=Signal::derive(move || tags.with(Vec::len))
@@ -372,11 +391,12 @@ mod tests {
 
     fn info(created: Option<&str>, size: Option<u64>) -> Result<TagInfo, String> {
         Ok(TagInfo {
-            digest: String::new(),
+            digest: Digest::sha256_of(b""),
             media_type: String::new(),
             size,
             created: created.map(str::to_string),
             platforms: None,
+            children: Vec::new(),
         })
     }
 

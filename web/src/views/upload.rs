@@ -1,5 +1,6 @@
-//! Upload a local file to a repository: sent in chunks with progress, cancellable, resumable
-//! after a failure, then tagged as an OCI artifact (see [`crate::upload`]).
+//! Upload a local file to a repository: sent in chunks with progress, cancellable, resumed
+//! automatically after a passing failure and on request after one that stops it, then tagged
+//! as an OCI artifact. The upload and the artifact are `ociscope_tools::artifact`'s.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -10,6 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use ociscope_core::spec::{Error, ErrorKind, RepoName, Resumable, Tag};
 use ociscope_core::Descriptor;
+use ociscope_tools::artifact::{self, ArtifactOptions, ChunkSource, Interrupted, UploadOptions};
 use send_wrapper::SendWrapper;
 use wasm_bindgen_futures::JsFuture;
 
@@ -18,12 +20,11 @@ use crate::format;
 use crate::nav::{use_nav, Link};
 use crate::registry::Registry;
 use crate::route::Route;
-use crate::upload::{self, Interrupted, Source};
 
 /// A browser `File` read slice by slice (never whole into memory).
 struct FileSource(web_sys::File);
 
-impl Source for FileSource {
+impl ChunkSource for FileSource {
     fn len(&self) -> u64 {
         self.0.size() as u64
     }
@@ -132,28 +133,29 @@ pub fn UploadView(
         });
         spawn_local(async move {
             // `try_set`: the page may be left while the upload runs; it then goes on unseen.
-            let mut progress = |sent: u64| {
+            let progress = |sent: u64| {
                 state.try_set(State::Running {
                     sent,
                     total,
                     started,
                 });
             };
-            let blob = upload::upload_blob(
-                &registry,
-                &target,
-                &source,
-                resume.as_ref(),
-                &flag,
-                &mut progress,
-            )
-            .await;
+            let options = UploadOptions {
+                resume,
+                ..UploadOptions::default()
+            };
+            let blob =
+                artifact::upload_blob(&registry, &target, &source, &options, &progress, &flag)
+                    .await;
             let result = match blob {
                 Ok(d) => {
-                    let name = source.0.name();
                     let kind = source.0.type_();
-                    let file = Descriptor::new(&kind, d.digest.clone(), d.size);
-                    upload::push_file_artifact(&registry, &target, &file, &name, &tag_name)
+                    let layer = artifact::file_layer(&source.0.name(), Some(&kind), &d);
+                    let options = ArtifactOptions {
+                        tags: vec![tag_name.clone()],
+                        ..ArtifactOptions::default()
+                    };
+                    artifact::push_artifact_manifest(&registry, &target, &[layer], &options)
                         .await
                         .map(|manifest| {
                             State::Done(Box::new(Finished {

@@ -151,8 +151,30 @@ pub async fn image<S: Spec>(
     annotations: &BTreeMap<String, String>,
     labels: &serde_json::Value,
 ) -> Descriptor {
+    image_at(
+        reg,
+        repo,
+        tags,
+        layer,
+        annotations,
+        labels,
+        "2024-01-02T03:04:05Z",
+    )
+    .await
+}
+
+/// [`image`] with the configuration's `created` date.
+pub async fn image_at<S: Spec>(
+    reg: &S,
+    repo: &str,
+    tags: &[&str],
+    layer: &[u8],
+    annotations: &BTreeMap<String, String>,
+    labels: &serde_json::Value,
+    created: &str,
+) -> Descriptor {
     let config = serde_json::json!({
-        "created": "2024-01-02T03:04:05Z",
+        "created": created,
         "architecture": "amd64", "os": "linux",
         "config": {"Labels": labels, "Cmd": ["<script>alert(1)</script>"]},
         "rootfs": {"type": "layers", "diff_ids": []},
@@ -182,4 +204,13 @@ pub async fn image<S: Spec>(
     )
     .await
     .unwrap()
+}
+
+/// Picks `value` in a `<select>` (or sets any form control's value) and says it changed.
+pub fn choose(e: &Element, value: &str) {
+    js_sys::Reflect::set(e, &"value".into(), &value.into()).unwrap();
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    e.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
 }
