@@ -4,6 +4,7 @@
 pub mod client;
 pub mod descriptor;
 pub mod digest;
+pub mod glob;
 pub mod headers;
 pub mod manifest;
 pub mod media_type;

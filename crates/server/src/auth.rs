@@ -30,7 +30,7 @@ use ociscope_core::ErrorCode;
 
 use crate::config::{AuthMode, Config, Credentials};
 use crate::error::HttpError;
-use crate::glob::glob_match;
+use ociscope_core::glob::glob_match;
 
 /// The user name that stands for requests without credentials in grants.
 pub const ANONYMOUS: &str = "anonymous";

@@ -21,7 +21,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::glob::glob_match;
+use ociscope_core::glob::glob_match;
 
 /// What a fault does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,7 +16,6 @@ mod config;
 mod cors;
 mod error;
 mod faults;
-mod glob;
 mod lists;
 mod manifests;
 mod route;

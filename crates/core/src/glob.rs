@@ -1,4 +1,4 @@
-//! Tiny glob patterns for fault rules and grants: `*` matches any run of characters (including
+//! Tiny glob patterns (fault rules and grants in the server, tag filters in the app): `*` matches any run of characters (including
 //! `/`), `?` one character, everything else itself.
 
 /// True if `text` matches `pattern`.
@@ -28,6 +28,8 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::glob_match;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn globs() {
@@ -42,5 +44,19 @@ mod tests {
         assert!(!glob_match("a?c", "ac"));
         assert!(glob_match("*b*b", "abxbb"));
         assert!(!glob_match("/v2/*/manifests/*", "/v2/a/blobs/x"));
+    }
+
+    #[test]
+    fn globs_match_whole_names() {
+        assert!(glob_match("", ""));
+        assert!(glob_match("*", "anything"));
+        assert!(glob_match("pr-*", "pr-12"));
+        assert!(!glob_match("pr-*", "v1-pr-12"));
+        assert!(glob_match("v1.?.*", "v1.2.3"));
+        assert!(!glob_match("v1.?", "v1.10"));
+        assert!(glob_match("*-rc*", "v2-rc1"));
+        assert!(glob_match("a*b*c", "aXXbYYc"));
+        assert!(!glob_match("a*b*c", "aXXbYY"));
+        assert!(!glob_match("V1", "v1"), "case-sensitive");
     }
 }
