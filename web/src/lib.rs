@@ -12,7 +12,6 @@ pub mod components;
 pub mod credentials;
 pub mod explain;
 pub mod format;
-pub mod image_config;
 pub mod json_segments;
 pub mod limiter;
 pub mod listing;

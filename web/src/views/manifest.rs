@@ -12,13 +12,13 @@ use crate::components::copy_button::CopyText;
 use crate::components::error_box::{ErrorBox, Loading};
 use crate::components::json_view::JsonView;
 use crate::format;
-use crate::image_config::{shell_words, ImageConfig};
 use crate::nav::{use_nav, Link};
 use crate::registry::Registry;
 use crate::route::Route;
 use crate::safe_url::link_target;
 use crate::views::delete::DeleteActions;
 use crate::views::referrers::Referrers;
+use ociscope_tools::config::{shell_words, ImageConfig};
 
 /// Largest image configuration shown.
 const CONFIG_LIMIT: u64 = 4 * 1024 * 1024;
@@ -371,7 +371,7 @@ fn config_view(c: ImageConfig) -> AnyView {
         ("author", c.author.clone()),
         (
             "platform",
-            match (&c.os, &c.architecture) {
+            match (&c.os, c.architecture_with_variant()) {
                 (Some(os), Some(a)) => Some(format!("{os}/{a}")),
                 _ => None,
             },

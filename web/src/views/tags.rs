@@ -15,13 +15,13 @@ use ociscope_core::{media_type, Digest};
 use crate::components::error_box::ErrorBox;
 use crate::components::virtual_list::VirtualList;
 use crate::format::{self, count};
-use crate::image_config::ImageConfig;
 use crate::limiter::Limiter;
 use crate::listing;
 use crate::nav::{use_nav, Link};
 use crate::paging::Pager;
 use crate::registry::Registry;
 use crate::version_sort;
+use ociscope_tools::config::ImageConfig;
 
 /// Most tag details loaded at once.
 pub const MAX_IN_FLIGHT: usize = 4;
