@@ -120,6 +120,23 @@ class Shooter:
             self.ready(s, BLOB_READY, "blob")
             self.shot(s, "blob", "blob preview: the image's config JSON")
 
+            s.navigate(self.url(tool="copy", repo="demo/hello", ref="latest"))
+            self.ready(s, "document.getElementById('copy-repo') && !document.getElementById('copy-plan').disabled", "copy")
+            s.execute("const r = document.getElementById('copy-repo');"
+                      "r.value = 'demo/hello-copy'; r.dispatchEvent(new Event('input', {bubbles: true}));"
+                      "const t = document.getElementById('copy-tags');"
+                      "t.value = 'latest 1.0'; t.dispatchEvent(new Event('input', {bubbles: true}));"
+                      "document.getElementById('copy-plan').click()")
+            self.ready(s, "document.getElementById('copy-items') && document.getElementById('copy-start')", "copy plan")
+            self.shot(s, "copy", "copy demo/hello:latest to demo/hello-copy: the plan, before anything is sent")
+
+            s.navigate(self.url(tool="bulk-delete", repo="demo/versions"))
+            self.ready(s, "document.getElementById('bulk-pattern') && document.getElementById('bulk-summary')", "bulk delete", timeout=120)
+            s.execute("const p = document.getElementById('bulk-pattern');"
+                      "p.value = 'v1.0.*'; p.dispatchEvent(new Event('input', {bubbles: true}));")
+            s.execute_async("setTimeout(arguments[0], 300)")
+            self.shot(s, "bulk-delete", "bulk delete in demo/versions: tags v1.0.* selected, in-use tags kept")
+
         with d.session(WIDTH, HEIGHT, args=["--force-dark-mode"]) as s:
             s.navigate(self.url())
             self.ready(s, CATALOG_READY, "catalog (dark)")

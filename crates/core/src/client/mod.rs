@@ -8,9 +8,10 @@
 //! Decisions:
 //! - The client holds its state behind an `Rc`, so writers (which outlive the call that made
 //!   them) keep a handle; nothing is `Send`, as everywhere in `Spec`.
-//! - Only idempotent requests are retried (GET, HEAD, PUT of a manifest, DELETE), plus any
-//!   request answered 429 (not processed, RFC 6585); uploads that fail mid-way ask the registry
-//!   where they stand instead. Of transport failures only network ones are retried: a CORS
+//! - Only requests safe to repeat are retried (GET, HEAD, PUT of a manifest, DELETE, and the
+//!   POST that opens an upload session: a second session only expires unused), plus any
+//!   request answered 429 (not processed, RFC 6585); chunks and commits that fail mid-way ask
+//!   the registry where they stand (a committed blob is confirmed by a HEAD) and send again. Of transport failures only network ones are retried: a CORS
 //!   refusal or an abort would happen again.
 //! - Redirects are followed for GET and HEAD only, at most 5, and credentials are attached only
 //!   to the registry's own origin (and the token realm).
@@ -159,6 +160,13 @@ impl Call {
 
     pub fn once(mut self) -> Call {
         self.idempotent = false;
+        self
+    }
+
+    /// Marks a request safe to resend although its method is not idempotent (opening an
+    /// upload session: a second session only expires unused).
+    pub fn repeatable(mut self) -> Call {
+        self.idempotent = true;
         self
     }
 }

@@ -162,28 +162,18 @@ fn retries_are_bounded_and_only_for_idempotent_requests() {
     assert!(e.has_code(ErrorCode::Unavailable), "{e:?}");
     assert_eq!(s.sent.borrow().len(), 4, "max_attempts requests in all");
 
-    // POST opens an upload: never resent blindly.
-    let s = script(vec![Step::Fail]);
-    let e = block_on(client(&s, Credentials::Anonymous).start_upload(&n("a"), None))
-        .err()
-        .unwrap();
-    assert_eq!(e.kind(), Some(ErrorKind::Network));
-    assert_eq!(s.sent.borrow().len(), 1);
-
-    // POST answered 429: not processed, so resent after Retry-After.
+    // The POST that opens an upload is safe to resend (a second session only expires): after
+    // a network error, a 429 (waiting its Retry-After) and a 503, the fourth attempt opens it.
     let s = script(vec![
+        Step::Fail,
         answer(429, &[("retry-after", "1")], b""),
         answer(503, &[], b""),
+        answer(202, &[("location", "/v2/a/blobs/uploads/u1")], b""),
     ]);
-    let e = block_on(client(&s, Credentials::Anonymous).start_upload(&n("a"), None))
-        .err()
-        .unwrap();
-    assert!(
-        e.has_code(ErrorCode::Unavailable),
-        "a 503 to a POST is final: {e:?}"
-    );
-    assert_eq!(s.sent.borrow().len(), 2);
-    assert_eq!(s.slept.borrow()[0], 1_000);
+    let w = block_on(client(&s, Credentials::Anonymous).start_upload(&n("a"), None)).unwrap();
+    assert!(w.id().ends_with("/v2/a/blobs/uploads/u1"), "{}", w.id());
+    assert_eq!(s.sent.borrow().len(), 4);
+    assert_eq!(s.slept.borrow()[1], 1_000);
 
     // 429s until retries run out: the error carries the Retry-After in its detail.
     let s = script(
@@ -205,6 +195,71 @@ fn retries_are_bounded_and_only_for_idempotent_requests() {
     let s = script(vec![Step::Fail, answer(200, &[], b"{}")]);
     block_on(client(&s, Credentials::Anonymous).ping()).unwrap();
     assert_eq!(s.sent.borrow().len(), 2);
+}
+
+#[test]
+fn a_commit_answered_503_is_sent_again_and_a_lost_answer_is_confirmed_by_a_head() {
+    let d = Digest::sha256_of(b"abc");
+    let stored = [("docker-content-digest", d.as_str())];
+    // 503 to the PUT: the blob is not there, the upload holds 0 bytes, so the PUT goes again.
+    let s = script(vec![
+        answer(202, &[("location", "/v2/a/blobs/uploads/u1")], b""),
+        answer(503, &[], b""),
+        answer(404, &[], b""),
+        answer(
+            204,
+            &[("range", "0-0"), ("location", "/v2/a/blobs/uploads/u1")],
+            b"",
+        ),
+        answer(201, &stored, b""),
+    ]);
+    let spec = client(&s, Credentials::Anonymous);
+    let mut w = block_on(spec.start_upload(&n("a"), None)).unwrap();
+    block_on(w.write(b"abc")).unwrap();
+    assert_eq!(block_on(w.commit(&d)).unwrap().size, 3);
+    let log = sent(&s);
+    let methods: Vec<Method> = log.iter().map(|l| l.0).collect();
+    assert_eq!(
+        methods,
+        [
+            Method::Post,
+            Method::Put,
+            Method::Head,
+            Method::Get,
+            Method::Put
+        ]
+    );
+    // The answer to the PUT is lost, but the blob is there whole: committed, nothing resent.
+    let s = script(vec![
+        answer(202, &[("location", "/v2/a/blobs/uploads/u2")], b""),
+        Step::Fail,
+        answer(
+            200,
+            &[
+                ("content-length", "3"),
+                ("docker-content-digest", d.as_str()),
+            ],
+            b"",
+        ),
+    ]);
+    let spec = client(&s, Credentials::Anonymous);
+    let mut w = block_on(spec.start_upload(&n("a"), None)).unwrap();
+    block_on(w.write(b"abc")).unwrap();
+    assert_eq!(block_on(w.commit(&d)).unwrap().size, 3);
+    assert_eq!(s.sent.borrow().len(), 3);
+    // A monolithic push goes through the same commit: a 503 to its PUT is sent again too.
+    let s = script(vec![
+        answer(404, &[], b""),
+        answer(202, &[("location", "/v2/a/blobs/uploads/u3")], b""),
+        answer(503, &[], b""),
+        answer(404, &[], b""),
+        answer(204, &[("range", "0-0")], b""),
+        answer(201, &stored, b""),
+    ]);
+    let spec = client(&s, Credentials::Anonymous);
+    let desc = Descriptor::new("application/octet-stream", d.clone(), 3);
+    block_on(spec.push_blob(&n("a"), &desc, Bytes::from_static(b"abc"))).unwrap();
+    assert_eq!(s.sent.borrow().len(), 6);
 }
 
 #[test]

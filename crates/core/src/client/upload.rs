@@ -75,7 +75,8 @@ fn uncertain(e: &Error) -> bool {
 /// Opens an upload session: `POST /v2/<repo>/blobs/uploads/` → its `Location`.
 async fn open<T: Transport>(spec: &HttpSpec<T>, repo: &str) -> Result<(String, Headers), Error> {
     let url = spec.registry().repo_url(repo, "blobs/uploads/")?;
-    let call = Call::new(Method::Post, url, vec![Scope::pull_push(repo)]).once();
+    // Safe to resend: a repeated POST only opens another session, and the unused one expires.
+    let call = Call::new(Method::Post, url, vec![Scope::pull_push(repo)]).repeatable();
     let answered = spec.exchange(&call).await?;
     if answered.response.status != 202 {
         return Err(protocol(format!(
@@ -224,21 +225,15 @@ pub async fn push_monolithic<T: Transport>(
         Err(e) if e.is_not_found() => {}
         Err(e) => return Err(e),
     }
-    let (location, _) = open(spec, repo).await?;
-    let url = with_query(&location, "digest", expected.digest.as_str());
-    let call = Call::new(Method::Put, url, vec![Scope::pull_push(repo)])
-        .header(CONTENT_TYPE, OCTET_STREAM)
-        .body(content)
-        .once();
-    match spec.exchange(&call).await {
-        Ok(answered) => {
-            check_stored(&answered.response.headers, &expected.digest)?;
-            Ok(done())
-        }
+    // One session, one committing PUT with the whole content (retried as a commit is).
+    let (location, headers) = open(spec, repo).await?;
+    let mut writer = session(spec, repo, location, 0, &headers, None);
+    writer.buffer.extend_from_slice(&content);
+    match writer.commit(&expected.digest).await {
+        Ok(_) => Ok(done()),
         Err(e) => {
             // Leave no session behind; the registry's refusal is what the caller needs.
-            let cancel = Call::new(Method::Delete, location, vec![Scope::pull_push(repo)]);
-            let _ = spec.exchange(&cancel).await;
+            let _ = writer.cancel().await;
             Err(e)
         }
     }
@@ -376,26 +371,47 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
         self.ensure_open()?;
         let rest = self.buffer.split().freeze();
         let total = self.offset + rest.len() as u64;
-        let url = with_query(&self.location, "digest", digest.as_str());
-        let mut call = Call::new(Method::Put, url, vec![Scope::pull_push(&self.repo)])
-            .header(CONTENT_TYPE, OCTET_STREAM)
-            .not_found(ErrorCode::BlobUploadUnknown)
-            .once();
-        if !rest.is_empty() {
-            let range = ChunkRange::for_chunk(self.offset, rest.len() as u64)
-                .ok_or_else(|| Error::invalid("chunk range overflows"))?;
-            call = call
-                .header(CONTENT_RANGE, range.to_string())
-                .body(rest.clone());
-        }
-        let result = match self.spec.exchange(&call).await {
-            Ok(answered) => check_stored(&answered.response.headers, digest),
-            Err(e) if uncertain(&e) => match blobs::stat(&self.spec, &self.repo, digest).await {
-                // The answer was lost but the blob is there, whole: the commit happened.
-                Ok(d) if d.size == total => Ok(()),
-                _ => Err(e),
-            },
-            Err(e) => Err(e),
+        let max = self.spec.inner.retry.max_attempts.max(1);
+        let mut attempt = 0;
+        let result = loop {
+            attempt += 1;
+            // The part of `rest` the registry does not hold yet (all of it, or none after a
+            // lost answer to a PUT whose bytes arrived).
+            let part = rest.slice((rest.len() as u64 - (total - self.offset)) as usize..);
+            let url = with_query(&self.location, "digest", digest.as_str());
+            let mut call = Call::new(Method::Put, url, vec![Scope::pull_push(&self.repo)])
+                .header(CONTENT_TYPE, OCTET_STREAM)
+                .not_found(ErrorCode::BlobUploadUnknown)
+                .once();
+            if !part.is_empty() {
+                let range = ChunkRange::for_chunk(self.offset, part.len() as u64)
+                    .ok_or_else(|| Error::invalid("chunk range overflows"))?;
+                call = call.header(CONTENT_RANGE, range.to_string()).body(part);
+            }
+            let failure = match self.spec.exchange(&call).await {
+                Ok(answered) => break check_stored(&answered.response.headers, digest),
+                Err(e) if uncertain(&e) => e,
+                Err(e) => break Err(e),
+            };
+            // The answer was lost or the registry could not take the request: if the blob is
+            // there, whole, the commit happened; otherwise ask where the upload stands and
+            // send the PUT again (a 503 or 429 means it was not processed).
+            if let Ok(d) = blobs::stat(&self.spec, &self.repo, digest).await {
+                if d.size == total {
+                    break Ok(());
+                }
+            }
+            if attempt >= max {
+                break Err(failure);
+            }
+            match status(&self.spec, &self.repo, &self.location).await {
+                Ok((received, location, _)) if received >= self.offset && received <= total => {
+                    self.location = location;
+                    self.offset = received;
+                }
+                _ => break Err(failure),
+            }
+            self.spec.back_off(attempt, None).await;
         };
         match result {
             Ok(()) => {
@@ -404,7 +420,9 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
                 Ok(Descriptor::new(BLOB_MEDIA_TYPE, digest.clone(), total))
             }
             Err(e) => {
-                let mut back = BytesMut::from(&rest[..]);
+                // Keep what the registry does not hold, so a later commit or close is right.
+                let held = (rest.len() as u64 - (total - self.offset)) as usize;
+                let mut back = BytesMut::from(&rest[held..]);
                 back.extend_from_slice(&self.buffer);
                 self.buffer = back;
                 Err(e)
