@@ -133,9 +133,11 @@ class Shooter:
             s.navigate(self.url(tool="bulk-delete", repo="demo/versions"))
             self.ready(s, "document.getElementById('bulk-pattern') && document.getElementById('bulk-summary')", "bulk delete", timeout=120)
             s.execute("const p = document.getElementById('bulk-pattern');"
-                      "p.value = 'v1.0.*'; p.dispatchEvent(new Event('input', {bubbles: true}));")
+                      "p.value = 'v1.0.*'; p.dispatchEvent(new Event('input', {bubbles: true}));"
+                      "const k = document.getElementById('bulk-keep-in-use');"
+                      "if (k.checked) k.click();")
             s.execute_async("setTimeout(arguments[0], 300)")
-            self.shot(s, "bulk-delete", "bulk delete in demo/versions: tags v1.0.* selected, in-use tags kept")
+            self.shot(s, "bulk-delete", "bulk delete in demo/versions: tags v1.0.* selected (the in-use guard off: all share one manifest)")
 
         with d.session(WIDTH, HEIGHT, args=["--force-dark-mode"]) as s:
             s.navigate(self.url())

@@ -2,7 +2,8 @@
 """Writes a small OCI image layout, for skopeo to push: one real tar.gz layer, a config whose
 diff_ids match it, an OCI image manifest, index.json naming it by tag, and oci-layout.
 
-Usage: oci_layout.py DIR TAG. Prints the manifest's digest.
+Usage: oci_layout.py DIR TAG [MIB]. With MIB, the layer also holds a file of MIB MiB of random
+(incompressible) bytes, for throughput benchmarks. Prints the manifest's digest.
 """
 import gzip
 import hashlib
@@ -13,6 +14,7 @@ import sys
 import tarfile
 
 out, tag = sys.argv[1], sys.argv[2]
+payload_mib = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 blobs = os.path.join(out, "blobs", "sha256")
 os.makedirs(blobs, exist_ok=True)
 
@@ -32,8 +34,13 @@ with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.PAX_FORMAT) as tar
         info = tarfile.TarInfo(name)
         info.size, info.mtime, info.mode = len(data), 1700000000, 0o644
         tar.addfile(info, io.BytesIO(data))
+    if payload_mib:
+        data = os.urandom(payload_mib << 20)
+        info = tarfile.TarInfo("usr/share/ociscope/random.bin")
+        info.size, info.mtime, info.mode = len(data), 1700000000, 0o644
+        tar.addfile(info, io.BytesIO(data))
 raw = tar_bytes.getvalue()
-layer = put(gzip.compress(raw, mtime=0))
+layer = put(gzip.compress(raw, compresslevel=1 if payload_mib else 9, mtime=0))
 layer["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
 config = put(json.dumps({
     "architecture": "amd64",
