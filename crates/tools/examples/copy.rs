@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --release -p ociscope-tools --example copy -- \
 //!     http://127.0.0.1:5000 demo/hello:latest http://127.0.0.1:5001 copy/hello:latest \
-//!     [--referrers] [--concurrency N]
+//!     [--referrers] [--concurrency N] [--chunk-mib N]
 //! ```
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -37,7 +37,7 @@ mod native {
 
     fn run(args: &[String]) -> Result<String, String> {
         let usage = "usage: copy SRC_URL SRC_REPO:TAG DST_URL DST_REPO:TAG [--referrers] \
-                     [--concurrency N]";
+                     [--concurrency N] [--chunk-mib N]";
         let [src_url, src, dst_url, dst, rest @ ..] = args else {
             return Err(usage.to_string());
         };
@@ -46,6 +46,13 @@ mod native {
         while let Some(flag) = rest.next() {
             match flag.as_str() {
                 "--referrers" => options.referrers = true,
+                "--chunk-mib" => {
+                    let mib: usize = rest
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .ok_or("--chunk-mib takes a number")?;
+                    options.chunk_size = Some(mib << 20);
+                }
                 "--concurrency" => {
                     options.concurrency = rest
                         .next()
