@@ -528,4 +528,34 @@ async fn copies_the_demo_index_with_referrers_between_registries() {
         report.bytes_copied
     );
     console_log!("copy-out: {to}:latest@{}", summary.index.digest);
+    // And back: from distribution (referrers through its fallback tags) into another
+    // repository of ociscope-server (referrers through the API), byte-exact again.
+    let back = RepoName::new(format!("{}/hello", unique("copied-back"))).unwrap();
+    let report = copy_image(
+        &dst,
+        &to,
+        &ManifestRef::Tag(Tag::new("latest").unwrap()),
+        &source,
+        &back,
+        &options,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.roots[0].digest, summary.index.digest);
+    let returned: Vec<_> = collect_referrers(&source, &back, signed, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(
+        returned.iter().collect::<std::collections::BTreeSet<_>>(),
+        want.iter().collect::<std::collections::BTreeSet<_>>(),
+        "referrers come back through the fallback tags"
+    );
+    console_log!(
+        "chromium copy: distribution -> ociscope-server, back into {back}: {} items",
+        report.copied
+    );
 }
