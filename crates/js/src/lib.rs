@@ -27,13 +27,34 @@ pub mod types;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
-/// Reads an options object; `undefined` and `null` give the defaults.
-pub(crate) fn options<T: DeserializeOwned + Default>(
+/// Reads an options object; `undefined` and `null` give the defaults, and a field the type
+/// does not know is refused (serde-wasm-bindgen only looks up the declared fields, so a typo
+/// like `pagesize` would otherwise pass unnoticed).
+pub(crate) fn options<T: DeserializeOwned + Default + types::Fields>(
     value: Option<js_sys::Object>,
     what: &str,
 ) -> Result<T, JsValue> {
     let Some(value) = value else {
         return Ok(T::default());
     };
+    known_fields(&value, T::FIELDS, what)?;
     serde_wasm_bindgen::from_value(value.into()).map_err(|e| error::invalid(format!("{what}: {e}")))
+}
+
+/// Refuses an object with an own field not in `fields`.
+pub(crate) fn known_fields(
+    value: &js_sys::Object,
+    fields: &[&str],
+    what: &str,
+) -> Result<(), JsValue> {
+    for key in js_sys::Object::keys(value).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !fields.contains(&key.as_str()) {
+            return Err(error::invalid(format!(
+                "{what}: unknown field {key:?} (known: {})",
+                fields.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }

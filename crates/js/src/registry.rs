@@ -87,7 +87,7 @@ pub(crate) fn report(callback: &JsValue, value: &JsValue) {
 
 #[wasm_bindgen]
 impl Registry {
-    /// A client of the registry at `url`, with `{username, password}`, `{token}` or nothing.
+    /// A client of the registry at `url` (a bare `host[:port]` means https), with `{username, password}`, `{token}` or nothing.
     /// Throws `INVALID_ARGUMENT` for a URL that is not `http(s)://host[:port][/prefix]`.
     pub fn connect(
         url: &str,
@@ -95,18 +95,15 @@ impl Registry {
             js_sys::Object,
         >,
     ) -> Result<Registry, JsValue> {
-        let credentials = match credentials {
-            None => CoreCredentials::Anonymous,
-            Some(credentials) => {
-                match serde_wasm_bindgen::from_value::<Credentials>(credentials.into())
-                    .map_err(|e| invalid(format!("credentials: {e}")))?
-                {
-                    Credentials::Basic { username, password } => {
-                        CoreCredentials::basic(username, password)
-                    }
-                    Credentials::Token { token } => CoreCredentials::Token(token),
-                    Credentials::Anonymous {} => CoreCredentials::Anonymous,
-                }
+        let c: Credentials = crate::options(credentials, "credentials")?;
+        let credentials = match (c.username, c.password, c.token) {
+            (Some(u), Some(p), None) => CoreCredentials::basic(u, p),
+            (None, None, Some(t)) => CoreCredentials::Token(t),
+            (None, None, None) => CoreCredentials::Anonymous,
+            _ => {
+                return Err(invalid(
+                    "credentials are {username, password}, {token} or {}",
+                ))
             }
         };
         let options = Options {

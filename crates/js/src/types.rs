@@ -16,6 +16,27 @@ use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 use wasm_bindgen::JsValue;
 
+/// The JavaScript field names of an options object (unknown ones are refused).
+pub trait Fields {
+    /// Every field the type reads.
+    const FIELDS: &'static [&'static str];
+}
+
+macro_rules! fields {
+    ($t:ty: $($f:literal),*) => {
+        impl Fields for $t {
+            const FIELDS: &'static [&'static str] = &[$($f),*];
+        }
+    };
+}
+
+fields!(ParseReferenceOptions: "normalize");
+fields!(Credentials: "username", "password", "token");
+fields!(PageOptions: "pageSize");
+fields!(ReferrersOptions: "artifactType", "pageSize");
+fields!(PushBlobOptions: "onProgress", "signal", "chunkSize");
+fields!(CopyImageOptions: "referrers", "tags", "platforms", "sameRegistry", "onProgress");
+
 /// A platform an image runs on (OCI image index `platform`).
 #[derive(Clone, Debug, Serialize, Deserialize, Tsify)]
 pub struct Platform {
@@ -287,25 +308,27 @@ pub struct ParseReferenceOptions {
     pub normalize: bool,
 }
 
-/// How a client proves itself: user and password, a bearer token, or nothing (`{}`).
-#[derive(Clone, Debug, Deserialize, Tsify)]
-#[serde(untagged)]
-pub enum Credentials {
-    /// User name and password (Basic, or for the token realm).
-    Basic {
-        /// The user name.
-        username: String,
-        /// The password.
-        password: String,
-    },
-    /// A ready bearer token.
-    Token {
-        /// The token.
-        token: String,
-    },
-    /// Anonymous.
-    Anonymous {},
+/// How a client proves itself, as JavaScript passes it: `{username, password}`, `{token}` or
+/// `{}` (the TypeScript union is written by hand below, since the three shapes exclude each
+/// other; unknown fields are refused).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Credentials {
+    /// The user name (with `password`).
+    pub username: Option<String>,
+    /// The password (with `username`).
+    pub password: Option<String>,
+    /// A ready bearer token (alone).
+    pub token: Option<String>,
 }
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const CREDENTIALS_TS: &str = r#"
+/** How a client proves itself: user name and password, a bearer token, or nothing (`{}`). */
+export type Credentials =
+  | { username: string; password: string; token?: never }
+  | { token: string; username?: never; password?: never }
+  | { username?: never; password?: never; token?: never };
+"#;
 
 /// Options of a listing.
 #[derive(Clone, Debug, Default, Deserialize, Tsify)]

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Builds and tests the npm package of crates/js (ociscope-js), all on 127.0.0.1:
+#   1. the Rust-side tests in Node (wasm-pack test --node);
+#   2. one release wasm-pack build per target (nodejs, web, bundler; one shared cargo target
+#      dir, so rustc runs once) assembled into crates/js/pkg with the hand-written
+#      crates/js/package.json, then `npm pack`; prints the .wasm size raw and gzip;
+#   3. consumers of the packed tarball, each in a fresh folder outside the workspace (tests/npm
+#      copied there, `npm ci` from its committed lock, the tarball installed with --no-save):
+#      a Node ESM round trip (`node --test`) against ociscope-server --demo and CNCF
+#      distribution, and a TypeScript check (`tsc --strict --noEmit`) that must accept the
+#      correct use and refuse the deliberate wrong one.
+# Registries are stopped by PID on exit. Exits nonzero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+source tests/harness/distribution.sh
+root=$PWD
+crate=$root/crates/js
+pkg=$crate/pkg
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ociscope-npm.XXXXXX")
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf 'npm.sh: %s\n' "$*" >&2; }
+
+# --- 1. Rust-side tests in Node ---------------------------------------------------------------
+say "wasm-pack test --node"
+wasm-pack --log-level warn test --node --mode no-install "$crate"
+
+# --- 2. The package -----------------------------------------------------------------------------
+rm -rf "$pkg"
+for target in nodejs web bundler; do
+  dir=${target/nodejs/node}
+  say "wasm-pack build --release --target $target"
+  wasm-pack --log-level warn build --mode no-install --release --no-pack --target "$target" \
+    --out-dir "pkg/$dir" "$crate"
+  # wasm-pack's own .gitignore ("*") would make npm pack leave the build out.
+  rm -f "$pkg/$dir/.gitignore" "$pkg/$dir/package.json"
+done
+# The nodejs build is CommonJS inside a "type": "module" package: a nested package.json says
+# so, and its snippets (ES modules in the source, js/glue.js) are rewritten as CommonJS so
+# `require` works on every Node >= 20 (not only those with require(esm)).
+echo '{ "type": "commonjs" }' > "$pkg/node/package.json"
+find "$pkg/node/snippets" -name '*.js' -print0 | xargs -0 -n1 node -e '
+const fs = require("fs");
+const file = process.argv[1];
+let text = fs.readFileSync(file, "utf8");
+const names = [];
+text = text.replace(/^export (class|function|const) (\w+)/gm, (_, kind, name) => {
+  names.push(name);
+  return `${kind} ${name}`;
+});
+if (/^\s*(import|export)\b/m.test(text)) throw new Error(`${file}: imports or exports left over`);
+fs.writeFileSync(file, `${text}\nmodule.exports = { ${names.join(", ")} };\n`);
+'
+cp "$crate/package.json" "$crate/README.md" "$pkg/"
+tarball=$(cd "$pkg" && npm pack --silent --pack-destination "$work")
+tarball=$work/$tarball
+say "packed $(basename "$tarball"): $(stat -c %s "$tarball") bytes, $(tar tzf "$tarball" | wc -l) files"
+for dir in node web bundler; do
+  wasm=$pkg/$dir/ociscope_js_bg.wasm
+  say "wasm ($dir): $(stat -c %s "$wasm") bytes raw, $(gzip -9 -c "$wasm" | wc -c) bytes gzip"
+done
+
+# --- 3. Registries and consumers ----------------------------------------------------------------
+cargo build -q -p ociscope-server
+port=$(free_port)
+"$root/target/debug/ociscope-server" --listen "127.0.0.1:$port" --demo > "$work/server.out" 2> "$work/server.log" &
+pids+=($!)
+server_pid=$!
+for i in $(seq 1 300); do
+  grep -q '^listening on ' "$work/server.out" 2>/dev/null && break
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    say "ociscope-server exited; its log:"; cat "$work/server.log" >&2; exit 1
+  fi
+  sleep 0.1
+done
+server=$(sed -n 's/^listening on //p' "$work/server.out" | head -1)
+[ -n "$server" ] || { say "ociscope-server did not say where it listens"; cat "$work/server.log" >&2; exit 1; }
+start_distribution "$work/distribution" "$(free_port)"
+pids+=("$DISTRIBUTION_PID")
+say "registries: ociscope-server $server, distribution $DISTRIBUTION_URL"
+
+# consumer NAME: a fresh copy of tests/npm outside the workspace, with the tarball installed.
+consumer() {
+  local dir=$work/$1
+  mkdir -p "$dir"
+  cp -r "$root/tests/npm/." "$dir/"
+  rm -rf "$dir/node_modules"
+  (cd "$dir" && npm ci --silent --no-audit --no-fund && npm install --silent --no-save --no-audit --no-fund "$tarball") >&2
+  echo "$dir"
+}
+
+say "Node ESM consumer (node --test)"
+dir=$(consumer node)
+(cd "$dir/node" && OCISCOPE_SERVER=$server OCISCOPE_DISTRIBUTION=$DISTRIBUTION_URL \
+  OCISCOPE_RUN="$(date +%s)-$$" node --test --test-reporter=spec roundtrip.test.mjs)
+
+say "TypeScript consumer (tsc --strict --noEmit)"
+dir=$(consumer ts)
+(cd "$dir/ts" && "$dir/node_modules/.bin/tsc" --version && "$dir/node_modules/.bin/tsc" --strict --noEmit -p tsconfig.json)
+say "good.ts: accepted"
+if (cd "$dir/ts" && "$dir/node_modules/.bin/tsc" --strict --noEmit -p tsconfig.bad.json) > "$work/bad.txt" 2>&1; then
+  say "bad.ts compiled, but its wrong use must not"; exit 1
+fi
+cat "$work/bad.txt" >&2
+grep -q 'bad.ts(5,' "$work/bad.txt" || { say "bad.ts failed, but not at the deliberate wrong use (line 5)"; exit 1; }
+[ "$(grep -c 'error TS' "$work/bad.txt")" = 1 ] || { say "bad.ts: expected exactly one error"; exit 1; }
+say "bad.ts: refused at the wrong use, as it must be"
+say "all npm package checks passed"
