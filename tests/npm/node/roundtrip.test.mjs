@@ -80,7 +80,8 @@ test("parseReference: strict, normalized, canonical and familiar", () => {
   assert.equal(hub.path, "library/ubuntu");
   assert.equal(hub.canonical, "docker.io/library/ubuntu:22.04");
   assert.equal(hub.familiar, "ubuntu:22.04");
-  assert.throws(() => parseReference("UPPER/case"), (e) => isOciError(e) && e.code === "NAME_INVALID");
+  assert.throws(() => parseReference("ubuntu:bad tag"), (e) => isOciError(e) && e.code === "NAME_INVALID");
+  assert.throws(() => parseReference("x", { normalise: true }), (e) => isOciError(e) && e.code === "INVALID_ARGUMENT");
 });
 
 test("Digester streams sha256 and sha512 like node:crypto; verify", () => {
