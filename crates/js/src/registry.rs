@@ -57,6 +57,8 @@ extern "C" {
 pub struct Registry {
     client: Client,
     address: String,
+    /// What the client was connected with, to connect again with an abort signal (wasm32).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     options: Options,
 }
 
@@ -284,12 +286,7 @@ impl Registry {
             )
         };
         let client = match &signal {
-            Some(s) => ociscope_fetch::connect_with(
-                FetchTransport::with_abort_signal(s.clone()),
-                &self.address,
-                self.options.clone(),
-            )
-            .js()?,
+            Some(s) => self.client_with(s)?,
             None => self.client.clone(),
         };
         let on_progress = options.on_progress;
@@ -371,6 +368,22 @@ impl Registry {
     /// The core client (for the tools).
     pub(crate) fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// A client like this one whose requests are tied to `signal` (off wasm32: this one).
+    fn client_with(&self, signal: &web_sys::AbortSignal) -> Result<Client, JsValue> {
+        #[cfg(target_arch = "wasm32")]
+        return ociscope_fetch::connect_with(
+            FetchTransport::with_abort_signal(signal.clone()),
+            &self.address,
+            self.options.clone(),
+        )
+        .js();
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = signal;
+            Ok(self.client.clone())
+        }
     }
 
     fn pager(&self, source: Source, page_size: Option<usize>) -> JsValue {

@@ -134,10 +134,7 @@ fn bad_client_arguments_are_oci_errors() {
     let r = Registry::connect("http://127.0.0.1:1/mirror", None).unwrap();
     assert_eq!(r.url(), "http://127.0.0.1:1/mirror");
     assert_code(r.tags("UPPER", None).unwrap_err(), "NAME_INVALID");
-    assert_code(
-        r.stat_manifest("a", "bad tag!").unwrap_err(),
-        "TAG_INVALID",
-    );
+    assert_code(r.stat_manifest("a", "bad tag!").unwrap_err(), "TAG_INVALID");
     assert_code(r.get_blob("a", "sha256:zz").unwrap_err(), "DIGEST_INVALID");
     assert_code(
         r.push_blob("a", JsValue::from(3), None).unwrap_err(),
