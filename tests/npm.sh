@@ -5,12 +5,15 @@
 #      dir, so rustc runs once) assembled into crates/js/pkg with the hand-written
 #      crates/js/package.json, then `npm pack`; prints the .wasm size raw and gzip;
 #   3. consumers of the packed tarball, each in a fresh folder outside the workspace (tests/npm
-#      copied there, `npm ci` from its committed lock, the tarball installed with --no-save):
-#      a Node ESM round trip (`node --test`) against ociscope-server --demo and CNCF
-#      distribution, and a TypeScript check (`tsc --strict --noEmit`) that must accept the
-#      correct use and refuse the deliberate wrong one.
+#      copied there, installed from its committed lock, the tarball installed with --no-save):
+#      a Node ESM round trip (`node --test`) against ociscope-server --demo, an ociscope-server
+#      that corrupts blob bodies, and CNCF distribution, and a TypeScript check (`tsc --strict --noEmit`) that must accept the
+#      correct use and refuse the deliberate wrong one; a Vite-built page (web build, `init()`)
+#      that also runs a module Web Worker, in headless Chromium through playwright-core, against
+#      the same registries and a server without CORS headers (tests/harness/no_cors.py).
 # Registries are stopped by PID on exit. Exits nonzero on any failure.
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 source tests/harness/distribution.sh
@@ -71,22 +74,33 @@ done
 
 # --- 3. Registries and consumers ----------------------------------------------------------------
 cargo build -q -p ociscope-server
-port=$(free_port)
-"$root/target/debug/ociscope-server" --listen "127.0.0.1:$port" --demo > "$work/server.out" 2> "$work/server.log" &
-pids+=($!)
-server_pid=$!
-for i in $(seq 1 300); do
-  grep -q '^listening on ' "$work/server.out" 2>/dev/null && break
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    say "ociscope-server exited; its log:"; cat "$work/server.log" >&2; exit 1
-  fi
-  sleep 0.1
-done
-server=$(sed -n 's/^listening on //p' "$work/server.out" | head -1)
-[ -n "$server" ] || { say "ociscope-server did not say where it listens"; cat "$work/server.log" >&2; exit 1; }
+# start_server NAME ARGS…: an ociscope-server on a free port; sets SERVER_URL from what it
+# prints ("listening on http://…").
+start_server() {
+  local name=$1 pid i
+  shift
+  "$root/target/debug/ociscope-server" --listen "127.0.0.1:$(free_port)" "$@" \
+    > "$work/$name.out" 2> "$work/$name.log" &
+  pid=$!
+  pids+=("$pid")
+  for i in $(seq 1 300); do
+    grep -q '^listening on ' "$work/$name.out" 2>/dev/null && break
+    if ! kill -0 "$pid" 2>/dev/null; then
+      say "ociscope-server ($name) exited; its log:"; cat "$work/$name.log" >&2; return 1
+    fi
+    sleep 0.1
+  done
+  SERVER_URL=$(sed -n 's/^listening on //p' "$work/$name.out" | head -1)
+  [ -n "$SERVER_URL" ] || { say "ociscope-server ($name) did not say where it listens"; return 1; }
+}
+start_server demo --demo
+server=$SERVER_URL
+# Every blob body read under */c/ arrives with its first byte altered.
+start_server faults --fault 'corrupt:GET /v2/*/c/blobs/sha256:*:1'
+faults=$SERVER_URL
 start_distribution "$work/distribution" "$(free_port)"
 pids+=("$DISTRIBUTION_PID")
-say "registries: ociscope-server $server, distribution $DISTRIBUTION_URL"
+say "registries: ociscope-server $server (faults: $faults), distribution $DISTRIBUTION_URL"
 
 # consumer NAME: a fresh copy of tests/npm outside the workspace, with the tarball installed.
 consumer() {
@@ -94,13 +108,19 @@ consumer() {
   mkdir -p "$dir"
   cp -r "$root/tests/npm/." "$dir/"
   rm -rf "$dir/node_modules"
-  (cd "$dir" && npm ci --silent --no-audit --no-fund && npm install --silent --no-save --no-audit --no-fund "$tarball") >&2
+  # Not `npm ci`: it refuses the lock because vite's Windows-only optional dependency
+  # (napi-windows-process-start-time) is absent from the registry here. `npm install` installs
+  # exactly the locked versions; the lock must come out unchanged.
+  (cd "$dir" && npm install --silent --no-audit --no-fund) >&2
+  cmp -s "$dir/package-lock.json" "$root/tests/npm/package-lock.json" ||
+    { say "npm install changed tests/npm/package-lock.json: the lock is stale"; return 1; }
+  (cd "$dir" && npm install --silent --no-save --no-audit --no-fund "$tarball") >&2
   echo "$dir"
 }
 
 say "Node ESM consumer (node --test)"
 dir=$(consumer node)
-(cd "$dir/node" && OCISCOPE_SERVER=$server OCISCOPE_DISTRIBUTION=$DISTRIBUTION_URL \
+(cd "$dir/node" && OCISCOPE_SERVER=$server OCISCOPE_FAULTS=$faults OCISCOPE_DISTRIBUTION=$DISTRIBUTION_URL \
   OCISCOPE_RUN="$(date +%s)-$$" node --test --test-reporter=spec roundtrip.test.mjs)
 
 say "TypeScript consumer (tsc --strict --noEmit)"
@@ -114,4 +134,19 @@ cat "$work/bad.txt" >&2
 grep -q 'bad.ts(5,' "$work/bad.txt" || { say "bad.ts failed, but not at the deliberate wrong use (line 5)"; exit 1; }
 [ "$(grep -c 'error TS' "$work/bad.txt")" = 1 ] || { say "bad.ts: expected exactly one error"; exit 1; }
 say "bad.ts: refused at the wrong use, as it must be"
+say "Vite page and module Web Worker in headless Chromium"
+dir=$(consumer browser)
+nocors_port=$(free_port)
+python3 "$root/tests/harness/no_cors.py" "$nocors_port" > "$work/no_cors.log" 2>&1 &
+pids+=($!)
+(cd "$dir/browser" && "$dir/node_modules/.bin/vite" build --outDir dist >&2)
+page_port=$(free_port)
+(cd "$dir/browser" && exec "$dir/node_modules/.bin/vite" preview --host 127.0.0.1 --port "$page_port" \
+  --strictPort --outDir dist) > "$work/preview.log" 2>&1 &
+pids+=($!)
+for i in $(seq 1 100); do
+  curl -sf -o /dev/null "http://127.0.0.1:$page_port/" && curl -s -o /dev/null "http://127.0.0.1:$nocors_port/v2/" && break
+  sleep 0.1
+done
+(cd "$dir/browser" && node run.mjs "http://127.0.0.1:$page_port/?server=$server&distribution=$DISTRIBUTION_URL&nocors=http://127.0.0.1:$nocors_port&run=$(date +%s)-$$")
 say "all npm package checks passed"

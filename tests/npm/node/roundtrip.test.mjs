@@ -1,7 +1,8 @@
 // The packed ociscope package, imported as Node ESM from a folder outside the workspace, doing
 // real round trips against the registries tests/npm.sh started on 127.0.0.1:
 // OCISCOPE_SERVER (ociscope-server --demo) and OCISCOPE_DISTRIBUTION (CNCF distribution).
-// OCISCOPE_RUN makes repository names unique per run.
+// OCISCOPE_FAULTS is an ociscope-server that alters the first byte of every blob read under
+// */c/. OCISCOPE_RUN makes repository names unique per run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -249,4 +250,15 @@ test("copyImage demo/hello:latest with referrers from ociscope-server to distrib
   const again = await copyImage(server, "demo/hello", "latest", distribution, `npm-${run}/hello`, { referrers: true });
   assert.equal(again.copied, 0, JSON.stringify(again));
   console.log(`# copied ${report.copied} items, ${report.bytesCopied} bytes; again: ${again.present} present`);
+});
+
+test("a blob that does not match its digest errors the stream with DIGEST_INVALID", async () => {
+  const faults = Registry.connect(process.env.OCISCOPE_FAULTS);
+  const repo = `npm-${run}/c`;
+  const data = new TextEncoder().encode("content the registry will alter on the way out\n".repeat(1000));
+  const pushed = await faults.pushBlob(repo, data);
+  assert.equal(pushed.digest, sha("sha256", data));
+  const stream = await faults.getBlob(repo, pushed.digest);
+  await rejectsWith(readStream(stream), "DIGEST_INVALID");
+  await rejectsWith(faults.readBlob(repo, pushed.digest), "DIGEST_INVALID");
 });
