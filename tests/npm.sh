@@ -95,8 +95,10 @@ start_server() {
 }
 start_server demo --demo
 server=$SERVER_URL
-# Every blob body read under */c/ arrives with its first byte altered.
-start_server faults --fault 'corrupt:GET /v2/*/c/blobs/sha256:*:1'
+# Every blob body read under */c/ arrives with its first byte altered; half the upload chunks
+# (PATCH) under */r/ lose their connection (seeded, so the same each run).
+start_server faults --seed 7 --fault 'corrupt:GET /v2/*/c/blobs/sha256:*:1' \
+  --fault 'reset:PATCH /v2/*/r/blobs/uploads/*:0.5'
 faults=$SERVER_URL
 start_distribution "$work/distribution" "$(free_port)"
 pids+=("$DISTRIBUTION_PID")

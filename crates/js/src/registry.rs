@@ -7,12 +7,15 @@
 //! - `getBlob` resolves once the registry answered, to a `ReadableStream<Uint8Array>`; the
 //!   core reader verifies digest and size, so a mismatch errors the stream (`DIGEST_INVALID`)
 //!   before it closes, and nothing unverified is ever reported complete.
-//! - `pushBlob` streams its input (a `Uint8Array` or a `Blob`/`File`) through a chunked
-//!   upload in 1 MiB pieces, hashing on the way, and commits with the computed digest. With a
-//!   `signal`, the upload's requests use a client tied to it (fresh auth state), the session is
-//!   cancelled on abort, and the promise rejects with `ABORTED`.
+//! - `pushBlob` is `ociscope_tools::artifact::upload_blob` over its input (a `Uint8Array` or
+//!   a `Blob`/`File`, read one chunk at a time): hashed on the way, transient failures resumed
+//!   automatically (`retries`), and what still fails rejects with `detail.resume` (`{id,
+//!   offset}`) to pass back as `resume` later. With a `signal`, the upload's requests use a
+//!   client tied to it (fresh auth state) and the promise rejects with `ABORTED`: an abort seen
+//!   between chunks cancels the session, one that stops a request in flight leaves it to the
+//!   registry to expire.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -20,10 +23,11 @@ use bytes::Bytes;
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use ociscope_core::client::{Credentials as CoreCredentials, HttpSpec, Options};
 use ociscope_core::spec::{
-    BlobReader, BlobWriter, Error, ErrorKind, ManifestRef, PageRequest, RepoName, Spec, Tag,
+    BlobReader, Error, ErrorKind, ManifestRef, PageRequest, RepoName, Resumable, Spec, Tag,
 };
-use ociscope_core::{Algorithm, Digest, Manifest};
+use ociscope_core::{Digest, Manifest};
 use ociscope_fetch::FetchTransport;
+use ociscope_tools::artifact::{upload_blob, ChunkSource, Interrupted, UploadOptions};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -32,14 +36,11 @@ use crate::digest::parse_digest;
 use crate::error::{from_error, invalid, oci_error, to_js, IntoJs};
 use crate::types::{
     Credentials, Descriptor, PageOptions, ParsedManifest, PingInfo, PushBlobOptions,
-    ReferrersOptions, UploadProgress,
+    ReferrersOptions, ResumableUpload, UploadInterruptedDetail, UploadProgress,
 };
 
 /// The core client this package drives.
 pub(crate) type Client = HttpSpec<FetchTransport>;
-
-/// Pieces `pushBlob` reads its input in (progress is reported after each).
-const PIECE: u64 = 1 << 20;
 
 /// Empty pages in a row a listing accepts before it calls the registry broken.
 const MAX_EMPTY_PAGES: usize = 64;
@@ -289,19 +290,35 @@ impl Registry {
             Some(s) => self.client_with(s)?,
             None => self.client.clone(),
         };
+        let defaults = UploadOptions::default();
+        let upload = UploadOptions {
+            chunk_size: options.chunk_size.unwrap_or(defaults.chunk_size),
+            resume: options.resume.map(|r| Resumable {
+                id: r.id,
+                offset: r.offset,
+            }),
+            retries: options.retries.unwrap_or(defaults.retries),
+        };
         let on_progress = options.on_progress;
-        let chunk_size = options.chunk_size;
         Ok(promise(async move {
-            let d = upload(
-                &client,
-                &repo,
-                &input,
-                chunk_size,
-                signal.as_ref(),
-                &on_progress,
-            )
-            .await
-            .js()?;
+            let source = UploadSource {
+                input: &input,
+                signal: signal.as_ref(),
+            };
+            let total = source.len();
+            let cancel = Cell::new(aborted(signal.as_ref()));
+            // After the callback, which may be what aborts.
+            let progress = |bytes: u64| {
+                if let Ok(p) = to_js(&UploadProgress { bytes, total }) {
+                    report(&on_progress, &p);
+                }
+                if aborted(signal.as_ref()) {
+                    cancel.set(true);
+                }
+            };
+            let d = upload_blob(&client, &repo, &source, &upload, &progress, &cancel)
+                .await
+                .map_err(|e| interrupted(&e))?;
             to_js(&Descriptor::from(&d))
         }))
     }
@@ -539,17 +556,35 @@ impl Input {
             Err(_) => Err(invalid("pushBlob data must be a Uint8Array or a Blob")),
         }
     }
+}
 
+/// The input of `pushBlob`, read a chunk at a time by `ociscope_tools::artifact::upload_blob`;
+/// a read after the signal fired fails with `ABORTED`.
+struct UploadSource<'a> {
+    input: &'a Input,
+    signal: Option<&'a web_sys::AbortSignal>,
+}
+
+impl ChunkSource for UploadSource<'_> {
     fn len(&self) -> u64 {
-        match self {
+        match self.input {
             Input::Bytes(a) => a.length() as u64,
             Input::Blob(b) => b.size() as u64,
         }
     }
 
-    async fn piece(&self, start: u64, end: u64) -> Result<Vec<u8>, Error> {
-        match self {
-            Input::Bytes(a) => Ok(a.subarray(start as u32, end as u32).to_vec()),
+    async fn read(&self, start: u64, end: u64) -> Result<Bytes, Error> {
+        if aborted(self.signal) {
+            return Err(Error::other(ErrorKind::Aborted, "the upload was aborted"));
+        }
+        if start > end || end > self.len() {
+            return Err(Error::invalid(format!(
+                "cannot read bytes {start}..{end} of a {}-byte input",
+                self.len()
+            )));
+        }
+        match self.input {
+            Input::Bytes(a) => Ok(a.subarray(start as u32, end as u32).to_vec().into()),
             Input::Blob(b) => {
                 let part = b
                     .slice_with_f64_and_f64(start as f64, end as f64)
@@ -557,7 +592,7 @@ impl Input {
                 let buffer = JsFuture::from(part.array_buffer())
                     .await
                     .map_err(|e| js_failure("Blob.arrayBuffer", &e))?;
-                Ok(Uint8Array::new(&buffer).to_vec())
+                Ok(Uint8Array::new(&buffer).to_vec().into())
             }
         }
     }
@@ -575,45 +610,17 @@ fn aborted(signal: Option<&web_sys::AbortSignal>) -> bool {
     signal.is_some_and(|s| s.aborted())
 }
 
-/// Streams `input` into a new upload session, hashing on the way, and commits it.
-async fn upload(
-    client: &Client,
-    repo: &RepoName,
-    input: &Input,
-    chunk_size: Option<usize>,
-    signal: Option<&web_sys::AbortSignal>,
-    on_progress: &JsValue,
-) -> Result<ociscope_core::Descriptor, Error> {
-    let abort = || Error::other(ErrorKind::Aborted, "the upload was aborted");
-    if aborted(signal) {
-        return Err(abort());
+/// The OciError of an interrupted upload: its error's code, `detail.resume` when resumable.
+fn interrupted(e: &Interrupted) -> JsValue {
+    let error = from_error(&e.error);
+    let detail = UploadInterruptedDetail {
+        resume: e.resume.as_ref().map(|r| ResumableUpload {
+            id: r.id.clone(),
+            offset: r.offset,
+        }),
+    };
+    if let Ok(detail) = to_js(&detail) {
+        let _ = Reflect::set(&error, &"detail".into(), &detail);
     }
-    let total = input.len();
-    let mut writer = client.start_upload(repo, chunk_size).await?;
-    let mut digester = ociscope_core::Digester::new(Algorithm::Sha256);
-    let mut at = 0;
-    let result = async {
-        while at < total {
-            if aborted(signal) {
-                return Err(abort());
-            }
-            let end = (at + PIECE).min(total);
-            let piece = input.piece(at, end).await?;
-            digester.update(&piece);
-            writer.write(&piece).await?;
-            at = end;
-            if let Ok(p) = to_js(&UploadProgress { bytes: at, total }) {
-                report(on_progress, &p);
-            }
-        }
-        if aborted(signal) {
-            return Err(abort());
-        }
-        writer.commit(&digester.clone().finish()).await
-    }
-    .await;
-    if result.is_err() {
-        let _ = writer.cancel().await;
-    }
-    result
+    error
 }

@@ -34,7 +34,7 @@ fields!(ParseReferenceOptions: "normalize");
 fields!(Credentials: "username", "password", "token");
 fields!(PageOptions: "pageSize");
 fields!(ReferrersOptions: "artifactType", "pageSize");
-fields!(PushBlobOptions: "onProgress", "signal", "chunkSize");
+fields!(PushBlobOptions: "onProgress", "signal", "chunkSize", "resume", "retries");
 fields!(CopyImageOptions: "referrers", "tags", "platforms", "sameRegistry", "onProgress");
 
 /// A platform an image runs on (OCI image index `platform`).
@@ -373,9 +373,33 @@ pub struct PushBlobOptions {
     #[tsify(optional, type = "AbortSignal")]
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub signal: JsValue,
-    /// Upload chunk size hint in bytes (raised to the registry's minimum; default 8 MiB).
+    /// Upload chunk size hint in bytes (raised to the registry's minimum; default 5 MiB).
     #[tsify(optional)]
     pub chunk_size: Option<usize>,
+    /// Continue this interrupted upload (an OciError's `detail.resume`) instead of starting one.
+    #[tsify(optional)]
+    pub resume: Option<ResumableUpload>,
+    /// Times a transient failure is resumed automatically (default 3).
+    #[tsify(optional)]
+    pub retries: Option<u32>,
+}
+
+/// Where an interrupted upload stands: keep it to resume later (`pushBlob`'s `resume`).
+#[derive(Clone, Debug, Serialize, Deserialize, Tsify)]
+pub struct ResumableUpload {
+    /// The registry's upload id.
+    pub id: String,
+    /// Bytes the registry holds.
+    pub offset: u64,
+}
+
+/// The `detail` of an OciError from an interrupted `pushBlob`.
+#[derive(Clone, Debug, Serialize, Tsify)]
+pub struct UploadInterruptedDetail {
+    /// Where to resume, when the registry kept the upload.
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume: Option<ResumableUpload>,
 }
 
 /// Options of `copyImage`.

@@ -2,7 +2,7 @@
 // real round trips against the registries tests/npm.sh started on 127.0.0.1:
 // OCISCOPE_SERVER (ociscope-server --demo) and OCISCOPE_DISTRIBUTION (CNCF distribution).
 // OCISCOPE_FAULTS is an ociscope-server that alters the first byte of every blob read under
-// */c/. OCISCOPE_RUN makes repository names unique per run.
+// */c/ and resets half the upload chunks under */r/. OCISCOPE_RUN makes repository names unique per run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -261,4 +261,33 @@ test("a blob that does not match its digest errors the stream with DIGEST_INVALI
   const stream = await faults.getBlob(repo, pushed.digest);
   await rejectsWith(readStream(stream), "DIGEST_INVALID");
   await rejectsWith(faults.readBlob(repo, pushed.digest), "DIGEST_INVALID");
+});
+
+test("an interrupted upload rejects with detail.resume, and resumes from there", async () => {
+  const faults = Registry.connect(process.env.OCISCOPE_FAULTS);
+  const repo = `npm-${run}/r`;
+  const data = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 7 + (i >> 12)) & 0xff);
+  let resume;
+  let interruptions = 0;
+  const offsets = [];
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      const d = await faults.pushBlob(repo, data, { chunkSize: 1 << 20, retries: 0, resume });
+      assert.equal(d.digest, sha("sha256", data));
+      const back = await faults.readBlob(repo, d.digest, 8 << 20);
+      assert.equal(sha("sha256", back), d.digest);
+      assert.ok(interruptions >= 1, "the faults server interrupted nothing");
+      console.log(`# ${interruptions} interruptions, resumed at ${offsets.join(", ")}`);
+      return;
+    } catch (e) {
+      assert.ok(isOciError(e), String(e));
+      assert.ok(e.detail?.resume, `not resumable: ${e.code} ${e.message}`);
+      assert.equal(typeof e.detail.resume.id, "string");
+      if (resume) assert.ok(e.detail.resume.offset >= resume.offset, "an upload went backwards");
+      resume = e.detail.resume;
+      offsets.push(resume.offset);
+      interruptions++;
+    }
+  }
+  assert.fail(`still interrupted after 40 attempts (${offsets.join(", ")})`);
 });
