@@ -23,7 +23,8 @@ use bytes::Bytes;
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use ociscope_core::client::{Credentials as CoreCredentials, HttpSpec, Options};
 use ociscope_core::spec::{
-    BlobReader, Error, ErrorKind, ManifestRef, PageRequest, RepoName, Resumable, Spec, Tag,
+    BlobReader, BlobWriter, Error, ErrorKind, ManifestRef, Mount, PageRequest, RepoName, Resumable,
+    Spec, Tag,
 };
 use ociscope_core::{Digest, Manifest};
 use ociscope_fetch::FetchTransport;
@@ -238,6 +239,58 @@ impl Registry {
             Ok(pull_stream(BlobSource {
                 reader: Rc::new(RefCell::new(Some(reader))),
             }))
+        }))
+    }
+
+    /// Bytes `start..end` of a blob (end exclusive; without `end`, to the blob's end) as a
+    /// stream; a part cannot be verified against the digest. `RANGE_INVALID` for an empty
+    /// range or a `start` at or past the end.
+    #[wasm_bindgen(
+        js_name = getBlobRange,
+        unchecked_return_type = "Promise<ReadableStream<Uint8Array>>"
+    )]
+    pub fn get_blob_range(
+        &self,
+        repo: &str,
+        digest: &str,
+        start: f64,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] end: Option<f64>,
+    ) -> Result<Promise, JsValue> {
+        let (repo, digest) = (repo_name(repo)?, parse_digest(digest)?);
+        let start = byte_offset(start, "start")?;
+        let end = end.map(|e| byte_offset(e, "end")).transpose()?;
+        let client = self.client.clone();
+        Ok(promise(async move {
+            let reader = client
+                .get_blob_range(&repo, &digest, start, end)
+                .await
+                .js()?;
+            Ok(pull_stream(BlobSource {
+                reader: Rc::new(RefCell::new(Some(reader))),
+            }))
+        }))
+    }
+
+    /// Mounts a blob from `fromRepo` into `repo` of this registry: `true` when mounted, `false`
+    /// when the registry would not (the upload it opened instead is cancelled).
+    #[wasm_bindgen(js_name = mountBlob, unchecked_return_type = "Promise<boolean>")]
+    pub fn mount_blob(
+        &self,
+        #[wasm_bindgen(js_name = "fromRepo")] from_repo: &str,
+        repo: &str,
+        digest: &str,
+    ) -> Result<Promise, JsValue> {
+        let (from, repo) = (repo_name(from_repo)?, repo_name(repo)?);
+        let digest = parse_digest(digest)?;
+        let client = self.client.clone();
+        Ok(promise(async move {
+            match client.mount_blob(&from, &repo, &digest).await.js()? {
+                Mount::Mounted => Ok(JsValue::TRUE),
+                Mount::Upload(mut writer) => {
+                    let _ = writer.cancel().await;
+                    Ok(JsValue::FALSE)
+                }
+            }
         }))
     }
 
@@ -604,6 +657,15 @@ fn js_failure(what: &str, e: &JsValue) -> Error {
         .map(|e| String::from(e.message()))
         .unwrap_or_else(|| format!("{e:?}"));
     Error::other(ErrorKind::Protocol, format!("{what} failed: {text}"))
+}
+
+/// A byte offset argument: a whole number from 0 up to 2^53.
+fn byte_offset(n: f64, what: &str) -> Result<u64, JsValue> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_992.0 {
+        Ok(n as u64)
+    } else {
+        Err(invalid(format!("{what} {n} is not a byte offset")))
+    }
 }
 
 fn aborted(signal: Option<&web_sys::AbortSignal>) -> bool {

@@ -184,6 +184,17 @@ test("push a blob and a manifest with a tag, read them back, delete", async () =
     assert.deepEqual(progress.at(-1), { bytes: data.length, total: data.length });
     const back = await readStream(await registry.getBlob(repo, blob.digest));
     assert.equal(sha("sha256", back), blob.digest);
+    const part = await readStream(await registry.getBlobRange(repo, blob.digest, 1000, 2000));
+    assert.deepEqual(part, Buffer.from(data.subarray(1000, 2000)), `${name}: range`);
+    const tail = await readStream(await registry.getBlobRange(repo, blob.digest, data.length - 5));
+    assert.deepEqual(tail, Buffer.from(data.subarray(data.length - 5)), `${name}: open range`);
+    assert.throws(() => registry.getBlobRange(repo, blob.digest, -1), (e) => isOciError(e) && e.code === "INVALID_ARGUMENT");
+
+    // Mount into another repository of the same registry.
+    const mounted = await registry.mountBlob(repo, `${repo}-mounted`, blob.digest);
+    // Both registries mount within themselves.
+    assert.equal(mounted, true, name);
+    assert.equal((await registry.statBlob(`${repo}-mounted`, blob.digest)).size, blob.size);
 
     // A Blob works as input too (the empty config).
     const config = await registry.pushBlob(repo, new Blob(["{}"]));

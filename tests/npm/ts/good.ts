@@ -37,6 +37,9 @@ export async function roundTrip(url: string, other: string): Promise<string> {
   }
   const stream: ReadableStream<Uint8Array> = await registry.getBlob("demo/hello", got.descriptor.digest);
   await stream.cancel();
+  const range: ReadableStream<Uint8Array> = await registry.getBlobRange("demo/hello", got.descriptor.digest, 0, 10);
+  await range.cancel();
+  const mounted: boolean = await registry.mountBlob("demo/hello", "demo/copy", got.descriptor.digest);
   const controller = new AbortController();
   const pushed: Descriptor = await registry.pushBlob("demo/x", new Uint8Array([1, 2]), {
     signal: controller.signal,
@@ -64,5 +67,5 @@ export async function roundTrip(url: string, other: string): Promise<string> {
       if (code === "MANIFEST_UNKNOWN") console.log(status, e.message);
     }
   }
-  return `${domain} ${kind} ${platform?.os} ${ok} ${parsed.children.length} ${report.copied}`;
+  return `${mounted} ${domain} ${kind} ${platform?.os} ${ok} ${parsed.children.length} ${report.copied}`;
 }
