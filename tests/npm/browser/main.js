@@ -1,0 +1,78 @@
+// The page: a round trip through the web build, then the Worker's; results go to
+// window.__ociscope (read by run.mjs) and the page text.
+import init, { Registry, copyImage, isOciError, parseManifest } from "ociscope";
+import { checker, readAll, sha256 } from "./checks.js";
+
+const params = new URLSearchParams(location.search);
+const server = params.get("server");
+const distribution = params.get("distribution");
+const noCors = params.get("nocors");
+const run = params.get("run");
+
+async function page() {
+  const c = checker();
+  await init();
+  const src = Registry.connect(server);
+  const dst = Registry.connect(distribution);
+  const got = await src.getManifest("demo/hello", "latest");
+  c.ok("getManifest demo/hello:latest", parseManifest(got.bytes).digest === got.descriptor.digest);
+  const image = await src.getManifest("demo/hello", got.manifest.manifests[0].digest);
+  const layer = image.manifest.layers[0];
+  const bytes = await readAll(await src.getBlob("demo/hello", layer.digest));
+  c.ok("getBlob stream verified", (await sha256(bytes)) === layer.digest, layer.digest);
+
+  const file = new File([`hello from a page ${run}\n`.repeat(5000)], "hello.txt");
+  const progress = [];
+  const blob = await dst.pushBlob(`npm-${run}/page`, file, { chunkSize: 1 << 16, onProgress: (p) => progress.push(p.bytes) });
+  c.ok("pushBlob(File) digest", blob.digest === (await sha256(await file.arrayBuffer())), blob.digest);
+  c.ok("pushBlob progress", progress.at(-1) === file.size, progress.join(","));
+  const empty = await dst.pushBlob(`npm-${run}/page`, new TextEncoder().encode("{}"));
+  const manifest = new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    artifactType: "text/plain",
+    config: { mediaType: "application/vnd.oci.empty.v1+json", digest: empty.digest, size: 2 },
+    layers: [{ mediaType: "text/plain", digest: blob.digest, size: blob.size }],
+  }));
+  const pushed = await dst.pushManifest(`npm-${run}/page`, manifest, "application/vnd.oci.image.manifest.v1+json", ["v1"]);
+  const back = await dst.getManifest(`npm-${run}/page`, "v1");
+  c.ok("pushManifest + tag, read back", back.descriptor.digest === pushed.digest, pushed.digest);
+  const tags = [];
+  for await (const t of dst.tags(`npm-${run}/page`)) tags.push(t);
+  c.ok("tags", tags.join() === "v1", tags.join());
+  await c.rejects("missing manifest is MANIFEST_UNKNOWN", dst.getManifest(`npm-${run}/page`, "nope"), "MANIFEST_UNKNOWN");
+  await c.rejects("a registry without CORS headers is CORS", Registry.connect(noCors).ping(), "CORS");
+  const controller = new AbortController();
+  controller.abort();
+  await c.rejects("an aborted upload is ABORTED", dst.pushBlob(`npm-${run}/page`, file, { signal: controller.signal }), "ABORTED");
+  const report = await copyImage(src, "demo/hello", "latest", dst, `npm-${run}/copy`, { tags: ["latest"] });
+  c.ok("copyImage from the page", report.roots[0].digest === got.descriptor.digest, report.copied);
+  try {
+    Registry.connect("ftp://x");
+  } catch (e) {
+    c.ok("bad argument throws an OciError", isOciError(e) && e.code === "INVALID_ARGUMENT", e.code);
+  }
+  return c.results;
+}
+
+async function worker() {
+  const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  const results = await new Promise((resolve, reject) => {
+    w.onmessage = ({ data }) => resolve(data);
+    w.onerror = (e) => reject(new Error(`worker failed: ${e.message}`));
+    w.postMessage({ server, distribution, run });
+  });
+  w.terminate();
+  return results;
+}
+
+(async () => {
+  let results;
+  try {
+    results = [...(await page()), ...(await worker())];
+  } catch (e) {
+    results = [{ name: "no exception", ok: false, detail: `${e?.code ?? ""} ${e?.message ?? e}` }];
+  }
+  window.__ociscope = results;
+  document.getElementById("out").textContent = results.map((r) => `${r.ok ? "ok" : "FAIL"} ${r.name} ${r.detail}`).join("\n");
+})();

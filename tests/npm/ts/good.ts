@@ -1,0 +1,71 @@
+// Correct use of the shipped declarations: `tsc --strict --noEmit` must accept this file.
+import {
+  Digester,
+  Registry,
+  copyImage,
+  isOciError,
+  parseManifest,
+  parseReference,
+  verify,
+  type CopyProgress,
+  type Descriptor,
+  type FetchedManifest,
+  type ManifestKindName,
+  type OciErrorCode,
+  type ParsedReference,
+  type Platform,
+  type UploadProgress,
+} from "ociscope";
+
+export async function roundTrip(url: string, other: string): Promise<string> {
+  const ref: ParsedReference = parseReference("ubuntu:22.04", { normalize: true });
+  const domain: string | undefined = ref.domain;
+  const registry = Registry.connect(url, { username: "u", password: "p" });
+  const anonymous = Registry.connect(other);
+  const withToken = Registry.connect(other, { token: "t" });
+  withToken.free();
+  for await (const repo of registry.repositories({ pageSize: 10 })) {
+    const name: string = repo;
+    for await (const tag of registry.tags(name)) console.log(tag.toUpperCase());
+  }
+  const got: FetchedManifest = await registry.getManifest("demo/hello", "latest");
+  const kind: ManifestKindName = got.manifest.kind;
+  const platform: Platform | undefined = got.manifest.manifests[0]?.platform;
+  for await (const d of registry.referrers("demo/hello", got.descriptor.digest, { artifactType: "x" })) {
+    const size: number = d.size;
+    console.log(size, d.annotations?.["org.opencontainers.image.title"]);
+  }
+  const stream: ReadableStream<Uint8Array> = await registry.getBlob("demo/hello", got.descriptor.digest);
+  await stream.cancel();
+  const range: ReadableStream<Uint8Array> = await registry.getBlobRange("demo/hello", got.descriptor.digest, 0, 10);
+  await range.cancel();
+  const mounted: boolean = await registry.mountBlob("demo/hello", "demo/copy", got.descriptor.digest);
+  const controller = new AbortController();
+  const pushed: Descriptor = await registry.pushBlob("demo/x", new Uint8Array([1, 2]), {
+    signal: controller.signal,
+    onProgress: (p: UploadProgress) => console.log(p.bytes / p.total),
+  });
+  await registry.pushBlob("demo/x", new Blob(["{}"]));
+  await registry.pushManifest("demo/x", got.bytes, got.descriptor.mediaType, ["v1"]);
+  await registry.deleteTag("demo/x", "v1");
+  await registry.deleteManifest("demo/x", pushed.digest);
+  const d = new Digester("sha512");
+  d.update(got.bytes);
+  const ok: boolean = verify(got.bytes, d.digest());
+  const parsed = parseManifest(got.bytes, got.descriptor.mediaType);
+  const report = await copyImage(registry, "demo/hello", "latest", anonymous, "copy/hello", {
+    referrers: true,
+    tags: ["latest"],
+    onProgress: (p: CopyProgress) => console.log(p.event, p.item?.name, p.bytesDone),
+  });
+  try {
+    await registry.statManifest("demo/hello", "missing");
+  } catch (e) {
+    if (isOciError(e)) {
+      const code: OciErrorCode = e.code;
+      const status: number | undefined = e.status;
+      if (code === "MANIFEST_UNKNOWN") console.log(status, e.message);
+    }
+  }
+  return `${mounted} ${domain} ${kind} ${platform?.os} ${ok} ${parsed.children.length} ${report.copied}`;
+}
