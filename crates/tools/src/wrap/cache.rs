@@ -416,6 +416,25 @@ impl<S, C: Clock> Cached<S, C> {
         self.state.borrow().options.tag_ttl_ms.is_some()
     }
 
+    /// The digest `reference` names, when known without asking: a digest itself, or a tag
+    /// kept (and not expired) in the cache.
+    fn known_digest(&self, repo: &RepoName, reference: &ManifestRef, now: u64) -> Option<Digest> {
+        match reference {
+            ManifestRef::Digest(d) => Some(d.clone()),
+            ManifestRef::Tag(t) if self.tags_kept() => {
+                match self
+                    .state
+                    .borrow_mut()
+                    .get(&Key::Tag(repo.clone(), t.clone()), now)
+                {
+                    Some(Value::Tag(d)) => Some(d.clone()),
+                    _ => None,
+                }
+            }
+            ManifestRef::Tag(_) => None,
+        }
+    }
+
     fn generation(&self) -> u64 {
         self.state.borrow().generation
     }
@@ -526,20 +545,7 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
         reference: &ManifestRef,
     ) -> Result<Descriptor, Error> {
         let now = self.now();
-        let digest = match reference {
-            ManifestRef::Digest(d) => Some(d.clone()),
-            ManifestRef::Tag(t) if self.tags_kept() => {
-                match self
-                    .state
-                    .borrow_mut()
-                    .get(&Key::Tag(repo.clone(), t.clone()), now)
-                {
-                    Some(Value::Tag(d)) => Some(d.clone()),
-                    _ => None,
-                }
-            }
-            ManifestRef::Tag(_) => None,
-        };
+        let digest = self.known_digest(repo, reference, now);
         {
             let mut s = self.state.borrow_mut();
             let found = digest.and_then(|d| s.content(&Key::Manifest(repo.clone(), d), now));
@@ -572,20 +578,7 @@ impl<S: Spec, C: Clock> Spec for Cached<S, C> {
         reference: &ManifestRef,
     ) -> Result<ManifestBytes, Error> {
         let now = self.now();
-        let digest = match reference {
-            ManifestRef::Digest(d) => Some(d.clone()),
-            ManifestRef::Tag(t) if self.tags_kept() => {
-                match self
-                    .state
-                    .borrow_mut()
-                    .get(&Key::Tag(repo.clone(), t.clone()), now)
-                {
-                    Some(Value::Tag(d)) => Some(d.clone()),
-                    _ => None,
-                }
-            }
-            ManifestRef::Tag(_) => None,
-        };
+        let digest = self.known_digest(repo, reference, now);
         {
             let mut s = self.state.borrow_mut();
             let found = digest.and_then(|d| s.content(&Key::Manifest(repo.clone(), d), now));
