@@ -1,7 +1,7 @@
 //! The browser's clock for the wrappers that need time (the shared client's cache and rate
-//! limit): the global `performance.now()` (monotonic) and `setTimeout`, which pages, workers
-//! and Node all have. Native builds (the app's unit tests) have no such clock: there time
-//! stands still and waits return at once.
+//! limit): the global `performance.now()` (monotonic) and the Fetch transport's `setTimeout`
+//! wait, which pages, workers and Node all have. Native builds (the app's unit tests) have no
+//! such clock: there time stands still and waits return at once.
 
 use ociscope_tools::wrap::clock::Clock;
 
@@ -14,8 +14,6 @@ mod js {
         #[wasm_bindgen(catch, js_namespace = performance, js_name = now)]
         pub fn performance_now() -> Result<f64, JsValue>;
 
-        #[wasm_bindgen(catch, js_name = setTimeout)]
-        pub fn set_timeout(callback: &js_sys::Function, ms: i32) -> Result<JsValue, JsValue>;
     }
 }
 
@@ -36,14 +34,7 @@ impl Clock for BrowserClock {
 
     #[cfg(target_arch = "wasm32")]
     async fn sleep(&self, ms: u64) {
-        let ms = i32::try_from(ms).unwrap_or(i32::MAX);
-        let promise = js_sys::Promise::new(&mut |resolve, _| {
-            // A timer that cannot be set resolves at once instead.
-            if js::set_timeout(&resolve, ms).is_err() {
-                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
-            }
-        });
-        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        ociscope_fetch::sleep(ms).await;
     }
 
     #[cfg(not(target_arch = "wasm32"))]

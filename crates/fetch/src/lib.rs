@@ -46,6 +46,8 @@ use ociscope_core::client::{HttpSpec, Options, Registry};
 use ociscope_core::spec::Error;
 
 pub use explain::cors_explanation;
+#[cfg(target_arch = "wasm32")]
+pub use wasm::sleep;
 
 /// Request headers a registry must allow cross-origin (`Access-Control-Allow-Headers`): every
 /// header the client sends that is not CORS-safelisted.

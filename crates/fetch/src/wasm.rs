@@ -257,20 +257,26 @@ impl Transport for FetchTransport {
     }
 
     async fn sleep(&self, ms: u64) {
-        // setTimeout takes at most 2^31 - 1 ms.
-        let ms = ms.min(i32::MAX as u64) as f64;
-        let promise = Promise::new(&mut |resolve, _reject| {
-            if set_timeout(&resolve, ms).is_err() {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            }
-        });
-        let _ = JsFuture::from(promise).await;
+        sleep(ms).await;
     }
 
     fn now_unix_secs(&self) -> Option<u64> {
         let ms = js_sys::Date::now();
         (ms.is_finite() && ms >= 0.0).then(|| (ms / 1000.0) as u64)
     }
+}
+
+/// Waits `ms` milliseconds with the global `setTimeout` (pages, workers and Node have it); a
+/// timer that cannot be set resolves at once.
+pub async fn sleep(ms: u64) {
+    // setTimeout takes at most 2^31 - 1 ms.
+    let ms = ms.min(i32::MAX as u64) as f64;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        if set_timeout(&resolve, ms).is_err() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Where a body read stands.
