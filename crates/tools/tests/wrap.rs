@@ -2,6 +2,8 @@
 //! reaches the inner registry (counted by a forwarding wrapper), what the caller sees, and
 //! virtual time on a manual clock.
 
+mod tools_support;
+
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
@@ -52,195 +54,11 @@ fn by_tag(name: &str) -> ManifestRef {
     ManifestRef::Tag(tag(name))
 }
 
-/// Wrappers of the tests, built on `Forward` (imported only here, so calls elsewhere are not
-/// ambiguous).
+/// A wrapper of these tests, built on `Forward` (imported only here, so calls elsewhere are
+/// not ambiguous); the counting wrapper is `tools_support::Counting`.
 mod support {
-    use std::cell::RefCell;
-    use std::collections::{BTreeMap, VecDeque};
-    use std::rc::Rc;
-
-    use bytes::Bytes;
-    use ociscope_core::descriptor::Descriptor;
-    use ociscope_core::digest::Digest;
-    use ociscope_core::spec::{
-        Error, Forward, ManifestBytes, ManifestRef, Mount, Page, PageRequest, PingInfo, RepoName,
-        ResumeAt, Spec, Tag,
-    };
+    use ociscope_core::spec::{Error, Forward, Page, PageRequest, Spec};
     use ociscope_core::MemoryRegistry;
-
-    /// Counts the requests that reach the inner registry, by method, and fails the next ones
-    /// with queued errors.
-    #[derive(Clone, Default)]
-    pub struct Counting<S> {
-        inner: S,
-        calls: Rc<RefCell<BTreeMap<&'static str, usize>>>,
-        failures: Rc<RefCell<VecDeque<Error>>>,
-    }
-
-    impl<S> Counting<S> {
-        pub fn new(inner: S) -> Counting<S> {
-            Counting {
-                inner,
-                calls: Rc::default(),
-                failures: Rc::default(),
-            }
-        }
-
-        pub fn count(&self, method: &str) -> usize {
-            self.calls.borrow().get(method).copied().unwrap_or(0)
-        }
-
-        pub fn total(&self) -> usize {
-            self.calls.borrow().values().sum()
-        }
-
-        pub fn fail_next(&self, e: Error) {
-            self.failures.borrow_mut().push_back(e);
-        }
-
-        fn hit(&self, method: &'static str) -> Result<(), Error> {
-            *self.calls.borrow_mut().entry(method).or_default() += 1;
-            match self.failures.borrow_mut().pop_front() {
-                Some(e) => Err(e),
-                None => Ok(()),
-            }
-        }
-    }
-
-    impl<S: Spec> Forward for Counting<S> {
-        type Inner = S;
-
-        fn inner(&self) -> &S {
-            &self.inner
-        }
-
-        async fn ping(&self) -> Result<PingInfo, Error> {
-            self.hit("ping")?;
-            self.inner.ping().await
-        }
-
-        async fn stat_manifest(&self, r: &RepoName, m: &ManifestRef) -> Result<Descriptor, Error> {
-            self.hit("stat_manifest")?;
-            self.inner.stat_manifest(r, m).await
-        }
-
-        async fn get_manifest(
-            &self,
-            r: &RepoName,
-            m: &ManifestRef,
-        ) -> Result<ManifestBytes, Error> {
-            self.hit("get_manifest")?;
-            self.inner.get_manifest(r, m).await
-        }
-
-        async fn stat_blob(&self, r: &RepoName, d: &Digest) -> Result<Descriptor, Error> {
-            self.hit("stat_blob")?;
-            self.inner.stat_blob(r, d).await
-        }
-
-        async fn get_blob(&self, r: &RepoName, d: &Digest) -> Result<S::Reader, Error> {
-            self.hit("get_blob")?;
-            self.inner.get_blob(r, d).await
-        }
-
-        async fn get_blob_range(
-            &self,
-            r: &RepoName,
-            d: &Digest,
-            start: u64,
-            end: Option<u64>,
-        ) -> Result<S::Reader, Error> {
-            self.hit("get_blob_range")?;
-            self.inner.get_blob_range(r, d, start, end).await
-        }
-
-        async fn push_manifest(
-            &self,
-            r: &RepoName,
-            media_type: &str,
-            content: Bytes,
-            tags: &[Tag],
-        ) -> Result<Descriptor, Error> {
-            self.hit("push_manifest")?;
-            self.inner.push_manifest(r, media_type, content, tags).await
-        }
-
-        async fn push_blob(
-            &self,
-            r: &RepoName,
-            e: &Descriptor,
-            c: Bytes,
-        ) -> Result<Descriptor, Error> {
-            self.hit("push_blob")?;
-            self.inner.push_blob(r, e, c).await
-        }
-
-        async fn start_upload(
-            &self,
-            r: &RepoName,
-            chunk: Option<usize>,
-        ) -> Result<S::Writer, Error> {
-            self.hit("start_upload")?;
-            self.inner.start_upload(r, chunk).await
-        }
-
-        async fn resume_upload(
-            &self,
-            r: &RepoName,
-            id: &str,
-            at: ResumeAt,
-            chunk: Option<usize>,
-        ) -> Result<S::Writer, Error> {
-            self.hit("resume_upload")?;
-            self.inner.resume_upload(r, id, at, chunk).await
-        }
-
-        async fn mount_blob(
-            &self,
-            from: &RepoName,
-            r: &RepoName,
-            d: &Digest,
-        ) -> Result<Mount<S::Writer>, Error> {
-            self.hit("mount_blob")?;
-            self.inner.mount_blob(from, r, d).await
-        }
-
-        async fn delete_manifest(&self, r: &RepoName, d: &Digest) -> Result<(), Error> {
-            self.hit("delete_manifest")?;
-            self.inner.delete_manifest(r, d).await
-        }
-
-        async fn delete_tag(&self, r: &RepoName, t: &Tag) -> Result<(), Error> {
-            self.hit("delete_tag")?;
-            self.inner.delete_tag(r, t).await
-        }
-
-        async fn delete_blob(&self, r: &RepoName, d: &Digest) -> Result<(), Error> {
-            self.hit("delete_blob")?;
-            self.inner.delete_blob(r, d).await
-        }
-
-        async fn list_repositories(&self, p: &PageRequest) -> Result<Page, Error> {
-            self.hit("list_repositories")?;
-            self.inner.list_repositories(p).await
-        }
-
-        async fn list_tags(&self, r: &RepoName, p: &PageRequest) -> Result<Page, Error> {
-            self.hit("list_tags")?;
-            self.inner.list_tags(r, p).await
-        }
-
-        async fn list_referrers(
-            &self,
-            r: &RepoName,
-            d: &Digest,
-            t: Option<&str>,
-            p: &PageRequest,
-        ) -> Result<Page<Descriptor>, Error> {
-            self.hit("list_referrers")?;
-            self.inner.list_referrers(r, d, t, p).await
-        }
-    }
 
     /// A catalog that ignores `last` and pages only by its own continuation (as a `Link` target).
     #[derive(Clone)]
@@ -271,7 +89,8 @@ mod support {
     }
 }
 
-use support::{Counting, LinkOnly};
+use support::LinkOnly;
+use tools_support::Counting;
 
 /// Distinct content of `len` bytes for `label`.
 fn content(label: &str, len: usize) -> Bytes {

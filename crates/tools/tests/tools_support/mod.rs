@@ -3,7 +3,7 @@
 #![allow(dead_code)] // Each test file uses a part.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use bytes::Bytes;
@@ -299,13 +299,27 @@ pub async fn read<S: Spec>(spec: &S, r: &RepoName, digest: &Digest) -> Bytes {
         .unwrap()
 }
 
-/// A `Spec` that counts calls by method and logs writes, over any other.
+/// A `Spec` over any other that counts calls by method, logs them with what they named, and
+/// fails the next calls with queued errors. Clones share the counts, the log and the queue, so
+/// a test keeps one while a wrapper owns another.
 pub struct Counting<S> {
     /// The wrapped registry.
     pub inner: S,
-    counts: RefCell<BTreeMap<&'static str, usize>>,
+    counts: Rc<RefCell<BTreeMap<&'static str, usize>>>,
     /// `push_manifest <digest> [tags]`, `push_blob <digest>`, … in call order.
-    pub log: RefCell<Vec<String>>,
+    pub log: Rc<RefCell<Vec<String>>>,
+    failures: Rc<RefCell<VecDeque<Error>>>,
+}
+
+impl<S: Clone> Clone for Counting<S> {
+    fn clone(&self) -> Self {
+        Counting {
+            inner: self.inner.clone(),
+            counts: Rc::clone(&self.counts),
+            log: Rc::clone(&self.log),
+            failures: Rc::clone(&self.failures),
+        }
+    }
 }
 
 impl<S> Counting<S> {
@@ -313,14 +327,20 @@ impl<S> Counting<S> {
     pub fn new(inner: S) -> Counting<S> {
         Counting {
             inner,
-            counts: RefCell::default(),
-            log: RefCell::default(),
+            counts: Rc::default(),
+            log: Rc::default(),
+            failures: Rc::default(),
         }
     }
 
     /// Calls of `method` so far.
     pub fn count(&self, method: &str) -> usize {
         self.counts.borrow().get(method).copied().unwrap_or(0)
+    }
+
+    /// Calls of every method so far.
+    pub fn total(&self) -> usize {
+        self.counts.borrow().values().sum()
     }
 
     /// Calls of any method that writes (pushes, uploads, mounts).
@@ -343,9 +363,18 @@ impl<S> Counting<S> {
         self.log.borrow_mut().clear();
     }
 
-    fn note(&self, method: &'static str, detail: String) {
+    /// Fails the next call (any method) with `e`, without reaching the inner registry.
+    pub fn fail_next(&self, e: Error) {
+        self.failures.borrow_mut().push_back(e);
+    }
+
+    fn note(&self, method: &'static str, detail: String) -> Result<(), Error> {
         *self.counts.borrow_mut().entry(method).or_default() += 1;
         self.log.borrow_mut().push(format!("{method} {detail}"));
+        match self.failures.borrow_mut().pop_front() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 
@@ -356,24 +385,40 @@ impl<S: Spec> Forward for Counting<S> {
         &self.inner
     }
 
+    async fn ping(&self) -> Result<PingInfo, Error> {
+        self.note("ping", String::new())?;
+        self.inner.ping().await
+    }
+
     async fn stat_manifest(&self, r: &RepoName, m: &ManifestRef) -> Result<Descriptor, Error> {
-        self.note("stat_manifest", m.to_string());
+        self.note("stat_manifest", m.to_string())?;
         self.inner.stat_manifest(r, m).await
     }
 
     async fn get_manifest(&self, r: &RepoName, m: &ManifestRef) -> Result<ManifestBytes, Error> {
-        self.note("get_manifest", m.to_string());
+        self.note("get_manifest", m.to_string())?;
         self.inner.get_manifest(r, m).await
     }
 
     async fn stat_blob(&self, r: &RepoName, d: &Digest) -> Result<Descriptor, Error> {
-        self.note("stat_blob", d.to_string());
+        self.note("stat_blob", d.to_string())?;
         self.inner.stat_blob(r, d).await
     }
 
     async fn get_blob(&self, r: &RepoName, d: &Digest) -> Result<S::Reader, Error> {
-        self.note("get_blob", d.to_string());
+        self.note("get_blob", d.to_string())?;
         self.inner.get_blob(r, d).await
+    }
+
+    async fn get_blob_range(
+        &self,
+        r: &RepoName,
+        d: &Digest,
+        start: u64,
+        end: Option<u64>,
+    ) -> Result<S::Reader, Error> {
+        self.note("get_blob_range", format!("{d} {start}..{end:?}"))?;
+        self.inner.get_blob_range(r, d, start, end).await
     }
 
     async fn push_manifest(
@@ -383,13 +428,12 @@ impl<S: Spec> Forward for Counting<S> {
         content: Bytes,
         tags: &[Tag],
     ) -> Result<Descriptor, Error> {
-        let tags: Vec<&str> = tags.iter().map(|t| t.as_str()).collect();
+        let names: Vec<&str> = tags.iter().map(|t| t.as_str()).collect();
         self.note(
             "push_manifest",
-            format!("{} {tags:?}", Digest::sha256_of(&content)),
-        );
-        let tags: Vec<Tag> = tags.into_iter().map(tag).collect();
-        self.inner.push_manifest(r, media, content, &tags).await
+            format!("{} {names:?}", Digest::sha256_of(&content)),
+        )?;
+        self.inner.push_manifest(r, media, content, tags).await
     }
 
     async fn push_blob(
@@ -398,12 +442,12 @@ impl<S: Spec> Forward for Counting<S> {
         expected: &Descriptor,
         content: Bytes,
     ) -> Result<Descriptor, Error> {
-        self.note("push_blob", expected.digest.to_string());
+        self.note("push_blob", expected.digest.to_string())?;
         self.inner.push_blob(r, expected, content).await
     }
 
     async fn start_upload(&self, r: &RepoName, chunk: Option<usize>) -> Result<S::Writer, Error> {
-        self.note("start_upload", String::new());
+        self.note("start_upload", String::new())?;
         self.inner.start_upload(r, chunk).await
     }
 
@@ -414,7 +458,7 @@ impl<S: Spec> Forward for Counting<S> {
         at: ResumeAt,
         chunk: Option<usize>,
     ) -> Result<S::Writer, Error> {
-        self.note("resume_upload", id.to_string());
+        self.note("resume_upload", id.to_string())?;
         self.inner.resume_upload(r, id, at, chunk).await
     }
 
@@ -424,8 +468,33 @@ impl<S: Spec> Forward for Counting<S> {
         to: &RepoName,
         d: &Digest,
     ) -> Result<Mount<S::Writer>, Error> {
-        self.note("mount_blob", d.to_string());
+        self.note("mount_blob", d.to_string())?;
         self.inner.mount_blob(from, to, d).await
+    }
+
+    async fn delete_manifest(&self, r: &RepoName, d: &Digest) -> Result<(), Error> {
+        self.note("delete_manifest", d.to_string())?;
+        self.inner.delete_manifest(r, d).await
+    }
+
+    async fn delete_tag(&self, r: &RepoName, t: &Tag) -> Result<(), Error> {
+        self.note("delete_tag", t.to_string())?;
+        self.inner.delete_tag(r, t).await
+    }
+
+    async fn delete_blob(&self, r: &RepoName, d: &Digest) -> Result<(), Error> {
+        self.note("delete_blob", d.to_string())?;
+        self.inner.delete_blob(r, d).await
+    }
+
+    async fn list_repositories(&self, p: &PageRequest) -> Result<Page, Error> {
+        self.note("list_repositories", String::new())?;
+        self.inner.list_repositories(p).await
+    }
+
+    async fn list_tags(&self, r: &RepoName, p: &PageRequest) -> Result<Page, Error> {
+        self.note("list_tags", r.to_string())?;
+        self.inner.list_tags(r, p).await
     }
 
     async fn list_referrers(
@@ -435,7 +504,7 @@ impl<S: Spec> Forward for Counting<S> {
         artifact_type: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Descriptor>, Error> {
-        self.note("list_referrers", d.to_string());
+        self.note("list_referrers", d.to_string())?;
         self.inner.list_referrers(r, d, artifact_type, page).await
     }
 }
