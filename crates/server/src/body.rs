@@ -101,3 +101,9 @@ pub async fn read_limited(body: &mut Incoming, limit: u64) -> Result<Bytes, Read
     }
     Ok(Bytes::from(out))
 }
+
+/// Reads a request body to its end, keeping nothing, so that a refusal sent after it reaches
+/// a client still writing (an answer sent mid-body often dies with the connection).
+pub async fn drain(body: &mut Incoming) {
+    while let Ok(Some(_)) = next_data(body).await {}
+}

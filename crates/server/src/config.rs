@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use crate::auth::Grant;
 use crate::faults::FaultRule;
+use crate::quirks::Quirks;
 
 /// Largest manifest accepted by default: 4 MiB, as CNCF distribution and containerd.
 pub const DEFAULT_MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
@@ -70,6 +71,8 @@ pub struct Config {
     pub chunk_min_length: u64,
     /// Lifetime of issued bearer tokens, in seconds.
     pub token_lifetime_secs: u64,
+    /// Upload quirks of real registries to reproduce (none by default).
+    pub quirks: Quirks,
 }
 
 impl Default for Config {
@@ -85,6 +88,7 @@ impl Default for Config {
             max_blob_size: DEFAULT_MAX_BLOB_SIZE,
             chunk_min_length: 1,
             token_lifetime_secs: 300,
+            quirks: Quirks::default(),
         }
     }
 }

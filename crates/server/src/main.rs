@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ociscope_core::memory::MemoryRegistry;
 use ociscope_demo::DemoOptions;
-use ociscope_server::{AuthMode, Config, Credentials, FaultRule, Grant, Server};
+use ociscope_server::{AuthMode, Config, Credentials, FaultRule, Grant, Quirk, Quirks, Server};
 
 /// An OCI registry (distribution-spec v1.1) in memory, with CORS, auth and fault injection.
 #[derive(Parser, Debug)]
@@ -35,6 +35,12 @@ struct Args {
     /// preflights (OPTIONS) are never faulted.
     #[arg(long = "fault", value_name = "RULE")]
     faults: Vec<FaultRule>,
+
+    /// Reproduce an upload quirk of a real registry: max-request=BYTES (416 above it, as
+    /// GHCR), chunk-min=BYTES (announced and enforced), patch-201, stale-range or
+    /// empty-put-500 (as ECR); sizes take KiB/MiB; repeatable.
+    #[arg(long = "quirk", value_name = "QUIRK")]
+    quirks: Vec<Quirk>,
 
     /// Seed of the fault generator (same seed, same requests: same faults).
     #[arg(long, default_value_t = 1)]
@@ -87,6 +93,7 @@ impl Args {
             app_dir: self.app,
             max_blob_size: self.max_blob_size,
             max_manifest_size: self.max_manifest_size,
+            quirks: Quirks::from_list(&self.quirks),
             ..Config::default()
         };
         let demo = self.demo.then_some(DemoOptions {

@@ -24,7 +24,7 @@ use ociscope_core::headers::{
 use ociscope_core::spec::{BlobWriter, Mount, RepoName, ResumeAt, Spec};
 use ociscope_core::ErrorCode;
 
-use crate::body::{empty, next_data, Body};
+use crate::body::{drain, empty, next_data, Body};
 use crate::error::{Failure, HttpError};
 use crate::route::{percent_encode_path, percent_encode_segment};
 use crate::server::{check_digest, check_name, response, Ctx, Server, Slot};
@@ -49,6 +49,18 @@ fn progress_headers(name: &str, id: &str, size: u64) -> Vec<(&'static str, Strin
         (names::DOCKER_UPLOAD_UUID, id.to_string()),
         (names::CONTENT_LENGTH, "0".to_string()),
     ]
+}
+
+/// 416 for a request the upload refuses as it stands, with the upload's `Range` and
+/// `Location` so that the client can continue from there.
+fn refused_chunk(name: &str, id: &str, size: u64, message: String) -> HttpError {
+    HttpError::with_status(416, ErrorCode::RangeInvalid, message)
+        .header(names::RANGE, UploadRange::new(size).to_string())
+        .header(names::LOCATION, upload_location(name, id))
+}
+
+fn request_too_large(length: u64) -> String {
+    format!("a request body of {length} bytes is over this registry's request limit")
 }
 
 fn too_large(limit: u64) -> HttpError {
@@ -246,7 +258,13 @@ impl<S: Spec + 'static> Server<S> {
         let mut headers = progress_headers(name, &id, size);
         headers.push((
             names::OCI_CHUNK_MIN_LENGTH,
-            format_chunk_min_length(self.inner.config.chunk_min_length),
+            format_chunk_min_length(
+                self.inner
+                    .config
+                    .quirks
+                    .chunk_min
+                    .unwrap_or(self.inner.config.chunk_min_length),
+            ),
         ));
         response(StatusCode::ACCEPTED, &headers, empty())
     }
@@ -262,6 +280,12 @@ impl<S: Spec + 'static> Server<S> {
         let length = ctx.content_length()?;
         if length.is_some_and(|l| l > limit) {
             return Err(too_large(limit).into());
+        }
+        if let Some(l) = length.filter(|&l| self.inner.config.quirks.refuses_request(l)) {
+            drain(&mut ctx.body).await;
+            return Err(
+                HttpError::with_status(416, ErrorCode::SizeInvalid, request_too_large(l)).into(),
+            );
         }
         let mut writer = self.inner.spec.start_upload(name, None).await?;
         let result = match stream_into(&mut writer, &mut ctx.body, limit, length).await {
@@ -318,26 +342,54 @@ impl<S: Spec + 'static> Server<S> {
         let size = taken.writer().size();
         if let Some(chunk) = chunk {
             if chunk.start != size {
-                return Err(HttpError::new(
-                    ErrorCode::RangeInvalid,
+                return Err(refused_chunk(
+                    name,
+                    id,
+                    size,
                     format!(
                         "chunk starts at {} but the upload holds {size} bytes",
                         chunk.start
                     ),
                 )
-                .header(names::RANGE, UploadRange::new(size).to_string())
-                .header(names::LOCATION, upload_location(name, id))
                 .into());
             }
         }
         if length.is_some_and(|l| size + l > limit) {
             return Err(too_large(limit).into());
         }
+        let quirks = self.inner.config.quirks;
+        if let Some(l) = length {
+            if quirks.refuses_request(l) {
+                drain(&mut ctx.body).await;
+                return Err(refused_chunk(name, id, size, request_too_large(l)).into());
+            }
+            if let Some(min) = quirks.chunk_min.filter(|&min| l < min) {
+                drain(&mut ctx.body).await;
+                return Err(refused_chunk(
+                    name,
+                    id,
+                    size,
+                    format!("a chunk of {l} bytes is under this registry's minimum of {min}"),
+                )
+                .into());
+            }
+        }
         stream_into(taken.writer(), &mut ctx.body, limit, chunk.map(|c| c.len())).await?;
-        let size = taken.writer().size();
+        let stored = taken.writer().size();
+        let status = if quirks.patch_created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::ACCEPTED
+        };
+        // A stale `Range` lags one chunk behind (but never reads 0 once bytes are stored).
+        let reported = if quirks.stale_range && size > 0 {
+            size
+        } else {
+            stored
+        };
         Ok(response(
-            StatusCode::ACCEPTED,
-            &progress_headers(name, id, size),
+            status,
+            &progress_headers(name, id, reported),
             empty(),
         ))
     }
@@ -365,16 +417,29 @@ impl<S: Spec + 'static> Server<S> {
         let mut taken = self.take_upload(name, id).await?;
         let size = taken.writer().size();
         if chunk.is_some_and(|c| c.start != size) {
-            return Err(HttpError::new(
-                ErrorCode::RangeInvalid,
-                "final chunk does not continue the upload",
+            return Err(refused_chunk(
+                name,
+                id,
+                size,
+                "final chunk does not continue the upload".to_string(),
             )
-            .header(names::RANGE, UploadRange::new(size).to_string())
-            .header(names::LOCATION, upload_location(name, id))
             .into());
         }
         if length.is_some_and(|l| size + l > limit) {
             return Err(too_large(limit).into());
+        }
+        let quirks = self.inner.config.quirks;
+        if let Some(l) = length.filter(|&l| quirks.refuses_request(l)) {
+            drain(&mut ctx.body).await;
+            return Err(refused_chunk(name, id, size, request_too_large(l)).into());
+        }
+        if quirks.empty_put_fails && size > 0 && length.unwrap_or(0) == 0 {
+            return Err(HttpError::with_status(
+                500,
+                ErrorCode::Unknown,
+                "a committing PUT without a body fails on this registry",
+            )
+            .into());
         }
         stream_into(taken.writer(), &mut ctx.body, limit, chunk.map(|c| c.len())).await?;
         // From here on the upload ends either way: committed, or cancelled on a mismatch.

@@ -115,6 +115,8 @@ struct Inner<T> {
     referrers_api: Cell<Option<bool>>,
     /// The registry's `OCI-Chunk-Min-Length`, once an upload session announced it.
     chunk_min_length: Cell<Option<u64>>,
+    /// The largest upload request body the registry took, once it refused a larger one.
+    request_limit: Cell<Option<u64>>,
 }
 
 /// One request as the client means it: what to send, which scopes it needs, whether it may be
@@ -189,6 +191,7 @@ impl<T: Transport> HttpSpec<T> {
                 jitter: Jitter::new(options.jitter_seed),
                 referrers_api: Cell::new(None),
                 chunk_min_length: Cell::new(None),
+                request_limit: Cell::new(None),
             }),
         }
     }
@@ -215,6 +218,16 @@ impl<T: Transport> HttpSpec<T> {
 
     pub(crate) fn set_chunk_min_length(&self, min: u64) {
         self.inner.chunk_min_length.set(Some(min));
+    }
+
+    /// The largest upload request this client now sends, once the registry refused a larger
+    /// one (GHCR refuses requests over 4 MiB): later uploads start with chunks this size.
+    pub fn request_limit(&self) -> Option<u64> {
+        self.inner.request_limit.get()
+    }
+
+    pub(crate) fn set_request_limit(&self, limit: u64) {
+        self.inner.request_limit.set(Some(limit));
     }
 
     pub(crate) fn set_referrers_api(&self, present: bool) {

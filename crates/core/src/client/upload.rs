@@ -8,6 +8,18 @@
 //!   client asks the registry where the upload stands and sends only what it lacks.
 //! - `close` does not send a partial chunk; the registry's offset is what resumes.
 //! - A commit whose answer was lost is confirmed by a HEAD of the blob.
+//! - Real registries' quirks (`../shared/FIELD.md`), each reproduced by an `ociscope-server
+//!   --quirk` in tests:
+//!   - a request refused as too large (413, or 416 while the upload stands where the request
+//!     started: GHCR refuses requests over 4 MiB) lowers the request limit (to 4 MiB, then by
+//!     halves, never under the registry's chunk minimum nor 256 KiB) and the rest is sent in
+//!     smaller requests, nothing lost; the client keeps the limit for later uploads;
+//!   - `OCI-Chunk-Min-Length` raises the chunk size (never lowered under it);
+//!   - any 2xx answers a `PATCH` (ECR answers 201);
+//!   - a `Range` that disagrees with what was sent is checked with the status `GET`, which is
+//!     trusted (ECR's `Range` can stop advancing although the data is stored);
+//!   - the committing `PUT` always carries the last bytes (the writer holds a full chunk back
+//!     until it knows more follows), since ECR answers an empty final `PUT` with 500.
 
 use bytes::{Bytes, BytesMut};
 
@@ -28,6 +40,12 @@ use super::transport::{Headers, Method, Transport};
 use super::{protocol, Call, HttpSpec};
 
 const OCTET_STREAM: &str = "application/octet-stream";
+
+/// The smallest request the client shrinks to when a registry refuses large ones.
+const MIN_REQUEST: u64 = 256 * 1024;
+
+/// The first limit tried after a refusal of a larger request: GHCR's.
+const COMMON_REQUEST_LIMIT: u64 = 4 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -55,10 +73,13 @@ fn location_of(headers: &Headers, request_url: &str) -> Result<String, Error> {
     resolve_url(request_url, loc).map_err(|e| protocol(e.to_string()))
 }
 
-fn chunk_size_of(headers: &Headers, hint: Option<usize>) -> usize {
+/// The chunk size for `hint`, raised to the minimum these headers announce or, failing that,
+/// the one the registry announced before (a resumed upload's status carries none).
+fn chunk_size_of(headers: &Headers, hint: Option<usize>, known_min: Option<u64>) -> usize {
     let min = headers
         .get(OCI_CHUNK_MIN_LENGTH)
-        .and_then(|v| parse_chunk_min_length(v).ok());
+        .and_then(|v| parse_chunk_min_length(v).ok())
+        .or(known_min);
     let preferred = hint.unwrap_or(DEFAULT_CHUNK_SIZE) as u64;
     usize::try_from(effective_chunk_size(preferred, min)).unwrap_or(usize::MAX)
 }
@@ -70,6 +91,11 @@ fn uncertain(e: &Error) -> bool {
         Error::Registry(r) => retryable_status(r.status) || r.status == 416 || r.status >= 500,
         _ => false,
     }
+}
+
+/// True for a refusal that may be about the request's size rather than its place.
+fn maybe_too_large(e: &Error) -> bool {
+    matches!(e, Error::Registry(r) if r.status == 413 || r.status == 416)
 }
 
 /// Opens an upload session: `POST /v2/<repo>/blobs/uploads/` → its `Location`.
@@ -114,13 +140,17 @@ pub(crate) fn session<T: Transport>(
     {
         spec.set_chunk_min_length(min);
     }
+    let limit = spec
+        .request_limit()
+        .and_then(|l| usize::try_from(l).ok())
+        .unwrap_or(usize::MAX);
     HttpBlobWriter {
         spec: spec.clone(),
         repo: repo.to_string(),
         location,
         offset,
         buffer: BytesMut::new(),
-        chunk_size: chunk_size_of(headers, hint),
+        chunk_size: chunk_size_of(headers, hint, spec.chunk_min_length()).min(limit),
         state: State::Open,
     }
 }
@@ -256,16 +286,48 @@ impl<T: Transport> HttpBlobWriter<T> {
         }
     }
 
-    /// Sends `chunk` at the current offset; on an uncertain failure asks where the upload
+    /// The largest request body this writer sends.
+    fn request_limit(&self) -> usize {
+        self.spec
+            .request_limit()
+            .and_then(|l| usize::try_from(l).ok())
+            .unwrap_or(usize::MAX)
+    }
+
+    /// After the registry refused a `len`-byte request as too large: lowers the request limit,
+    /// or gives `failure` back when it cannot go lower.
+    fn shrink(&mut self, len: usize, failure: Error) -> Result<(), Error> {
+        let floor = self.spec.chunk_min_length().unwrap_or(0).max(MIN_REQUEST);
+        let len = len as u64;
+        let next = if len > COMMON_REQUEST_LIMIT {
+            COMMON_REQUEST_LIMIT
+        } else {
+            len / 2
+        };
+        if next < floor {
+            return Err(failure);
+        }
+        self.spec.set_request_limit(next);
+        self.chunk_size = self
+            .chunk_size
+            .min(usize::try_from(next).unwrap_or(usize::MAX));
+        Ok(())
+    }
+
+    /// Sends `chunk` at the current offset, in requests no larger than the request limit; on
+    /// an uncertain failure, a refusal or a `Range` that disagrees, asks where the upload
     /// stands and sends only what the registry lacks.
     async fn send_chunk(&mut self, chunk: Bytes) -> Result<(), Error> {
-        let end = self.offset + chunk.len() as u64;
+        let start = self.offset;
+        let end = start + chunk.len() as u64;
         let max = self.spec.inner.retry.max_attempts.max(1);
         let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let part = chunk.slice((chunk.len() as u64 - (end - self.offset)) as usize..);
-            let range = ChunkRange::for_chunk(self.offset, part.len() as u64)
+        while self.offset < end {
+            let from = (self.offset - start) as usize;
+            let take = (chunk.len() - from).min(self.request_limit());
+            let part = chunk.slice(from..from + take);
+            let part_end = self.offset + take as u64;
+            let range = ChunkRange::for_chunk(self.offset, take as u64)
                 .ok_or_else(|| Error::invalid("chunk range overflows"))?;
             let call = Call::new(
                 Method::Patch,
@@ -283,38 +345,125 @@ impl<T: Transport> HttpBlobWriter<T> {
                     if h.get(LOCATION).is_some() {
                         self.location = location_of(h, &answered.url)?;
                     }
-                    if let Some(v) = h.get(RANGE) {
-                        let got = UploadRange::parse(v).map_err(|e| protocol(e.to_string()))?;
-                        if got.received != end {
-                            return Err(protocol(format!(
-                                "after a chunk ending at {end} the registry holds {}",
-                                got.received
-                            )));
+                    let reported = match h.get(RANGE) {
+                        Some(v) => Some(
+                            UploadRange::parse(v)
+                                .map_err(|e| protocol(e.to_string()))?
+                                .received,
+                        ),
+                        None => None,
+                    };
+                    match reported {
+                        Some(r) if r != part_end => protocol(format!(
+                            "after a chunk ending at {part_end} the registry answered a Range \
+                             up to {r}"
+                        )),
+                        _ => {
+                            self.offset = part_end;
+                            attempt = 0;
+                            continue;
                         }
                     }
-                    self.offset = end;
-                    return Ok(());
                 }
-                Err(e) if uncertain(&e) && attempt < max => e,
+                Err(e) if uncertain(&e) || maybe_too_large(&e) => e,
                 Err(e) => return Err(e),
             };
+            attempt += 1;
             let (received, location, _) = match status(&self.spec, &self.repo, &self.location).await
             {
                 Ok(s) => s,
                 Err(_) => return Err(failure),
             };
             self.location = location;
-            if received == end {
-                self.offset = end;
-                return Ok(());
+            if received == part_end {
+                self.offset = part_end;
+                attempt = 0;
+                continue;
             }
-            if received < self.offset || received > end {
+            if received < start || received > end {
                 return Err(protocol(format!(
-                    "upload stands at {received}, outside the chunk {}..{end} being sent ({failure})",
-                    self.offset
+                    "upload stands at {received}, outside the chunk {start}..{end} being sent \
+                     ({failure})"
                 )));
             }
+            if received == self.offset && maybe_too_large(&failure) {
+                self.shrink(take, failure)?;
+                continue;
+            }
+            if attempt >= max {
+                return Err(failure);
+            }
             self.offset = received;
+            self.spec.back_off(attempt, None).await;
+        }
+        Ok(())
+    }
+
+    /// Commits the upload with `rest`, the bytes after `rest_start` that the registry may
+    /// lack (it holds up to `self.offset`).
+    async fn commit_rest(
+        &mut self,
+        rest: &Bytes,
+        rest_start: u64,
+        digest: &Digest,
+    ) -> Result<(), Error> {
+        let total = rest_start + rest.len() as u64;
+        let max = self.spec.inner.retry.max_attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            // What would make the PUT larger than the request limit goes first as PATCHes,
+            // keeping at least one byte for the PUT.
+            let lacking = (total - self.offset) as usize;
+            let limit = self.request_limit();
+            if lacking > limit {
+                let keep = match lacking % limit {
+                    0 => limit,
+                    k => k,
+                };
+                let from = (self.offset - rest_start) as usize;
+                self.send_chunk(rest.slice(from..rest.len() - keep)).await?;
+            }
+            attempt += 1;
+            let part = rest.slice((self.offset - rest_start) as usize..);
+            let part_len = part.len();
+            let url = with_query(&self.location, "digest", digest.as_str());
+            let mut call = Call::new(Method::Put, url, vec![Scope::pull_push(&self.repo)])
+                .header(CONTENT_TYPE, OCTET_STREAM)
+                .not_found(ErrorCode::BlobUploadUnknown)
+                .once();
+            if !part.is_empty() {
+                let range = ChunkRange::for_chunk(self.offset, part.len() as u64)
+                    .ok_or_else(|| Error::invalid("chunk range overflows"))?;
+                call = call.header(CONTENT_RANGE, range.to_string()).body(part);
+            }
+            let failure = match self.spec.exchange(&call).await {
+                Ok(answered) => return check_stored(&answered.response.headers, digest),
+                Err(e) if uncertain(&e) || maybe_too_large(&e) => e,
+                Err(e) => return Err(e),
+            };
+            // The answer was lost or the registry could not take the request: if the blob is
+            // there, whole, the commit happened; otherwise ask where the upload stands and
+            // send the PUT again (a 503 or 429 means it was not processed).
+            if let Ok(d) = blobs::stat(&self.spec, &self.repo, digest).await {
+                if d.size == total {
+                    return Ok(());
+                }
+            }
+            let at = self.offset;
+            match status(&self.spec, &self.repo, &self.location).await {
+                Ok((received, location, _)) if received >= rest_start && received <= total => {
+                    self.location = location;
+                    self.offset = received;
+                }
+                _ => return Err(failure),
+            }
+            if self.offset == at && part_len > 0 && maybe_too_large(&failure) {
+                self.shrink(part_len, failure)?;
+                continue;
+            }
+            if attempt >= max {
+                return Err(failure);
+            }
             self.spec.back_off(attempt, None).await;
         }
     }
@@ -336,7 +485,8 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
     async fn write(&mut self, data: &[u8]) -> Result<(), Error> {
         self.ensure_open()?;
         self.buffer.extend_from_slice(data);
-        while self.buffer.len() >= self.chunk_size {
+        // Strictly more than a chunk: the last bytes always go with the committing PUT.
+        while self.buffer.len() > self.chunk_size {
             let chunk = self.buffer.split_to(self.chunk_size).freeze();
             let chunk_start = self.offset;
             if let Err(e) = self.send_chunk(chunk.clone()).await {
@@ -370,50 +520,9 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
     async fn commit(&mut self, digest: &Digest) -> Result<Descriptor, Error> {
         self.ensure_open()?;
         let rest = self.buffer.split().freeze();
-        let total = self.offset + rest.len() as u64;
-        let max = self.spec.inner.retry.max_attempts.max(1);
-        let mut attempt = 0;
-        let result = loop {
-            attempt += 1;
-            // The part of `rest` the registry does not hold yet (all of it, or none after a
-            // lost answer to a PUT whose bytes arrived).
-            let part = rest.slice((rest.len() as u64 - (total - self.offset)) as usize..);
-            let url = with_query(&self.location, "digest", digest.as_str());
-            let mut call = Call::new(Method::Put, url, vec![Scope::pull_push(&self.repo)])
-                .header(CONTENT_TYPE, OCTET_STREAM)
-                .not_found(ErrorCode::BlobUploadUnknown)
-                .once();
-            if !part.is_empty() {
-                let range = ChunkRange::for_chunk(self.offset, part.len() as u64)
-                    .ok_or_else(|| Error::invalid("chunk range overflows"))?;
-                call = call.header(CONTENT_RANGE, range.to_string()).body(part);
-            }
-            let failure = match self.spec.exchange(&call).await {
-                Ok(answered) => break check_stored(&answered.response.headers, digest),
-                Err(e) if uncertain(&e) => e,
-                Err(e) => break Err(e),
-            };
-            // The answer was lost or the registry could not take the request: if the blob is
-            // there, whole, the commit happened; otherwise ask where the upload stands and
-            // send the PUT again (a 503 or 429 means it was not processed).
-            if let Ok(d) = blobs::stat(&self.spec, &self.repo, digest).await {
-                if d.size == total {
-                    break Ok(());
-                }
-            }
-            if attempt >= max {
-                break Err(failure);
-            }
-            match status(&self.spec, &self.repo, &self.location).await {
-                Ok((received, location, _)) if received >= self.offset && received <= total => {
-                    self.location = location;
-                    self.offset = received;
-                }
-                _ => break Err(failure),
-            }
-            self.spec.back_off(attempt, None).await;
-        };
-        match result {
+        let rest_start = self.offset;
+        let total = rest_start + rest.len() as u64;
+        match self.commit_rest(&rest, rest_start, digest).await {
             Ok(()) => {
                 self.state = State::Committed;
                 self.offset = total;
@@ -421,7 +530,7 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
             }
             Err(e) => {
                 // Keep what the registry does not hold, so a later commit or close is right.
-                let held = (rest.len() as u64 - (total - self.offset)) as usize;
+                let held = (self.offset - rest_start) as usize;
                 let mut back = BytesMut::from(&rest[held..]);
                 back.extend_from_slice(&self.buffer);
                 self.buffer = back;
