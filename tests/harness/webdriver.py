@@ -26,7 +26,7 @@ CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 # The W3C key of an element reference in JSON.
-ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecc"
+ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf"
 
 
 class WebDriverError(Exception):
@@ -225,6 +225,12 @@ class Session:
     def click(self, selector):
         el = self.find(selector)
         self._cmd("POST", f"/element/{el[ELEMENT_KEY]}/click", {})
+
+    def send_keys(self, selector, text):
+        """Types text into an element; for an `<input type=file>`, text is a file's path
+        (chromedriver hands the browser that file, as if picked)."""
+        el = self.find(selector)
+        self._cmd("POST", f"/element/{el[ELEMENT_KEY]}/value", {"text": text})
 
     # --- output -------------------------------------------------------------------------------
 

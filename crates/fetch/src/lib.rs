@@ -11,7 +11,8 @@
 //! - `redirect: "follow"`: the Fetch API follows redirects and strips `Authorization` when one
 //!   crosses origins, which is the guarantee [`Transport`] asks of a transport that follows
 //!   them. `cache: "no-store"`: registry answers are never served from the HTTP cache.
-//! - Request bodies go out as one `Uint8Array` each (a chunk of an upload at a time); response
+//! - Request bodies go out as one `Uint8Array` each (a chunk of an upload at a time), given to
+//!   `new Request` as a view of wasm memory, which the browser copies; response
 //!   bodies are read from the `ReadableStream` chunk by chunk, and a body dropped before its end
 //!   cancels its stream so the connection is released.
 //! - A rejected `fetch` is an [`ErrorKind::Aborted`] failure when the request was aborted. In a
@@ -36,6 +37,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
+mod blob;
 mod explain;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
@@ -45,6 +48,8 @@ mod wasm;
 use ociscope_core::client::{HttpSpec, Options, Registry};
 use ociscope_core::spec::Error;
 
+#[cfg(target_arch = "wasm32")]
+pub use blob::{BlobSource, READ_BUFFER};
 pub use explain::cors_explanation;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::sleep;

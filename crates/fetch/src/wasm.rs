@@ -120,18 +120,17 @@ impl FetchTransport {
         if let Some(signal) = &self.signal {
             builder = builder.abort_signal(Some(signal));
         }
-        let built = match &request.body {
-            Body::Bytes(bytes) if !bytes.is_empty() => {
-                builder.body(Uint8Array::from(bytes.as_ref()))
-            }
-            _ => builder.build(),
-        };
-        built
+        let built = builder
+            .build()
             .map(web_sys::Request::from)
             .map_err(|e| TransportError {
                 kind: ErrorKind::InvalidArgument,
                 message: format!("building the request: {e}"),
-            })
+            })?;
+        match &request.body {
+            Body::Bytes(bytes) if !bytes.is_empty() => with_body(&built, bytes),
+            _ => Ok(built),
+        }
     }
 
     /// The failure a rejected `fetch` of `request` stands for.
@@ -366,4 +365,25 @@ impl Drop for Stream {
             let _ = JsFuture::from(promise).await;
         });
     }
+}
+
+/// `request` with `bytes` as its body. The body is given as a view of wasm memory rather than a
+/// copy on the JS heap: `new Request` copies the bytes before it returns (Fetch's "extract a
+/// body"), and nothing between making the view and that call allocates in wasm. Should the
+/// memory have grown all the same (which detaches the view, so it reads as empty), the request
+/// is built again from a copy.
+fn with_body(request: &web_sys::Request, bytes: &[u8]) -> Result<web_sys::Request, TransportError> {
+    let build = |body: &JsValue| {
+        let init = web_sys::RequestInit::new();
+        init.set_body(body);
+        web_sys::Request::new_with_request_and_init(request, &init)
+            .map_err(|e| js_error("building the request", &e))
+    };
+    // SAFETY: the view lives only until `new Request` has copied it, while `bytes` is borrowed.
+    let view = unsafe { Uint8Array::view(bytes) };
+    let built = build(&view);
+    if view.byte_length() as usize == bytes.len() {
+        return built;
+    }
+    build(&Uint8Array::from(bytes))
 }

@@ -3,7 +3,10 @@
 //! optionally tagged and optionally attached to an existing manifest as a referrer.
 //!
 //! Rules:
-//! - **One read.** The sha256 is computed while the bytes go out. A [`ChunkSource`] hands out
+//! - **One read.** The sha256 is computed while the bytes go out: each chunk is hashed, and
+//!   the next one read, while the writer sends (in a browser the request runs beside the page's
+//!   code, so reading, hashing and sending overlap), in pieces of 1 MiB so that a page's main
+//!   thread is never held long. A [`ChunkSource`] hands out
 //!   slices (a browser `File`, bytes in memory, a native file), so a 10 GiB file keeps memory
 //!   at one chunk.
 //! - **Chunks** are [`CHUNK_SIZE`] (5 MiB, the S3 multipart minimum many registries' storage
@@ -50,6 +53,10 @@ pub const TITLE: &str = "org.opencontainers.image.title";
 
 /// Media type of a file that declares none.
 pub const DEFAULT_FILE_TYPE: &str = "application/octet-stream";
+
+/// Bytes read, hashed and handed to the writer at a time: 1 MiB (a page's main thread is never
+/// held longer than hashing this much takes).
+const PIECE: u64 = 1024 * 1024;
 
 /// Digest states kept at chunk boundaries, for resuming without re-hashing.
 const CHECKPOINTS: usize = 4;
@@ -239,6 +246,23 @@ async fn hash_prefix(
     Ok(digester)
 }
 
+/// Total length of `pieces`.
+fn pieces_len(pieces: &[Bytes]) -> u64 {
+    pieces.iter().map(|p| p.len() as u64).sum()
+}
+
+/// Reads `start..end` in pieces of [`PIECE`] bytes.
+async fn read_pieces(source: &impl ChunkSource, start: u64, end: u64) -> Result<Vec<Bytes>, Error> {
+    let mut pieces = Vec::new();
+    let mut at = start;
+    while at < end {
+        let e = (at + PIECE).min(end);
+        pieces.push(read_exact(source, at, e).await?);
+        at = e;
+    }
+    Ok(pieces)
+}
+
 /// Reads `start..end`, refusing a source that gives another length.
 async fn read_exact(source: &impl ChunkSource, start: u64, end: u64) -> Result<Bytes, Error> {
     let bytes = source.read(start, end).await?;
@@ -293,6 +317,8 @@ pub async fn upload_blob<S: Spec>(
             },
         };
         progress(position);
+        // The next chunk, read while the current one was on its way: (its start, its pieces).
+        let mut ahead: Option<(u64, Vec<Bytes>)> = None;
         let failure = loop {
             if cancel.get() {
                 let _ = writer.cancel().await;
@@ -306,15 +332,56 @@ pub async fn upload_blob<S: Spec>(
                     Err(e) => break e,
                 }
             }
-            let end = (position + writer.chunk_size().max(1) as u64).min(total);
-            let chunk = match read_exact(source, position, end).await {
-                Ok(c) => c,
-                Err(e) => return Err(stop(&mut writer, e).await),
+            let step = writer.chunk_size().max(1) as u64;
+            let end = (position + step).min(total);
+            let pieces = match ahead.take() {
+                Some((at, pieces)) if at == position && pieces_len(&pieces) == end - position => {
+                    pieces
+                }
+                _ => match read_pieces(source, position, end).await {
+                    Ok(p) => p,
+                    Err(e) => return Err(stop(&mut writer, e).await),
+                },
             };
-            if let Err(e) = writer.write(&chunk).await {
+            // While the writer sends (a browser's fetch runs beside this code), hash this
+            // chunk and read the next, a piece of each in turn: the network never waits for
+            // the disk or the hash, and each await on a read lets the page's event loop run.
+            let next_end = (end + step).min(total);
+            let (written, read) = futures::future::join(
+                async {
+                    for piece in &pieces {
+                        writer.write(piece).await?;
+                    }
+                    Ok::<(), Error>(())
+                },
+                async {
+                    let mut next = Vec::new();
+                    let mut at = end;
+                    let mut hashed = pieces.iter();
+                    loop {
+                        let hashing = hashed.next();
+                        if let Some(piece) = hashing {
+                            state.update(piece);
+                        }
+                        if at < next_end {
+                            let e = (at + PIECE).min(next_end);
+                            next.push(read_exact(source, at, e).await?);
+                            at = e;
+                        } else if hashing.is_none() {
+                            return Ok::<_, Error>(next);
+                        }
+                    }
+                },
+            )
+            .await;
+            if let Err(e) = written {
                 break e;
             }
-            state.update(&chunk);
+            ahead = match read {
+                Ok(next) if next.is_empty() => None,
+                Ok(next) => Some((end, next)),
+                Err(e) => return Err(stop(&mut writer, e).await),
+            };
             position = end;
             if checkpoints.len() == CHECKPOINTS {
                 checkpoints.pop_front();

@@ -9,11 +9,11 @@ use bytes::Bytes;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use ociscope_core::spec::{Error, ErrorKind, RepoName, Resumable, Tag};
+use ociscope_core::spec::{Error, RepoName, Resumable, Tag};
 use ociscope_core::Descriptor;
+use ociscope_fetch::BlobSource;
 use ociscope_tools::artifact::{self, ArtifactOptions, ChunkSource, Interrupted, UploadOptions};
 use send_wrapper::SendWrapper;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::components::error_box::ErrorBox;
 use crate::format;
@@ -21,27 +21,26 @@ use crate::nav::{use_nav, Link};
 use crate::registry::Registry;
 use crate::route::Route;
 
-/// A browser `File` read slice by slice (never whole into memory).
-struct FileSource(web_sys::File);
+/// A browser `File` read range by range (never whole into memory), through one reused buffer.
+struct FileSource {
+    file: web_sys::File,
+    bytes: BlobSource,
+}
+
+impl FileSource {
+    fn new(file: web_sys::File) -> FileSource {
+        let bytes = BlobSource::new(file.clone().into());
+        FileSource { file, bytes }
+    }
+}
 
 impl ChunkSource for FileSource {
     fn len(&self) -> u64 {
-        self.0.size() as u64
+        self.bytes.len()
     }
 
     async fn read(&self, start: u64, end: u64) -> Result<Bytes, Error> {
-        let failed = |e: wasm_bindgen::JsValue| {
-            Error::other(
-                ErrorKind::InvalidArgument,
-                format!("reading the file failed (was it moved or changed?): {e:?}"),
-            )
-        };
-        let blob = self
-            .0
-            .slice_with_f64_and_f64(start as f64, end as f64)
-            .map_err(failed)?;
-        let buffer = JsFuture::from(blob.array_buffer()).await.map_err(failed)?;
-        Ok(Bytes::from(js_sys::Uint8Array::new(&buffer).to_vec()))
+        self.bytes.read(start, end).await
     }
 }
 
@@ -123,7 +122,7 @@ pub fn UploadView(
         let flag = cancel.with_value(|c| Rc::clone(c));
         flag.set(false);
         let registry = registry.get_value();
-        let source = FileSource(file);
+        let source = FileSource::new(file);
         let total = source.len();
         let started = js_sys::Date::now();
         state.set(State::Running {
@@ -149,8 +148,8 @@ pub fn UploadView(
                     .await;
             let result = match blob {
                 Ok(d) => {
-                    let kind = source.0.type_();
-                    let layer = artifact::file_layer(&source.0.name(), Some(&kind), &d);
+                    let kind = source.file.type_();
+                    let layer = artifact::file_layer(&source.file.name(), Some(&kind), &d);
                     let options = ArtifactOptions {
                         tags: vec![tag_name.clone()],
                         ..ArtifactOptions::default()

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Browser upload benchmark, side by side in one run (record the figures in docs/benchmarks.md).
+
+Pushes one blob of about --mib MiB (an image layer: tar+gzip of random bytes) to CNCF distribution (Debian's docker-registry, a
+fresh one on a new 127.0.0.1 port for every push, so nothing is skipped or mounted) three ways:
+
+  app     the explorer's upload page (release build in dist/) in headless Chromium, served by
+          ociscope-server --app on another port, so the registry is another origin and every
+          request goes through CORS as people deploy it; the file is handed to the page's
+          <input type=file> by chromedriver, the time runs from the click on Upload to the
+          page saying it is tagged (the blob and the artifact manifest);
+  skopeo  `skopeo copy oci:DIR docker://…` of the OCI layout whose single layer is that blob
+          (already compressed, so skopeo sends it as it is);
+  curl    a monolithic upload: POST, then one PUT of the whole file (the floor).
+
+For the app it also prints where the time went (from the page's Resource Timing entries of the
+upload requests: time inside requests versus between them, where the page reads and hashes),
+the long tasks on the main thread (PerformanceObserver 'longtask'), and page memory (the largest
+JS heap + wasm linear memory sampled every 100 ms during the upload).
+
+Usage: python3 scripts/bench_upload.py [--mib 512] [--runs 3] [--server target/release/ociscope-server]
+                                       [--dist dist]
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+from webdriver import ChromeDriver, chromium_version, free_port  # noqa: E402
+from processes import stop, wait_http  # noqa: E402
+
+MIB = 1024 * 1024
+
+# Installed before the page's scripts run: long tasks, memory samples, and the wasm instance.
+PROBE = r"""
+(() => {
+  const b = window.__bench = {longTasks: [], maxMemory: 0, maxJsHeap: 0, maxWasm: 0};
+  performance.setResourceTimingBufferSize(100000);
+  addEventListener('TrunkApplicationStarted', (e) => { window.__benchWasm = e.detail && e.detail.wasm; });
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) b.longTasks.push(e.duration);
+    }).observe({type: 'longtask', buffered: true});
+  } catch (e) { b.longTaskError = String(e); }
+  setInterval(() => {
+    const js = performance.memory ? performance.memory.usedJSHeapSize : 0;
+    const w = window.__benchWasm && window.__benchWasm.memory ? window.__benchWasm.memory.buffer.byteLength : 0;
+    b.maxJsHeap = Math.max(b.maxJsHeap, js);
+    b.maxWasm = Math.max(b.maxWasm, w);
+    b.maxMemory = Math.max(b.maxMemory, js + w);
+  }, 100);
+})();
+"""
+
+# Per-request figures of the upload, from Resource Timing.
+TIMELINE = r"""
+const [t0] = arguments;
+const rs = performance.getEntriesByType('resource')
+  .filter(e => e.name.includes('/blobs/') && e.startTime >= t0)
+  .map(e => [e.startTime, e.responseEnd, e.transferSize, e.initiatorType]);
+return rs;
+"""
+
+
+def start_distribution(work, label):
+    """A fresh CNCF distribution with CORS open to any origin: (url, pid)."""
+    port = free_port()
+    script = ('source tests/harness/distribution.sh; start_distribution "$1" "$2" >/dev/null; '
+              'echo "$DISTRIBUTION_PID"')
+    out = subprocess.run(["bash", "-c", script, "_", os.path.join(work, label), str(port)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return f"http://127.0.0.1:{port}", int(out.stdout.strip())
+
+
+def stop_pid(pid):
+    subprocess.run(["bash", "-c", 'source tests/harness/distribution.sh; stop_pid "$1"', "_", str(pid)],
+                   cwd=ROOT, check=False)
+
+
+def make_layout(layout, mib):
+    """An OCI layout (tests/harness/oci_layout.py) whose single layer holds mib MiB of random
+    bytes: returns (the layer blob's path, its sha256 hex, its size)."""
+    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "harness", "oci_layout.py"),
+                    layout, "latest", str(mib)], check=True, stdout=subprocess.DEVNULL)
+    blobs = os.path.join(layout, "blobs", "sha256")
+    hexdigest = max(os.listdir(blobs), key=lambda d: os.path.getsize(os.path.join(blobs, d)))
+    path = os.path.join(blobs, hexdigest)
+    return path, hexdigest, os.path.getsize(path)
+
+
+def blob_there(registry, repo, hexdigest):
+    req = urllib.request.Request(f"{registry}/v2/{repo}/blobs/sha256:{hexdigest}", method="HEAD")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def run_skopeo(layout, registry):
+    t = time.monotonic()
+    subprocess.run(["skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
+                    f"oci:{layout}:latest", f"docker://{registry[len('http://'):]}/bench/skopeo:latest"],
+                   check=True)
+    return time.monotonic() - t
+
+
+def run_curl(file, hexdigest, registry):
+    t = time.monotonic()
+    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-D", "-", "-X", "POST",
+                          f"{registry}/v2/bench/curl/blobs/uploads/"],
+                         capture_output=True, text=True, check=True).stdout
+    location = next(line.split(":", 1)[1].strip() for line in out.splitlines()
+                    if line.lower().startswith("location:"))
+    if location.startswith("/"):
+        location = registry + location
+    sep = "&" if "?" in location else "?"
+    subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-X", "PUT", "-H",
+                    "Content-Type: application/octet-stream", "--data-binary", f"@{file}",
+                    f"{location}{sep}digest=sha256:{hexdigest}"], check=True)
+    return time.monotonic() - t
+
+
+def run_app(session, app_url, registry, file, hexdigest, repo):
+    session.navigate(f"{app_url}/?tool=upload&registry={registry}")
+    session.wait_for("#upload-file", timeout=60)
+    session.send_keys("#upload-file", file)
+    session.send_keys("#upload-repo", repo)
+    t0 = session.execute("const t = performance.now(); document.getElementById('upload-start').click(); return t;")
+    t1 = session.wait_for("#upload-done", timeout=600, text="tagged")
+    text = session.execute("return document.getElementById('upload-done').textContent")
+    if hexdigest not in text:
+        sys.exit(f"bench_upload: the page finished with another digest: {text!r}")
+    bench = session.execute("return window.__bench")
+    timeline = session.execute(TIMELINE, t0)
+    return (t1 - t0) / 1000.0, bench, timeline, t0
+
+
+def describe_timeline(timeline, t0, t1):
+    """Time inside upload requests (their union) versus between them, in seconds."""
+    spans = sorted((s, e) for s, e, *_ in timeline)
+    busy, end = 0.0, t0
+    for s, e in spans:
+        if e <= end:
+            continue
+        busy += e - max(s, end)
+        end = e
+    total = t1 - t0
+    return len(spans), busy / 1000.0, (total - busy) / 1000.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mib", type=int, default=512)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--server", default=os.path.join(ROOT, "target", "release", "ociscope-server"))
+    ap.add_argument("--dist", default=os.path.join(ROOT, "dist"))
+    args = ap.parse_args()
+    for need in (args.server, os.path.join(args.dist, "index.html")):
+        if not os.path.exists(need):
+            sys.exit(f"bench_upload: {need} missing (build the release server and `trunk build --release`)")
+
+    work = tempfile.mkdtemp(prefix="ociscope-bench-upload-")
+    procs, pids = [], []
+    try:
+        layout = os.path.join(work, "layout")
+        file, hexdigest, size = make_layout(layout, args.mib)
+        app_port = free_port()
+        log = os.path.join(work, "app.log")
+        app = subprocess.Popen([args.server, "--listen", f"127.0.0.1:{app_port}", "--app", args.dist],
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        procs.append(app)
+        app_url = f"http://127.0.0.1:{app_port}"
+        wait_http(app_url + "/v2/", app, log, who="bench_upload")
+
+        print(f"setup: {platform.node()} {os.cpu_count()} CPUs, {platform.platform()}; "
+              f"{chromium_version()}; {subprocess.run(['skopeo', '--version'], capture_output=True, text=True).stdout.strip()}; "
+              f"docker-registry {subprocess.run(['docker-registry', '--version'], capture_output=True, text=True).stdout.split()[-1]}")
+        print(f"file: the single layer of an OCI layout (tar+gzip of {args.mib} MiB of random bytes, "
+              f"{size} B, sha256:{hexdigest[:16]}…): pushed as that image by skopeo, as a file by the "
+              f"app and curl; app from {app_url} "
+              f"(another origin than each registry: CORS); every push into a fresh registry")
+        results = {"app": [], "skopeo": [], "curl": []}
+        details = []
+        with ChromeDriver() as driver:
+            for i in range(1, args.runs + 1):
+                for tool in ("app", "skopeo", "curl"):
+                    registry, pid = start_distribution(work, f"{tool}-{i}")
+                    pids.append(pid)
+                    if tool == "app":
+                        with driver.session(args=["--enable-precise-memory-info"]) as s:
+                            s.cdp("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
+                            secs, bench, timeline, t0 = run_app(s, app_url, registry, file, hexdigest,
+                                                                "bench/app")
+                        n, busy, idle = describe_timeline(timeline, t0, t0 + secs * 1000)
+                        long_tasks = bench.get("longTasks", [])
+                        details.append((i, n, busy, idle, long_tasks, bench))
+                        repo = "bench/app"
+                    elif tool == "skopeo":
+                        secs = run_skopeo(layout, registry)
+                        repo = "bench/skopeo"
+                    else:
+                        secs = run_curl(file, hexdigest, registry)
+                        repo = "bench/curl"
+                    if not blob_there(registry, repo, hexdigest):
+                        sys.exit(f"bench_upload: {tool} run {i}: the registry does not hold the blob")
+                    results[tool].append(secs)
+                    print(f"run {i} {tool:6} {secs:7.3f} s  {args.mib / secs:7.1f} MiB/s")
+                    stop_pid(pid)
+                    pids.remove(pid)
+        print()
+        for i, n, busy, idle, long_tasks, bench in details:
+            print(f"app run {i}: {n} upload requests; {busy:.3f} s inside requests, {idle:.3f} s between "
+                  f"them (reading, hashing, preflights not overlapped); long tasks: {len(long_tasks)}"
+                  f"{' (longest %.0f ms)' % max(long_tasks) if long_tasks else ''}; page memory peak "
+                  f"{bench['maxMemory'] / MIB:.1f} MiB (JS heap {bench['maxJsHeap'] / MIB:.1f} MiB, "
+                  f"wasm {bench['maxWasm'] / MIB:.1f} MiB)")
+        med = {k: statistics.median(v) for k, v in results.items()}
+        print()
+        print(f"median of {args.runs}, {args.mib} MiB:")
+        for k in ("app", "skopeo", "curl"):
+            print(f"  {k:6} {med[k]:7.3f} s  {args.mib / med[k]:7.1f} MiB/s")
+        print(f"  app / skopeo = {med['app'] / med['skopeo']:.2f}×; app / curl = {med['app'] / med['curl']:.2f}×")
+    finally:
+        for pid in pids:
+            stop_pid(pid)
+        for p in procs:
+            stop(p)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
