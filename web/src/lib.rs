@@ -17,6 +17,7 @@ pub mod limiter;
 pub mod listing;
 pub mod nav;
 pub mod paging;
+pub mod pending;
 pub mod recent;
 mod reference_view;
 pub mod registry;

@@ -10,6 +10,8 @@
 //!   range falls back to `arrayBuffer()`.
 //! - A blob that yields fewer bytes than asked (a file changed or truncated on disk since it
 //!   was picked) is an `InvalidArgument` error naming the range, never short data.
+//! - It builds on every target, as the workspace's other browser code does; only a page or a
+//!   worker has a `Blob` to give it.
 
 use std::cell::RefCell;
 

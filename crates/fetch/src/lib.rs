@@ -37,7 +37,6 @@
 
 #![warn(missing_docs)]
 
-#[cfg(target_arch = "wasm32")]
 mod blob;
 mod explain;
 #[cfg(not(target_arch = "wasm32"))]
@@ -48,7 +47,6 @@ mod wasm;
 use ociscope_core::client::{HttpSpec, Options, Registry};
 use ociscope_core::spec::Error;
 
-#[cfg(target_arch = "wasm32")]
 pub use blob::{BlobSource, READ_BUFFER};
 pub use explain::cors_explanation;
 #[cfg(target_arch = "wasm32")]

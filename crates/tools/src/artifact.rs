@@ -17,6 +17,9 @@
 //!   ([`ResumeAt::RegistryOffset`]) and reading the source again from there. The digest state
 //!   is kept at the last chunk boundaries, so a resume at one re-hashes nothing; elsewhere the
 //!   part the registry holds is re-hashed from the source (local reads, no network).
+//!   When the registry no longer holds the upload (`BLOB_UPLOAD_UNKNOWN`, or
+//!   `BLOB_UPLOAD_INVALID` when resuming it: CNCF distribution 2.8 cancels an upload whose
+//!   request broke off mid-body), a retry starts the upload over.
 //! - What still fails closes the writer without aborting it: [`Interrupted::resume`] says where
 //!   to continue later ([`UploadOptions::resume`]). A failed source read is not retried (the
 //!   file may have changed) but stays resumable the same way.
@@ -219,6 +222,11 @@ fn transient(e: &Error) -> bool {
         || e.has_code(ErrorCode::BlobUploadInvalid)
 }
 
+/// Is this the registry saying it no longer holds (or will not continue) the upload?
+fn gone(e: &Error) -> bool {
+    e.has_code(ErrorCode::BlobUploadUnknown) || e.has_code(ErrorCode::BlobUploadInvalid)
+}
+
 /// Closes `writer` after `error`, keeping the upload resumable where the registry allows.
 async fn stop(writer: &mut impl BlobWriter, error: Error) -> Interrupted {
     Interrupted {
@@ -286,6 +294,31 @@ pub async fn upload_blob<S: Spec>(
     progress: &dyn Fn(u64),
     cancel: &Cell<bool>,
 ) -> Result<Descriptor, Interrupted> {
+    let observe = |p: &UploadProgress<'_>| progress(p.sent);
+    upload_blob_observed(spec, repo, source, options, &observe, cancel).await
+}
+
+/// Where an upload stands, as [`upload_blob_observed`] reports it after each chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadProgress<'a> {
+    /// Bytes handed to the upload so far (the registry holds them, or they go out next).
+    pub sent: u64,
+    /// The source's size.
+    pub total: u64,
+    /// The upload's id (its latest `Location`): what resumes it later, from another page too.
+    pub id: &'a str,
+}
+
+/// [`upload_blob`], telling `progress` also the upload's id, which a record of the upload
+/// needs to resume it after a reload.
+pub async fn upload_blob_observed<S: Spec>(
+    spec: &S,
+    repo: &RepoName,
+    source: &impl ChunkSource,
+    options: &UploadOptions,
+    progress: &dyn Fn(&UploadProgress<'_>),
+    cancel: &Cell<bool>,
+) -> Result<Descriptor, Interrupted> {
     let hint = Some(options.chunk_size.max(1));
     let mut writer = match &options.resume {
         Some(r) => {
@@ -316,7 +349,11 @@ pub async fn upload_blob<S: Spec>(
                 Err(e) => return Err(stop(&mut writer, e).await),
             },
         };
-        progress(position);
+        progress(&UploadProgress {
+            sent: position,
+            total,
+            id: writer.id(),
+        });
         // The next chunk, read while the current one was on its way: (its start, its pieces).
         let mut ahead: Option<(u64, Vec<Bytes>)> = None;
         let failure = loop {
@@ -387,7 +424,11 @@ pub async fn upload_blob<S: Spec>(
                 checkpoints.pop_front();
             }
             checkpoints.push_back((position, state.clone()));
-            progress(position);
+            progress(&UploadProgress {
+                sent: position,
+                total,
+                id: writer.id(),
+            });
         };
         if retries == 0 || !transient(&failure) {
             return Err(stop(&mut writer, failure).await);
@@ -399,6 +440,15 @@ pub async fn upload_blob<S: Spec>(
             .await
         {
             Ok(w) => writer = w,
+            // The registry dropped the upload (CNCF distribution 2.8 cancels one whose request
+            // broke off mid-body): start it over, since the source is still here.
+            Err(e) if gone(&e) => match spec.start_upload(repo, hint).await {
+                Ok(w) => {
+                    writer = w;
+                    checkpoints.clear();
+                }
+                Err(_) => return Err(stop(&mut writer, failure).await),
+            },
             Err(_) => return Err(stop(&mut writer, failure).await),
         }
         position = writer.size();

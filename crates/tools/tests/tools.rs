@@ -599,6 +599,39 @@ fn an_upload_resumes_by_itself_after_dropped_connections() {
 }
 
 #[test]
+fn an_upload_the_registry_dropped_starts_over_by_itself() {
+    block_on(async {
+        // A connection drops at the third chunk, and the registry then refuses to resume the
+        // upload (as CNCF distribution 2.8 does after a request broke off mid-body).
+        let faults = Faults::default();
+        faults.write_at.borrow_mut().push(2 * CHUNK as u64);
+        let reg = Counting::new(Flaky {
+            inner: MemoryRegistry::new(),
+            faults: faults.clone(),
+        });
+        let a = repo("up/dropped");
+        let data = file(11, 4 * CHUNK + 7);
+        let options = UploadOptions {
+            chunk_size: CHUNK,
+            ..UploadOptions::default()
+        };
+        let queued = Cell::new(false);
+        let progress = |n: u64| {
+            if n == 2 * CHUNK as u64 && !queued.replace(true) {
+                reg.fail_next(Error::code(ErrorCode::BlobUploadUnknown, "no such upload"));
+            }
+        };
+        let d = upload_blob(&reg, &a, &data, &options, &progress, &Cell::new(false))
+            .await
+            .unwrap();
+        assert_eq!(d.digest, Digest::sha256_of(&data));
+        assert_eq!(read(&reg.inner.inner, &a, &d.digest).await, data);
+        assert_eq!(reg.count("resume_upload"), 1);
+        assert_eq!(reg.count("start_upload"), 2, "started over");
+    });
+}
+
+#[test]
 fn without_retries_an_upload_stops_resumable_and_continues_later() {
     block_on(async {
         let faults = Faults::default();

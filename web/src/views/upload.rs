@@ -1,6 +1,8 @@
 //! Upload a local file to a repository: sent in chunks with progress, cancellable, resumed
-//! automatically after a passing failure and on request after one that stops it, then tagged
-//! as an OCI artifact. The upload and the artifact are `ociscope_tools::artifact`'s.
+//! automatically after a passing failure (up to [`AUTO_RESUMES`] times) and on request after
+//! one that stops it, then tagged as an OCI artifact. The upload and the artifact are
+//! `ociscope_tools::artifact`'s. Unfinished uploads are remembered ([`crate::pending`]) and
+//! listed here, to be resumed after a reload with the same file.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -9,15 +11,18 @@ use bytes::Bytes;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use ociscope_core::spec::{Error, RepoName, Resumable, Tag};
-use ociscope_core::Descriptor;
+use ociscope_core::spec::{Error, ErrorKind, RepoName, Resumable, Tag};
+use ociscope_core::{Descriptor, Digest, ErrorCode};
 use ociscope_fetch::BlobSource;
-use ociscope_tools::artifact::{self, ArtifactOptions, ChunkSource, Interrupted, UploadOptions};
+use ociscope_tools::artifact::{
+    self, ArtifactOptions, ChunkSource, Interrupted, UploadOptions, UploadProgress,
+};
 use send_wrapper::SendWrapper;
 
 use crate::components::error_box::ErrorBox;
 use crate::format;
 use crate::nav::{use_nav, Link};
+use crate::pending::{self, FileIdentity, PendingUpload, HEAD_BYTES};
 use crate::registry::Registry;
 use crate::route::Route;
 
@@ -31,6 +36,23 @@ impl FileSource {
     fn new(file: web_sys::File) -> FileSource {
         let bytes = BlobSource::new(file.clone().into());
         FileSource { file, bytes }
+    }
+}
+
+/// Times a failing upload resumes itself before the person is asked: each resume asks the
+/// registry where the upload stands, and every request has its own retries before that.
+pub const AUTO_RESUMES: u32 = 8;
+
+impl FileSource {
+    /// The file's identity: name, size, last-modified time and the digest of its first MiB.
+    async fn identity(&self) -> Result<FileIdentity, Error> {
+        let head = self.bytes.read(0, self.len().min(HEAD_BYTES)).await?;
+        Ok(FileIdentity {
+            name: self.file.name(),
+            size: self.len(),
+            last_modified: self.file.last_modified(),
+            head_digest: Digest::sha256_of(&head).to_string(),
+        })
     }
 }
 
@@ -48,14 +70,23 @@ impl ChunkSource for FileSource {
 #[derive(Clone, Debug)]
 enum State {
     Idle,
+    /// Checking the file (its identity) before anything is sent.
+    Preparing,
     Running {
+        /// Bytes handed to the upload, of `total`.
         sent: u64,
         total: u64,
+        /// Bytes the upload held when this run began (a resumed upload), for the rate.
+        base: Option<u64>,
+        /// When this run began (ms since the epoch).
         started: f64,
     },
     Stopped {
         error: Error,
-        resume: Option<Resumable>,
+        /// The record to resume from, when the registry keeps the upload.
+        resume: Option<Box<PendingUpload>>,
+        /// The registry no longer holds the upload: it can only start over.
+        forgotten: bool,
     },
     Done(Box<Finished>),
 }
@@ -78,6 +109,73 @@ fn rate(sent: u64, started: f64) -> String {
     format!(" — {}/s", format::size((sent as f64 / seconds) as u64))
 }
 
+/// Stopped with `error` and nothing to resume.
+fn refused(error: Error) -> State {
+    State::Stopped {
+        error,
+        resume: None,
+        forgotten: false,
+    }
+}
+
+/// The unfinished uploads of `registry`, oldest first.
+fn pending_of(registry: &str) -> Vec<PendingUpload> {
+    pending::load()
+        .into_iter()
+        .filter(|r| r.registry == registry)
+        .collect()
+}
+
+/// One unfinished upload in the list, with Resume and Forget.
+fn pending_row(
+    record: PendingUpload,
+    running: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    start: impl Fn(Option<PendingUpload>) + Send + Sync + Copy + 'static,
+    refresh: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let PendingUpload {
+        ref file,
+        ref repo,
+        ref tag,
+        offset,
+        registry: ref at,
+        started,
+        ..
+    } = record;
+    let summary = format!(
+        "{} ({}) to {repo}:{tag}: {} sent",
+        file.name,
+        format::size(file.size),
+        format::size(offset.min(file.size)),
+    );
+    let at = at.clone();
+    view! {
+        <li class="pending-upload">
+            <span class="pending-summary">{summary}</span>
+            " "
+            <button
+                type="button"
+                class="pending-resume"
+                disabled=running
+                on:click=move |_| start(Some(record.clone()))
+            >
+                "Resume"
+            </button>
+            " "
+            <button
+                type="button"
+                class="pending-forget"
+                on:click=move |_| {
+                    pending::forget(&at, started);
+                    refresh();
+                }
+            >
+                "Forget"
+            </button>
+        </li>
+    }
+}
+
 /// The upload page of a registry (and, when given, a repository).
 #[component]
 pub fn UploadView(
@@ -94,28 +192,42 @@ pub fn UploadView(
     let cancel = StoredValue::new(SendWrapper::new(Rc::new(Cell::new(false))));
     let file_ref = NodeRef::<html::Input>::new();
 
-    let start = move |resume: Option<Resumable>| {
+    let address = nav.current().registry.unwrap_or_default();
+    let address = StoredValue::new(address);
+    let unfinished = RwSignal::new(address.with_value(|a| pending_of(a)));
+    let refresh = move || unfinished.set(address.with_value(|a| pending_of(a)));
+
+    // Starts an upload of the picked file, or resumes the one `from` records (which must be
+    // of the same file).
+    let start = move |from: Option<PendingUpload>| {
         let Some(file) = file_ref
             .get_untracked()
             .and_then(|input| input.files())
             .and_then(|files| files.get(0))
         else {
-            state.set(State::Stopped {
-                error: Error::invalid("choose a file first"),
-                resume: None,
-            });
+            let error = match &from {
+                Some(r) => Error::invalid(format!(
+                    "choose {:?} ({}) again above to resume its upload: a page cannot keep \
+                     a file across a reload",
+                    r.file.name,
+                    format::size(r.file.size)
+                )),
+                None => Error::invalid("choose a file first"),
+            };
+            state.set(refused(error));
             return;
         };
+        if let Some(r) = &from {
+            repo.set(r.repo.clone());
+            tag.set(r.tag.clone());
+        }
         // What the person typed is checked before any byte is sent.
         let checked = RepoName::new(repo.get_untracked().trim())
             .and_then(|r| Ok((r, Tag::new(tag.get_untracked().trim())?)));
         let (target, tag_name) = match checked {
             Ok(t) => t,
             Err(error) => {
-                state.set(State::Stopped {
-                    error,
-                    resume: None,
-                });
+                state.set(refused(error));
                 return;
             }
         };
@@ -124,28 +236,71 @@ pub fn UploadView(
         let registry = registry.get_value();
         let source = FileSource::new(file);
         let total = source.len();
-        let started = js_sys::Date::now();
-        state.set(State::Running {
-            sent: 0,
-            total,
-            started,
-        });
+        state.set(State::Preparing);
         spawn_local(async move {
-            // `try_set`: the page may be left while the upload runs; it then goes on unseen.
-            let progress = |sent: u64| {
+            let identity = match source.identity().await {
+                Ok(i) => i,
+                Err(error) => {
+                    state.try_set(refused(error));
+                    return;
+                }
+            };
+            if let Some(why) = from.as_ref().and_then(|r| r.file.mismatch(&identity)) {
+                state.try_set(refused(Error::invalid(format!(
+                    "this is not the file of that upload: {why}; choose the same file to \
+                     resume it"
+                ))));
+                return;
+            }
+            let now = js_sys::Date::now();
+            let resume = from.as_ref().map(|r| Resumable {
+                id: r.id.clone(),
+                offset: r.offset,
+            });
+            let record = Rc::new(std::cell::RefCell::new(from.unwrap_or_else(|| {
+                PendingUpload {
+                    registry: address.get_value(),
+                    repo: target.to_string(),
+                    tag: tag_name.to_string(),
+                    id: String::new(),
+                    offset: 0,
+                    file: identity,
+                    started: now,
+                    updated: now,
+                }
+            })));
+            let base = resume.as_ref().map(|r| r.offset);
+            state.try_set(State::Running {
+                sent: base.unwrap_or(0),
+                total,
+                base,
+                started: now,
+            });
+            // `try_set`: the page may be left while the upload runs; it then goes on unseen,
+            // and its record stays up to date.
+            let progress = |p: &UploadProgress<'_>| {
                 state.try_set(State::Running {
-                    sent,
+                    sent: p.sent,
                     total,
-                    started,
+                    base,
+                    started: now,
                 });
+                let mut r = record.borrow_mut();
+                r.id = p.id.to_string();
+                r.offset = p.sent;
+                r.updated = js_sys::Date::now();
+                pending::save(r.clone());
+                unfinished.try_set(pending_of(&r.registry));
             };
             let options = UploadOptions {
                 resume,
+                retries: AUTO_RESUMES,
                 ..UploadOptions::default()
             };
-            let blob =
-                artifact::upload_blob(&registry, &target, &source, &options, &progress, &flag)
-                    .await;
+            let blob = artifact::upload_blob_observed(
+                &registry, &target, &source, &options, &progress, &flag,
+            )
+            .await;
             let result = match blob {
                 Ok(d) => {
                     let kind = source.file.type_();
@@ -168,14 +323,49 @@ pub fn UploadView(
                 }
                 Err(e) => Err(e),
             };
-            state.try_set(result.unwrap_or_else(|i| State::Stopped {
-                error: i.error,
-                resume: i.resume,
-            }));
+            let record = record.borrow().clone();
+            let next = match result {
+                Ok(done) => {
+                    pending::forget(&record.registry, record.started);
+                    done
+                }
+                Err(i) if i.error.kind() == Some(ErrorKind::Aborted) => {
+                    pending::forget(&record.registry, record.started);
+                    refused(i.error)
+                }
+                Err(i)
+                    if i.error.has_code(ErrorCode::BlobUploadUnknown)
+                        || (i.error.has_code(ErrorCode::BlobUploadInvalid)
+                            && i.resume.is_none()) =>
+                {
+                    pending::forget(&record.registry, record.started);
+                    State::Stopped {
+                        error: i.error,
+                        resume: None,
+                        forgotten: true,
+                    }
+                }
+                Err(i) => {
+                    let resume = i.resume.map(|r| {
+                        let mut kept = record.clone();
+                        kept.id = r.id;
+                        kept.offset = r.offset;
+                        pending::save(kept.clone());
+                        Box::new(kept)
+                    });
+                    State::Stopped {
+                        error: i.error,
+                        resume,
+                        forgotten: false,
+                    }
+                }
+            };
+            state.try_set(next);
+            unfinished.try_set(pending_of(&record.registry));
         });
     };
 
-    let running = move || matches!(state.get(), State::Running { .. });
+    let running = move || matches!(state.get(), State::Running { .. } | State::Preparing);
     let catalog = nav.with(|r| Route::catalog(r.registry.as_deref().unwrap_or_default()));
     view! {
         <section class="upload">
@@ -185,6 +375,28 @@ pub fn UploadView(
                  computed on the way; then an OCI artifact manifest naming the file is pushed \
                  with the tag, so `oras pull` gets the file back."
             </p>
+            {move || {
+                let list = unfinished.get();
+                (!list.is_empty())
+                    .then(|| {
+                        view! {
+                            <section id="pending-uploads">
+                                <h3>"Unfinished uploads"</h3>
+                                <p class="hint">
+                                    "The registry keeps what it received. To resume, choose the \
+                                     same file below and press Resume: the page re-reads the \
+                                     part already sent to rebuild the digest, and sends the rest."
+                                </p>
+                                <ul>
+                                    {list
+                                        .into_iter()
+                                        .map(|r| pending_row(r, running, start, refresh))
+                                        .collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    })
+            }}
             <form on:submit=move |e: leptos::ev::SubmitEvent| {
                 e.prevent_default();
                 start(None);
@@ -218,7 +430,11 @@ pub fn UploadView(
             </form>
             {move || match state.get() {
                 State::Idle => ().into_any(),
-                State::Running { sent, total, started } => {
+                State::Preparing => {
+                    view! { <p id="upload-status" aria-live="polite">"Checking the file…"</p> }
+                        .into_any()
+                }
+                State::Running { sent, total, base, started } => {
                     let percent = (sent * 100).checked_div(total).unwrap_or(100);
                     view! {
                         <div class="upload-progress">
@@ -228,7 +444,7 @@ pub fn UploadView(
                                     "{} of {} ({percent}%){}",
                                     format::size(sent),
                                     format::size(total),
-                                    rate(sent, started),
+                                    rate(sent.saturating_sub(base.unwrap_or(0)), started),
                                 )}
                             </p>
                             <button
@@ -242,7 +458,7 @@ pub fn UploadView(
                     }
                         .into_any()
                 }
-                State::Stopped { error, resume } => {
+                State::Stopped { error, resume, forgotten } => {
                     view! {
                         <ErrorBox action="uploading the file" error=error/>
                         {resume
@@ -254,9 +470,25 @@ pub fn UploadView(
                                         <button
                                             type="button"
                                             id="upload-resume"
-                                            on:click=move |_| start(Some(r.clone()))
+                                            on:click=move |_| start(Some((*r).clone()))
                                         >
                                             "Resume"
+                                        </button>
+                                    </p>
+                                }
+                            })}
+                        {forgotten
+                            .then(|| {
+                                view! {
+                                    <p id="upload-forgotten">
+                                        "The registry no longer holds this upload (uploads \
+                                         expire, or it was cancelled elsewhere). "
+                                        <button
+                                            type="button"
+                                            id="upload-restart"
+                                            on:click=move |_| start(None)
+                                        >
+                                            "Start over"
                                         </button>
                                     </p>
                                 }
