@@ -4,7 +4,8 @@
 #   - CNCF distribution with CORS open to any origin (the spec suite, 64 MiB upload, listings…);
 #   - distribution behind htpasswd basic auth, CORS for the test page's origin only;
 #   - the same distribution behind a path prefix (tests/harness/prefix_proxy.py);
-#   - ociscope-server: plain (referrers API), bearer tokens, basic auth, injected faults;
+#   - ociscope-server: plain (referrers API), bearer tokens, basic auth, injected faults,
+#     real registries' upload quirks;
 #   - a registry-like server without CORS headers (tests/harness/no_cors.py), a closed port.
 # skopeo pushes an image the tests read, and copies out the image the Chromium test pushes.
 # Addresses reach the tests at compile time (OCISCOPE_FETCH_* read with option_env!). The test
@@ -116,6 +117,11 @@ start_servers() {
     --fault '429:PATCH /v2/*:0.1' --fault '429:PUT /v2/*:0.1' \
     --fault '503:GET /v2/*:0.1'
   faults=$SERVER_URL
+  # Real registries' upload quirks at once: GHCR's 4 MiB request limit, an S3-style chunk
+  # minimum, ECR's 201 for PATCH, a Range that lags behind, 500 for an empty final PUT.
+  start_server quirks --quirk max-request=4MiB --quirk chunk-min=3MiB --quirk patch-201 \
+    --quirk stale-range --quirk empty-put-500
+  quirks=$SERVER_URL
 }
 
 skopeo_in() {
@@ -209,7 +215,7 @@ closed="http://127.0.0.1:$(port)"
 export OCISCOPE_FETCH_DISTRIBUTION=$distribution OCISCOPE_FETCH_HTPASSWD=$htpasswd \
   OCISCOPE_FETCH_PREFIXED=$prefixed OCISCOPE_FETCH_NO_CORS=$no_cors \
   OCISCOPE_FETCH_CLOSED=$closed OCISCOPE_FETCH_SERVER=$server OCISCOPE_FETCH_BEARER=$bearer \
-  OCISCOPE_FETCH_BASIC=$basic OCISCOPE_FETCH_FAULTS=$faults \
+  OCISCOPE_FETCH_BASIC=$basic OCISCOPE_FETCH_FAULTS=$faults OCISCOPE_FETCH_QUIRKS=$quirks \
   OCISCOPE_FETCH_PAGE_ORIGIN=$page_origin OCISCOPE_FETCH_SKOPEO_IN=$skopeo_in_ref \
   OCISCOPE_FETCH_SKOPEO_OUT="skopeo-$run_id/out:v1"
 # The runner serves the test page here, so the htpasswd registry's CORS can name its origin.

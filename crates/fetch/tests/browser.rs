@@ -57,9 +57,11 @@ async fn resume_with_a_new_writer_after_the_first_was_dropped() {
     let (id, offset) = {
         let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
         let mut w = spec.start_upload(&n(&repo), Some(65_536)).await.unwrap();
-        w.write(&data[..131_072]).await.unwrap();
-        // Two whole chunks went out; the writer is dropped without close or commit.
-        (w.id().to_string(), w.size())
+        // Two whole chunks go out (a full chunk is held back until more follows), one byte
+        // stays in the writer, which is dropped without close or commit.
+        w.write(&data[..131_073]).await.unwrap();
+        assert_eq!(w.size(), 131_073);
+        (w.id().to_string(), 131_072)
     };
     assert_eq!(offset, 131_072);
     let spec = ociscope_fetch::connect(distribution(), Options::default()).unwrap();
@@ -558,4 +560,13 @@ async fn copies_the_demo_index_with_referrers_between_registries() {
         "chromium copy: distribution -> ociscope-server, back into {back}: {} items",
         report.copied
     );
+}
+
+#[wasm_bindgen_test]
+async fn ociscope_server_with_upload_quirks() {
+    quirks(
+        required!("OCISCOPE_FETCH_QUIRKS"),
+        "chromium, ociscope-server upload quirks",
+    )
+    .await;
 }

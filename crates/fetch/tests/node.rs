@@ -101,3 +101,12 @@ async fn failures_are_network_errors_in_node() {
     );
     assert_eq!(e.kind(), Some(ErrorKind::Network), "{e:?}");
 }
+
+#[wasm_bindgen_test]
+async fn ociscope_server_with_upload_quirks() {
+    quirks(
+        required!("OCISCOPE_FETCH_QUIRKS"),
+        "node, ociscope-server upload quirks",
+    )
+    .await;
+}

@@ -4,13 +4,13 @@
 mod common;
 
 use bytes::Bytes;
-use ociscope_core::client::{HttpSpec, Options};
+use ociscope_core::client::{Credentials, HttpSpec, Options};
 use ociscope_core::descriptor::Descriptor;
 use ociscope_core::digest::Digest;
 use ociscope_core::spec::{BlobReader, BlobWriter, Error, RepoName, Spec};
 use ociscope_core::ErrorCode;
 use ociscope_native::NativeTransport;
-use ociscope_server::{Config, Quirk, Quirks, Running};
+use ociscope_server::{AuthMode, Config, Quirk, Quirks, Running};
 use ociscope_spec_suite::{run_all, Capabilities, Ctx};
 
 const MIB: usize = 1024 * 1024;
@@ -105,6 +105,17 @@ async fn a_limit_under_the_chunk_minimum_is_a_clear_error_and_stores_nothing() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn a_lowered_limit_never_sends_a_part_under_the_chunk_minimum() {
+    // 5 MiB chunks asked for, refused over 4 MiB, parts under 3 MiB refused: the 1 MiB left of
+    // each refused chunk waits for the next bytes instead of going alone.
+    let server = quirky(&["max-request=4MiB", "chunk-min=3MiB"]);
+    let spec = client(&server);
+    let data = content(23 * MIB + 9, 7);
+    round_trip(&spec, "both/a", &data, 5 * MIB).await.unwrap();
+    assert_eq!(spec.request_limit(), Some(4 * MIB as u64));
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn a_raised_chunk_minimum_is_honoured() {
     let server = quirky(&["chunk-min=6MiB"]);
     let spec = client(&server);
@@ -144,4 +155,34 @@ async fn the_behaviour_suite_passes_with_every_quirk() {
         let report = run_all(&spec, &ctx).await;
         assert!(report.is_success(), "{quirks:?}: {report}");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_token_that_expires_mid_upload_is_renewed_without_restarting_it() {
+    let server = common::server(Config {
+        auth: AuthMode::Bearer,
+        users: vec!["u:secret".parse().unwrap()],
+        token_lifetime_secs: 1,
+        ..Config::default()
+    });
+    let options = Options {
+        credentials: Credentials::basic("u", "secret"),
+        ..Options::default()
+    };
+    let spec = ociscope_native::connect(&server.url(), options).expect("client");
+    let repo = RepoName::new("tokens/a").unwrap();
+    let data = content(3 * MIB + 1, 8);
+    let mut w = spec.start_upload(&repo, Some(MIB)).await.unwrap();
+    w.write(&data[..MIB + 1]).await.unwrap();
+    let id = w.id().to_string();
+    // The token expires between two chunks.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    w.write(&data[MIB + 1..]).await.unwrap();
+    assert_eq!(w.id(), id, "the same upload went on");
+    w.commit(&Digest::sha256_of(&data)).await.unwrap();
+    let mut back = spec
+        .get_blob(&repo, &Digest::sha256_of(&data))
+        .await
+        .unwrap();
+    assert_eq!(back.read_to_end(1 << 30).await.unwrap(), data);
 }

@@ -316,15 +316,22 @@ impl<T: Transport> HttpBlobWriter<T> {
 
     /// Sends `chunk` at the current offset, in requests no larger than the request limit; on
     /// an uncertain failure, a refusal or a `Range` that disagrees, asks where the upload
-    /// stands and sends only what the registry lacks.
-    async fn send_chunk(&mut self, chunk: Bytes) -> Result<(), Error> {
+    /// stands and sends only what the registry lacks. Returns what it did not send: after the
+    /// limit was lowered on the way, a tail shorter than the new limit waits for more bytes
+    /// (a registry with a chunk minimum would refuse it alone).
+    async fn send_chunk(&mut self, chunk: Bytes) -> Result<Bytes, Error> {
         let start = self.offset;
         let end = start + chunk.len() as u64;
         let max = self.spec.inner.retry.max_attempts.max(1);
+        let limit_at_start = self.request_limit();
         let mut attempt = 0;
         while self.offset < end {
             let from = (self.offset - start) as usize;
-            let take = (chunk.len() - from).min(self.request_limit());
+            let limit = self.request_limit();
+            if limit < limit_at_start && chunk.len() - from < limit {
+                return Ok(chunk.slice(from..));
+            }
+            let take = (chunk.len() - from).min(limit);
             let part = chunk.slice(from..from + take);
             let part_end = self.offset + take as u64;
             let range = ChunkRange::for_chunk(self.offset, take as u64)
@@ -396,7 +403,7 @@ impl<T: Transport> HttpBlobWriter<T> {
             self.offset = received;
             self.spec.back_off(attempt, None).await;
         }
-        Ok(())
+        Ok(Bytes::new())
     }
 
     /// Commits the upload with `rest`, the bytes after `rest_start` that the registry may
@@ -421,6 +428,7 @@ impl<T: Transport> HttpBlobWriter<T> {
                     k => k,
                 };
                 let from = (self.offset - rest_start) as usize;
+                // A tail left after a lowered limit is sent again from `rest` next time round.
                 self.send_chunk(rest.slice(from..rest.len() - keep)).await?;
             }
             attempt += 1;
@@ -489,13 +497,23 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
         while self.buffer.len() > self.chunk_size {
             let chunk = self.buffer.split_to(self.chunk_size).freeze();
             let chunk_start = self.offset;
-            if let Err(e) = self.send_chunk(chunk.clone()).await {
-                // Keep what the registry lacks, so size() stays true and the caller may retry.
-                let sent = (self.offset - chunk_start) as usize;
-                let mut back = BytesMut::from(&chunk[sent..]);
-                back.extend_from_slice(&self.buffer);
-                self.buffer = back;
-                return Err(e);
+            match self.send_chunk(chunk.clone()).await {
+                Ok(tail) if tail.is_empty() => {}
+                Ok(tail) => {
+                    // Sent in smaller requests than asked: the tail joins what follows.
+                    let mut back = BytesMut::from(&tail[..]);
+                    back.extend_from_slice(&self.buffer);
+                    self.buffer = back;
+                }
+                Err(e) => {
+                    // Keep what the registry lacks, so size() stays true and the caller may
+                    // retry.
+                    let sent = (self.offset - chunk_start) as usize;
+                    let mut back = BytesMut::from(&chunk[sent..]);
+                    back.extend_from_slice(&self.buffer);
+                    self.buffer = back;
+                    return Err(e);
+                }
             }
         }
         Ok(())

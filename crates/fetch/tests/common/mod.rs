@@ -184,6 +184,37 @@ pub async fn big_upload(
     digest
 }
 
+/// Against ociscope-server showing real registries' upload quirks at once (GHCR's 4 MiB
+/// request limit, a 3 MiB chunk minimum, ECR's 201, lagging `Range` and empty-`PUT` 500):
+/// 13 MiB uploaded with 5 MiB chunks asked for ends whole, the client having learned the
+/// limit; then the behaviour suite.
+pub async fn quirks(address: &str, what: &str) {
+    const MIB: usize = 1 << 20;
+    let spec = ociscope_fetch::connect(address, Options::default()).unwrap();
+    let repo = n(&format!("{}/file", unique("quirks")));
+    let seed = now_ms() as u64;
+    let mut digester = Digester::new(Algorithm::Sha256);
+    let mut w = spec.start_upload(&repo, Some(5 * MIB)).await.unwrap();
+    for i in 0..13 {
+        let data = piece(seed, i, MIB);
+        digester.update(&data);
+        w.write(&data).await.unwrap();
+    }
+    let digest = digester.finish();
+    let d = w.commit(&digest).await.unwrap();
+    assert_eq!(d.size, 13 * MIB as u64);
+    assert_eq!(spec.request_limit(), Some(4 * MIB as u64), "{what}");
+    let mut r = spec.get_blob(&repo, &digest).await.unwrap();
+    let mut read = 0u64;
+    while let Some(c) = r.next_chunk().await.unwrap() {
+        read += c.len() as u64;
+    }
+    assert_eq!(read, 13 * MIB as u64);
+    console_log!("{what}: 13 MiB uploaded through the quirks, request limit learned: 4 MiB");
+    let ctx = Ctx::new(unique("quirks")).with_capabilities(Capabilities::all());
+    suite(&spec, what, &ctx).await;
+}
+
 /// A small image (config + layer unique to `label`) pushed to `repo` with `tags`.
 pub async fn small_image<S: Spec>(
     spec: &S,
