@@ -70,7 +70,12 @@ pub struct Config {
     pub chunk_min_length: u64,
     /// Lifetime of issued bearer tokens, in seconds.
     pub token_lifetime_secs: u64,
+    /// Referrers in one answer when the client asks no `n`: more are paged with a `Link`.
+    pub referrers_page_size: usize,
 }
+
+/// Referrers answered in one page unless the client asks for fewer: 1000.
+pub const DEFAULT_REFERRERS_PAGE_SIZE: usize = 1000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -85,6 +90,7 @@ impl Default for Config {
             max_blob_size: DEFAULT_MAX_BLOB_SIZE,
             chunk_min_length: 1,
             token_lifetime_secs: 300,
+            referrers_page_size: DEFAULT_REFERRERS_PAGE_SIZE,
         }
     }
 }
