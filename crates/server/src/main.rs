@@ -11,7 +11,7 @@ use ociscope_core::memory::MemoryRegistry;
 use ociscope_core::spec::Either;
 use ociscope_demo::DemoOptions;
 use ociscope_server::{AuthMode, Config, Credentials, FaultRule, Grant, Server};
-use ociscope_storage::{collect_garbage, DriverRegistry, FsDriver, GcOptions};
+use ociscope_storage::{collect_garbage, DriverRegistry, FsDriver, GcOptions, GcReport};
 
 /// An OCI registry (distribution-spec v1.1) in memory or on disk, with CORS, auth and fault
 /// injection.
@@ -22,9 +22,16 @@ struct Args {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Where content is kept: `memory` (the default; lost on exit) or a directory (kept across
-    /// restarts: blobs by digest, atomic writes, uploads resumable after a restart).
-    #[arg(long, value_name = "memory|DIR", default_value = "memory")]
+    /// Where content is kept: `memory` (the default; lost on exit), a directory (kept across
+    /// restarts: blobs by digest, atomic writes, uploads resumable after a restart) or, in a
+    /// build with the `s3` feature, `s3://BUCKET[/PREFIX]` (credentials, region and endpoint
+    /// from AWS_* variables: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT,
+    /// AWS_ALLOW_HTTP).
+    #[arg(
+        long,
+        value_name = "memory|DIR|s3://BUCKET[/PREFIX]",
+        default_value = "memory"
+    )]
     storage: StorageArg,
 
     /// Address to listen on; port 0 lets the OS choose.
@@ -86,9 +93,10 @@ enum Command {
     /// API only removes links). Safe beside a running server: uploads in progress and blobs
     /// younger than --grace-secs are kept.
     Gc {
-        /// The storage directory (as given to --storage).
-        #[arg(long, value_name = "DIR")]
-        storage: PathBuf,
+        /// The storage (as given to --storage): a directory, or s3://BUCKET[/PREFIX] in a build
+        /// with the `s3` feature.
+        #[arg(long, value_name = "DIR|s3://BUCKET[/PREFIX]")]
+        storage: StorageArg,
         /// List what would be removed, remove nothing.
         #[arg(long)]
         dry_run: bool,
@@ -108,6 +116,8 @@ enum StorageArg {
     Memory,
     /// `DriverRegistry` over a filesystem directory.
     Dir(PathBuf),
+    /// `DriverRegistry` over S3: the `s3://` URL.
+    S3(String),
 }
 
 impl std::str::FromStr for StorageArg {
@@ -117,13 +127,21 @@ impl std::str::FromStr for StorageArg {
         match s {
             "" => Err("--storage needs `memory` or a directory".into()),
             "memory" => Ok(StorageArg::Memory),
+            url if url.starts_with("s3://") => Ok(StorageArg::S3(url.to_string())),
             dir => Ok(StorageArg::Dir(PathBuf::from(dir))),
         }
     }
 }
 
+/// The object-storage side of [`Storage`]: the S3 driver when built with it.
+#[cfg(feature = "s3")]
+type ObjectStorage = DriverRegistry<ociscope_storage::S3Driver>;
+/// Without the `s3` feature there is no object storage; never built.
+#[cfg(not(feature = "s3"))]
+type ObjectStorage = MemoryRegistry;
+
 /// The storage the server runs over.
-type Storage = Either<MemoryRegistry, DriverRegistry<FsDriver>>;
+type Storage = Either<MemoryRegistry, Either<DriverRegistry<FsDriver>, ObjectStorage>>;
 
 /// Opens the storage (cleaning a directory's half-written temporary files).
 fn open_storage(arg: &StorageArg) -> std::io::Result<Storage> {
@@ -135,13 +153,53 @@ fn open_storage(arg: &StorageArg) -> std::io::Result<Storage> {
                 "storage: {} ({cleaned} half-written temporary files removed)",
                 dir.display()
             );
-            Ok(Either::Right(DriverRegistry::new(driver)))
+            Ok(Either::Right(Either::Left(DriverRegistry::new(driver))))
         }
+        #[cfg(feature = "s3")]
+        StorageArg::S3(url) => {
+            let driver = ociscope_storage::S3Driver::from_url(url)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            eprintln!("storage: {url}");
+            Ok(Either::Right(Either::Right(DriverRegistry::new(driver))))
+        }
+        #[cfg(not(feature = "s3"))]
+        StorageArg::S3(url) => Err(std::io::Error::other(format!(
+            "--storage {url}: this build has no S3 driver (build with `--features s3`)"
+        ))),
+    }
+}
+
+/// Runs the collector over the storage named.
+async fn gc_report(storage: &StorageArg, options: &GcOptions) -> Result<GcReport, String> {
+    match storage {
+        StorageArg::Memory => {
+            Err("gc needs a --storage DIR (memory storage ends with the server)".into())
+        }
+        StorageArg::Dir(dir) => {
+            if !dir.is_dir() {
+                return Err(format!("{} is not a directory", dir.display()));
+            }
+            let (driver, _) = FsDriver::open(dir).map_err(|e| e.to_string())?;
+            collect_garbage(&DriverRegistry::new(driver), options)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(feature = "s3")]
+        StorageArg::S3(url) => {
+            let driver = ociscope_storage::S3Driver::from_url(url).map_err(|e| e.to_string())?;
+            collect_garbage(&DriverRegistry::new(driver), options)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "s3"))]
+        StorageArg::S3(url) => Err(format!(
+            "{url}: this build has no S3 driver (build with `--features s3`)"
+        )),
     }
 }
 
 /// `ociscope-server gc`: prints what is (or would be) removed and a summary.
-fn run_gc(storage: &std::path::Path, options: GcOptions) -> ExitCode {
+fn run_gc(storage: &StorageArg, options: GcOptions) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -152,21 +210,7 @@ fn run_gc(storage: &std::path::Path, options: GcOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if !storage.is_dir() {
-        eprintln!(
-            "ociscope-server gc: {} is not a directory",
-            storage.display()
-        );
-        return ExitCode::from(2);
-    }
-    let result = runtime.block_on(async {
-        let (driver, _) = FsDriver::open(storage)?;
-        let reg = DriverRegistry::new(driver);
-        collect_garbage(&reg, &options)
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))
-    });
-    match result {
+    match runtime.block_on(gc_report(storage, &options)) {
         Ok(report) => {
             let verb = if options.dry_run {
                 "would remove"
