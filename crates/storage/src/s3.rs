@@ -13,6 +13,10 @@
 //!   of the segments in order (5 MiB parts) and then deletes them. A plain object is renamed
 //!   with a server-side copy and a delete.
 //! - Times are the objects' `LastModified` (garbage collection's grace period uses them).
+//! - Folders are found by listing, never by a `HEAD` of the folder's own key: S3 answers such a
+//!   HEAD 404, but S3-compatible servers over a filesystem (e.g. s3s-fs) answer 500 because the
+//!   key is a directory there. `stat` reports a HEAD's failure only when the listing shows no
+//!   folder either.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -238,7 +242,7 @@ impl StorageDriver for S3Driver {
 
     async fn stat(&self, path: &str) -> Result<FileInfo, DriverError> {
         let k = key(path)?;
-        match self.store.head(&k).await {
+        let head_error = match self.store.head(&k).await {
             Ok(meta) => {
                 return Ok(FileInfo {
                     size: meta.size,
@@ -246,9 +250,10 @@ impl StorageDriver for S3Driver {
                     is_dir: false,
                 })
             }
-            Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(backend(path, e)),
-        }
+            Err(object_store::Error::NotFound { .. }) => None,
+            // Kept: reported unless the listing shows a folder (see the module doc).
+            Err(e) => Some(backend(path, e)),
+        };
         let segments = self.segments(path).await?;
         if let Some(last) = segments.last() {
             return Ok(FileInfo {
@@ -263,7 +268,7 @@ impl StorageDriver for S3Driver {
             .await
             .map_err(|e| backend(path, e))?;
         if listed.objects.is_empty() && listed.common_prefixes.is_empty() {
-            return Err(DriverError::NotFound(path.to_string()));
+            return Err(head_error.unwrap_or_else(|| DriverError::NotFound(path.to_string())));
         }
         Ok(FileInfo {
             size: 0,
@@ -339,14 +344,18 @@ impl StorageDriver for S3Driver {
 
     async fn delete(&self, path: &str) -> Result<(), DriverError> {
         let k = key(path)?;
-        // S3 answers a delete of a missing key with success: ask first, for NotFound.
-        self.stat(path).await?;
-        match self.store.delete(&k).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(backend(path, e)),
+        // A folder (or an appended file) first: its keys are listed, so no HEAD is sent for a
+        // folder's own key (see the module doc).
+        let under = self.delete_prefix(path, &k).await?
+            + self.delete_prefix(path, &segments_of(path)?).await?;
+        if under > 0 {
+            return Ok(());
         }
-        self.delete_prefix(path, &k).await?;
-        self.delete_prefix(path, &segments_of(path)?).await?;
-        Ok(())
+        // S3 answers a delete of a missing key with success: ask first, for NotFound.
+        self.store.head(&k).await.map_err(|e| backend(path, e))?;
+        match self.store.delete(&k).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(backend(path, e)),
+        }
     }
 }

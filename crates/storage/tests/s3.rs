@@ -1,8 +1,18 @@
-//! The S3 driver against a real S3 server on loopback: `s3s-fs` (crates.io, the s3s project's
-//! S3 server over a directory; it checks SigV4 signatures and implements the object,
-//! listing and multipart APIs), installed by `scripts/setup`. Run with
-//! `cargo test -p ociscope-storage --features s3 --test s3` (`scripts/test` does).
+//! The S3 driver against an S3 server on loopback: moto's server (`moto_server`, PyPI
+//! `moto[server]`), which `scripts/setup` installs in a virtualenv under
+//! `~/.cache/ociscope/moto-5.2.5` (or set `OCISCOPE_MOTO_SERVER` to its executable).
+//!
+//! moto is a **mock** of AWS (an in-memory emulation behind a real HTTP server; it does not
+//! check signatures), not S3 itself. It was chosen after trying the S3 servers the package
+//! registries offer: Debian's `radosgw` (Ceph 16) needs a whole RADOS cluster; `s3s-fs`
+//! (crates.io) names each object's metadata file by the base64 of the whole key, so keys over
+//! ~160 bytes (a referrer's) fail; `s3rver` (npm) prunes its directory walk under a common
+//! prefix, so delimited listings miss folders nested two deep. moto answers the S3 protocol
+//! (SigV4-signed requests from object_store, delimited listings, copies, multipart uploads
+//! with S3's 5 MiB part minimum) as S3 does, which is what this test proves the driver speaks.
+//! Run with `cargo test -p ociscope-storage --features s3 --test s3` (`scripts/test` does).
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -17,48 +27,64 @@ use ociscope_core::Digest;
 use ociscope_spec_suite::{run_all, Capabilities, Ctx};
 use ociscope_storage::{collect_garbage, DriverRegistry, GcOptions, S3Driver, StorageDriver};
 
+/// Any credentials do: moto does not check signatures.
 const ACCESS_KEY: &str = "ociscope-test";
 const SECRET_KEY: &str = "ociscope-test-secret";
 
-/// An `s3s-fs` server on a free loopback port over a temporary folder; killed on drop.
+/// The moto_server executable: `$OCISCOPE_MOTO_SERVER`, else where `scripts/setup` puts it.
+fn moto_server() -> PathBuf {
+    if let Some(p) = std::env::var_os("OCISCOPE_MOTO_SERVER") {
+        return PathBuf::from(p);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .expect("HOME or XDG_CACHE_HOME");
+    cache.join("ociscope/moto-5.2.5/bin/moto_server")
+}
+
+/// A moto S3 server on a free loopback port, with one bucket; killed on drop.
 struct S3Server {
     child: Child,
     endpoint: String,
-    root: PathBuf,
 }
 
 impl S3Server {
     fn start(bucket: &str) -> S3Server {
-        let root = std::env::temp_dir().join(format!(
-            "ociscope-s3-{}-{:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-        ));
-        std::fs::create_dir_all(root.join(bucket)).unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new("s3s-fs")
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-            .arg(&root)
+        let child = Command::new(moto_server())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("s3s-fs runs (scripts/setup installs it with cargo install)");
+            .expect("moto_server runs (bash scripts/setup installs it)");
         let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "s3s-fs did not listen");
-            std::thread::sleep(Duration::from_millis(20));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // Create the bucket (moto takes the unsigned request); retried until it listens.
+        loop {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let request = format!(
+                    "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\
+                     Connection: close\r\n\r\n"
+                );
+                let mut answer = String::new();
+                if s.write_all(request.as_bytes()).is_ok() && s.read_to_string(&mut answer).is_ok()
+                {
+                    assert!(
+                        answer.starts_with("HTTP/1.1 200"),
+                        "create bucket: {answer}"
+                    );
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "moto_server did not listen");
+            std::thread::sleep(Duration::from_millis(50));
         }
-        S3Server {
-            child,
-            endpoint,
-            root,
-        }
+        S3Server { child, endpoint }
     }
 
     fn driver(&self, bucket: &str, prefix: &str) -> S3Driver {
@@ -78,7 +104,6 @@ impl Drop for S3Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.root);
     }
 }
 
