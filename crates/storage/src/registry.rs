@@ -969,14 +969,23 @@ impl<D: StorageDriver> BlobWriter for StorageWriter<D> {
         self.verify(digest).await?;
         let registry = &self.registry;
         if registry.content_size(digest).await?.is_none() {
-            registry
-                .driver
-                .rename(
-                    &layout::upload_data(&self.repo, &self.id),
-                    &layout::blob_data(digest),
-                )
-                .await
-                .map_err(storage_error)?;
+            if self.sent == 0 {
+                // An empty upload may have no data at all (an S3 append of nothing writes none).
+                registry
+                    .driver
+                    .put_content(&layout::blob_data(digest), Bytes::new())
+                    .await
+                    .map_err(storage_error)?;
+            } else {
+                registry
+                    .driver
+                    .rename(
+                        &layout::upload_data(&self.repo, &self.id),
+                        &layout::blob_data(digest),
+                    )
+                    .await
+                    .map_err(storage_error)?;
+            }
         }
         registry.link_blob(&self.repo, digest).await?;
         match registry
