@@ -179,7 +179,7 @@ async fn gc_report(storage: &StorageArg, options: &GcOptions) -> Result<GcReport
             if !dir.is_dir() {
                 return Err(format!("{} is not a directory", dir.display()));
             }
-            let (driver, _) = FsDriver::open(dir).map_err(|e| e.to_string())?;
+            let driver = FsDriver::attach(dir).map_err(|e| e.to_string())?;
             collect_garbage(&DriverRegistry::new(driver), options)
                 .await
                 .map_err(|e| e.to_string())

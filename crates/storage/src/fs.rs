@@ -10,8 +10,9 @@
 //!   kernel holds it), a power loss may lose the tail of an upload, which then resumes from
 //!   where its file stands (clients ask the upload's status). Nothing unverified is ever served:
 //!   uploads become blobs only through a verified commit.
-//! - [`FsDriver::open`] removes temporary files left by a process that died mid-write; they are
-//!   never listed.
+//! - [`FsDriver::open`] removes temporary files left by a process that died mid-write (one
+//!   server per directory); they are never listed. [`FsDriver::attach`] opens a store beside a
+//!   running server (garbage collection) and leaves them alone.
 
 use std::io::{self, ErrorKind, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -70,6 +71,20 @@ impl FsDriver {
         std::fs::create_dir_all(&root)?;
         let removed = clean_temp_files(&root)?;
         Ok((FsDriver { root }, removed))
+    }
+
+    /// Opens the store at `root` (which must exist) as a second user beside a running server,
+    /// e.g. for garbage collection: temporary files are left alone (they may be the server's
+    /// writes in progress).
+    pub fn attach(root: impl Into<PathBuf>) -> io::Result<FsDriver> {
+        let root = root.into();
+        if !root.is_dir() {
+            return Err(io::Error::new(
+                ErrorKind::NotFound,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        Ok(FsDriver { root })
     }
 
     /// The directory the store lives in.
