@@ -39,7 +39,7 @@ use crate::layout;
 /// Media type reported for blobs, whose type the registry does not know.
 const BLOB_MEDIA_TYPE: &str = "application/octet-stream";
 /// Bytes per chunk when reading content back.
-const READ_CHUNK: usize = 256 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
 /// Content known from its digest alone: `{}` (the OCI empty descriptor's) and zero bytes.
 const KNOWN_CONTENT: [&[u8]; 2] = [media_type::empty::CONTENT, b""];
 
