@@ -73,7 +73,12 @@ pub struct Config {
     pub token_lifetime_secs: u64,
     /// Upload quirks of real registries to reproduce (none by default).
     pub quirks: Quirks,
+    /// Referrers in one answer when the client asks no `n`: more are paged with a `Link`.
+    pub referrers_page_size: usize,
 }
+
+/// Referrers answered in one page unless the client asks for fewer: 1000.
+pub const DEFAULT_REFERRERS_PAGE_SIZE: usize = 1000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -89,6 +94,7 @@ impl Default for Config {
             chunk_min_length: 1,
             token_lifetime_secs: 300,
             quirks: Quirks::default(),
+            referrers_page_size: DEFAULT_REFERRERS_PAGE_SIZE,
         }
     }
 }

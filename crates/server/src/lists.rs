@@ -7,7 +7,9 @@
 //! repository are an empty index (the spec forbids a 404 there); the `artifactType` filter is
 //! applied again here so that `OCI-Filters-Applied` is always true. Referrers are paged too:
 //! `n` and `last` (a digest; an extension of the spec, which pages referrers only by `Link`)
-//! and a `Link` to the next page that keeps the `artifactType` filter.
+//! and a `Link` to the next page that keeps the `artifactType` filter. Without `n`, a page holds
+//! at most `Config::referrers_page_size` referrers (1000), so a subject with many referrers is
+//! answered in pages linked by `Link`, as the spec allows.
 
 use hyper::{Response, StatusCode};
 use ociscope_core::client::registry::encode_query;
@@ -123,7 +125,10 @@ impl<S: Spec + 'static> Server<S> {
             .param("artifactType")
             .filter(|t| !t.is_empty())
             .map(str::to_string);
-        let request = page_request(ctx)?;
+        let mut request = page_request(ctx)?;
+        if request.size.is_none() {
+            request.size = Some(self.inner.config.referrers_page_size.max(1));
+        }
         let page = match self
             .inner
             .spec

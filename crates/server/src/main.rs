@@ -1,18 +1,39 @@
-//! `ociscope-server`: serves the OCI distribution API (and optionally the web app) from memory.
+//! `ociscope-server`: serves the OCI distribution API (and optionally the web app) from memory
+//! or from storage that keeps what is pushed (`--storage DIR`); `ociscope-server gc` collects
+//! the garbage of such storage.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use ociscope_core::memory::MemoryRegistry;
+use ociscope_core::spec::Either;
 use ociscope_demo::DemoOptions;
 use ociscope_server::{AuthMode, Config, Credentials, FaultRule, Grant, Quirk, Quirks, Server};
+use ociscope_storage::{collect_garbage, DriverRegistry, FsDriver, GcOptions, GcReport};
 
-/// An OCI registry (distribution-spec v1.1) in memory, with CORS, auth and fault injection.
+/// An OCI registry (distribution-spec v1.1) in memory or on disk, with CORS, auth and fault
+/// injection.
 #[derive(Parser, Debug)]
 #[command(name = "ociscope-server", version)]
 struct Args {
+    /// Other commands (without one: serve).
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Where content is kept: `memory` (the default; lost on exit), a directory (kept across
+    /// restarts: blobs by digest, atomic writes, uploads resumable after a restart) or, in a
+    /// build with the `s3` feature, `s3://BUCKET[/PREFIX]` (credentials, region and endpoint
+    /// from AWS_* variables: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT,
+    /// AWS_ALLOW_HTTP).
+    #[arg(
+        long,
+        value_name = "memory|DIR|s3://BUCKET[/PREFIX]",
+        default_value = "memory"
+    )]
+    storage: StorageArg,
+
     /// Address to listen on; port 0 lets the OS choose.
     #[arg(long, default_value = "127.0.0.1:5000")]
     listen: String,
@@ -71,8 +92,165 @@ struct Args {
     max_manifest_size: u64,
 }
 
+/// Commands besides serving.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Remove blobs no manifest references from a --storage DIR (deleting images through the
+    /// API only removes links). Safe beside a running server: uploads in progress and blobs
+    /// younger than --grace-secs are kept.
+    Gc {
+        /// The storage (as given to --storage): a directory, or s3://BUCKET[/PREFIX] in a build
+        /// with the `s3` feature.
+        #[arg(long, value_name = "DIR|s3://BUCKET[/PREFIX]")]
+        storage: StorageArg,
+        /// List what would be removed, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Keep unreferenced blobs written less than this many seconds ago.
+        #[arg(long, default_value_t = 3600)]
+        grace_secs: u64,
+        /// Remove uploads started more than this many seconds ago (abandoned).
+        #[arg(long, default_value_t = 7 * 24 * 3600)]
+        upload_max_age_secs: u64,
+    },
+}
+
+/// Where the server keeps content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum StorageArg {
+    /// `MemoryRegistry`.
+    Memory,
+    /// `DriverRegistry` over a filesystem directory.
+    Dir(PathBuf),
+    /// `DriverRegistry` over S3: the `s3://` URL.
+    S3(String),
+}
+
+impl std::str::FromStr for StorageArg {
+    type Err = String;
+    /// `memory`, else a directory (write `./memory` for a directory of that name).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" => Err("--storage needs `memory` or a directory".into()),
+            "memory" => Ok(StorageArg::Memory),
+            url if url.starts_with("s3://") => Ok(StorageArg::S3(url.to_string())),
+            dir => Ok(StorageArg::Dir(PathBuf::from(dir))),
+        }
+    }
+}
+
+/// The object-storage side of [`Storage`]: the S3 driver when built with it.
+#[cfg(feature = "s3")]
+type ObjectStorage = DriverRegistry<ociscope_storage::S3Driver>;
+/// Without the `s3` feature there is no object storage; never built.
+#[cfg(not(feature = "s3"))]
+type ObjectStorage = MemoryRegistry;
+
+/// The storage the server runs over.
+type Storage = Either<MemoryRegistry, Either<DriverRegistry<FsDriver>, ObjectStorage>>;
+
+/// Opens the storage (cleaning a directory's half-written temporary files).
+fn open_storage(arg: &StorageArg) -> std::io::Result<Storage> {
+    match arg {
+        StorageArg::Memory => Ok(Either::Left(MemoryRegistry::new())),
+        StorageArg::Dir(dir) => {
+            let (driver, cleaned) = FsDriver::open(dir)?;
+            eprintln!(
+                "storage: {} ({cleaned} half-written temporary files removed)",
+                dir.display()
+            );
+            Ok(Either::Right(Either::Left(DriverRegistry::new(driver))))
+        }
+        #[cfg(feature = "s3")]
+        StorageArg::S3(url) => {
+            let driver = ociscope_storage::S3Driver::from_url(url)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            eprintln!("storage: {url}");
+            Ok(Either::Right(Either::Right(DriverRegistry::new(driver))))
+        }
+        #[cfg(not(feature = "s3"))]
+        StorageArg::S3(url) => Err(std::io::Error::other(format!(
+            "--storage {url}: this build has no S3 driver (build with `--features s3`)"
+        ))),
+    }
+}
+
+/// Runs the collector over the storage named.
+async fn gc_report(storage: &StorageArg, options: &GcOptions) -> Result<GcReport, String> {
+    match storage {
+        StorageArg::Memory => {
+            Err("gc needs a --storage DIR (memory storage ends with the server)".into())
+        }
+        StorageArg::Dir(dir) => {
+            if !dir.is_dir() {
+                return Err(format!("{} is not a directory", dir.display()));
+            }
+            let driver = FsDriver::attach(dir).map_err(|e| e.to_string())?;
+            collect_garbage(&DriverRegistry::new(driver), options)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(feature = "s3")]
+        StorageArg::S3(url) => {
+            let driver = ociscope_storage::S3Driver::from_url(url).map_err(|e| e.to_string())?;
+            collect_garbage(&DriverRegistry::new(driver), options)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "s3"))]
+        StorageArg::S3(url) => Err(format!(
+            "{url}: this build has no S3 driver (build with `--features s3`)"
+        )),
+    }
+}
+
+/// `ociscope-server gc`: prints what is (or would be) removed and a summary.
+fn run_gc(storage: &StorageArg, options: GcOptions) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ociscope-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(gc_report(storage, &options)) {
+        Ok(report) => {
+            let verb = if options.dry_run {
+                "would remove"
+            } else {
+                "removed"
+            };
+            let mut out = std::io::stdout().lock();
+            for (digest, size) in &report.removed {
+                let _ = writeln!(out, "{verb} blob {digest} ({size} bytes)");
+            }
+            for upload in &report.uploads_removed {
+                let _ = writeln!(out, "{verb} abandoned upload {upload}");
+            }
+            let _ = writeln!(
+                out,
+                "{verb} {} blobs, {} bytes; kept {} referenced, {} younger than the grace \
+                 period, {} uploads in progress",
+                report.removed.len(),
+                report.bytes_freed(),
+                report.referenced,
+                report.kept_young.len(),
+                report.uploads_kept
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ociscope-server gc: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 impl Args {
-    fn config(self) -> Result<(String, Option<DemoOptions>, Config), String> {
+    fn config(self) -> Result<(String, Option<DemoOptions>, StorageArg, Config), String> {
         let auth = match (self.token_auth, self.basic_auth.is_empty()) {
             (true, _) => AuthMode::Bearer,
             (false, false) => AuthMode::Basic,
@@ -100,7 +278,7 @@ impl Args {
             repositories: self.demo_repositories,
             tags: self.demo_tags,
         });
-        Ok((self.listen, demo, config))
+        Ok((self.listen, demo, self.storage, config))
     }
 }
 
@@ -127,7 +305,22 @@ async fn shutdown_signal() {
 }
 
 fn main() -> ExitCode {
-    let (listen, demo, config) = match Args::parse().config() {
+    let mut args = Args::parse();
+    if let Some(Command::Gc {
+        storage,
+        dry_run,
+        grace_secs,
+        upload_max_age_secs,
+    }) = args.command.take()
+    {
+        let options = GcOptions {
+            dry_run,
+            grace: std::time::Duration::from_secs(grace_secs),
+            upload_max_age: Some(std::time::Duration::from_secs(upload_max_age_secs)),
+        };
+        return run_gc(&storage, options);
+    }
+    let (listen, demo, storage, config) = match args.config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ociscope-server: {e}");
@@ -148,7 +341,7 @@ fn main() -> ExitCode {
     let result = local.block_on(&runtime, async move {
         let listener = tokio::net::TcpListener::bind(&listen).await?;
         let addr = listener.local_addr()?;
-        let spec = MemoryRegistry::new();
+        let spec = open_storage(&storage)?;
         if let Some(options) = demo {
             let summary = ociscope_demo::populate(&spec, &options)
                 .await

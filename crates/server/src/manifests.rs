@@ -12,6 +12,8 @@ use crate::route::percent_encode_path;
 use crate::server::{check_name, response, stream_body, Ctx, Server};
 
 /// Parses a tag or digest reference, answering `DIGEST_INVALID` or `MANIFEST_INVALID`.
+///
+/// Used for pushes; reads and deletes go through [`check_read_reference`].
 fn check_reference(reference: &str) -> Result<ManifestRef, HttpError> {
     let parsed = ManifestRef::parse(reference).map_err(|e| {
         let code = if reference.contains(':') {
@@ -28,6 +30,26 @@ fn check_reference(reference: &str) -> Result<ManifestRef, HttpError> {
     Ok(parsed)
 }
 
+/// A reference to read or delete: as [`check_reference`], except that a tag that cannot exist
+/// (it breaks the tag grammar, e.g. `.INVALID_MANIFEST_NAME`) answers 404 `MANIFEST_UNKNOWN`,
+/// as CNCF distribution does and the distribution-spec conformance suite expects: no manifest
+/// can be found under it. A malformed digest stays 400 `DIGEST_INVALID`.
+fn check_read_reference(reference: &str) -> Result<ManifestRef, HttpError> {
+    check_reference(reference).map_err(|e| {
+        if reference.contains(':') {
+            e
+        } else {
+            HttpError::new(
+                ErrorCode::ManifestUnknown,
+                format!(
+                    "no manifest is tagged {reference:?}: it breaks the tag grammar \
+                     [A-Za-z0-9_][A-Za-z0-9._-]{{0,127}}"
+                ),
+            )
+        }
+    })
+}
+
 impl<S: Spec + 'static> Server<S> {
     pub(crate) async fn get_manifest(
         &self,
@@ -36,7 +58,7 @@ impl<S: Spec + 'static> Server<S> {
         reference: &str,
     ) -> Result<Response<Body>, Failure> {
         let name = &check_name(name)?;
-        let reference = check_reference(reference)?;
+        let reference = check_read_reference(reference)?;
         let spec = &self.inner.spec;
         let headers = |d: &ociscope_core::Descriptor| {
             vec![
@@ -147,7 +169,7 @@ impl<S: Spec + 'static> Server<S> {
         reference: &str,
     ) -> Result<Response<Body>, Failure> {
         let name = &check_name(name)?;
-        match check_reference(reference)? {
+        match check_read_reference(reference)? {
             ManifestRef::Digest(d) => self.inner.spec.delete_manifest(name, &d).await?,
             ManifestRef::Tag(t) => self.inner.spec.delete_tag(name, &t).await?,
         }

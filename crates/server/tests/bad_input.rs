@@ -122,6 +122,27 @@ fn malformed_digests_and_references() {
 }
 
 #[test]
+fn a_tag_that_cannot_exist_is_not_found() {
+    // The distribution-spec conformance suite reads `.INVALID_MANIFEST_NAME` and expects a 404
+    // (CNCF distribution's answer), not a 400.
+    let (s, _) = seeded();
+    let base = s.url();
+    for bad in [".INVALID_MANIFEST_NAME", "-bad-tag"] {
+        for method in ["GET", "HEAD", "DELETE"] {
+            let r = request(method, &format!("{base}/v2/repo/manifests/{bad}"), &[], "");
+            assert_eq!(r.status, 404, "{method} {bad}");
+            if method != "HEAD" {
+                assert_eq!(r.code().as_str(), "MANIFEST_UNKNOWN", "{method} {bad}");
+            }
+        }
+    }
+    let long = "t".repeat(129);
+    let r = get(&format!("{base}/v2/repo/manifests/{long}"));
+    assert_eq!((r.status, r.code().as_str()), (404, "MANIFEST_UNKNOWN"));
+    assert_eq!(get(&format!("{base}/v2/repo/manifests/v1")).status, 200);
+}
+
+#[test]
 fn malformed_manifests_store_nothing() {
     let (s, img) = seeded();
     let base = s.url();

@@ -476,3 +476,50 @@ fn referrers_and_subject() {
     let r = get(&format!("{base}/v2/ref/referrers/sha256:nothex"));
     assert_eq!((r.status, r.code().as_str()), (400, "DIGEST_INVALID"));
 }
+
+#[test]
+fn referrers_without_n_are_paged_with_link() {
+    let s = server(Config {
+        referrers_page_size: 2,
+        ..Config::default()
+    });
+    let base = s.url();
+    let subject = Image::new("many-subject", None, None);
+    subject.push(&base, "many", "v1");
+    let sd = subject.digest();
+    let mut want = Vec::new();
+    for i in 0..5 {
+        let img = Image::new(
+            &format!("many-ref-{i}"),
+            Some((&sd, subject.manifest.len() as u64)),
+            Some("application/vnd.example.sig"),
+        );
+        img.push(&base, "many", &format!("r{i}"));
+        want.push(img.digest());
+    }
+    want.sort();
+    let mut url = format!("{base}/v2/many/referrers/{sd}");
+    let mut got = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = get(&url);
+        assert_eq!(r.status, 200);
+        let items = r.json()["manifests"].as_array().unwrap().clone();
+        assert!(items.len() <= 2, "a page holds at most 2");
+        got.extend(
+            items
+                .iter()
+                .map(|m| m["digest"].as_str().unwrap().to_string()),
+        );
+        pages += 1;
+        match r.header("link") {
+            Some(link) => {
+                let next = link.trim_start_matches('<').split('>').next().unwrap();
+                url = format!("{base}{next}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(got, want);
+}

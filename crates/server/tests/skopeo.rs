@@ -24,7 +24,30 @@ fn skopeo(args: &[&str]) -> String {
 
 #[test]
 fn copy_in_and_out_inspect_delete() {
-    let s = server(Config::default());
+    copy_in_and_out(&server(Config::default()));
+}
+
+#[test]
+fn copy_in_and_out_on_filesystem_storage() {
+    let store = TempDir::new("skopeo-fs");
+    let root = store.path().to_path_buf();
+    let s = ociscope_server::spawn(
+        "127.0.0.1:0",
+        move || {
+            ociscope_storage::DriverRegistry::new(
+                ociscope_storage::FsDriver::open(root)
+                    .expect("store opens")
+                    .0,
+            )
+        },
+        Config::default(),
+    )
+    .expect("server starts");
+    copy_in_and_out(&s);
+}
+
+/// skopeo copies an image into `s` and back out, inspects and deletes it.
+fn copy_in_and_out(s: &ociscope_server::Running) {
     let host = s.addr().to_string();
     let tmp = TempDir::new("skopeo");
     let src = tmp.path().join("src");

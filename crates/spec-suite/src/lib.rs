@@ -296,6 +296,13 @@ pub async fn run_all<S: Spec>(spec: &S, ctx: &Ctx) -> Report {
         spec,
         ctx,
         Needs::Nothing,
+        manifests::check_manifest_without_layers
+    );
+    run!(
+        r,
+        spec,
+        ctx,
+        Needs::Nothing,
         manifests::check_manifest_missing_blob_refused
     );
     run!(

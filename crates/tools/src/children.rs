@@ -218,12 +218,13 @@ mod tests {
         assert!(c.subject.is_some());
         assert!(!c.is_index());
 
-        // An OCI manifest without layers breaks the schema; its config is still found.
+        // An OCI manifest without layers is valid (layers SHOULD have one, not MUST).
         let doc = json!({"schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST,
             "config": d(b"c", media_type::OCI_CONFIG), "layers": []});
         let c = children(doc.to_string().as_bytes(), Some(media_type::OCI_MANIFEST)).unwrap();
-        assert_eq!(c.kind, None);
+        assert_eq!(c.kind, Some(ManifestKind::OciManifest));
         assert!(c.config.is_some());
+        assert!(c.layers.is_empty());
     }
 
     #[test]

@@ -115,6 +115,23 @@ pub async fn check_manifest_tag_moves<S: Spec>(spec: &S, ctx: &Ctx) -> Result<()
     assert_manifest(spec, &repo, &old_ref, &old.manifest, &old.bytes).await
 }
 
+/// An image manifest without layers is stored and read back (the image-spec says layers SHOULD
+/// have an entry, not MUST; the distribution-spec conformance suite pushes one).
+pub async fn check_manifest_without_layers<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
+    let repo = ctx.repo("manifest-no-layers")?;
+    let img = push_image(spec, ctx, &repo, "no layers", &[]).await?;
+    let bytes = image_manifest(&img.config, &[], None, None);
+    let d = push_manifest(
+        spec,
+        &repo,
+        media_type::OCI_MANIFEST,
+        bytes.clone(),
+        &["empty"],
+    )
+    .await?;
+    assert_manifest(spec, &repo, &tag("empty"), &d, &bytes).await
+}
+
 /// An image index of two pushed manifests can be pushed and read back.
 pub async fn check_manifest_index<S: Spec>(spec: &S, ctx: &Ctx) -> Result<(), Failure> {
     let repo = ctx.repo("manifest-index")?;
