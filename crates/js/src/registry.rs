@@ -11,7 +11,8 @@
 //!   a `Blob`/`File`, read one chunk at a time): hashed on the way, transient failures resumed
 //!   automatically (`retries`), and what still fails rejects with `detail.resume` (`{id,
 //!   offset}`) to pass back as `resume` later. With a `signal`, the upload's requests use a
-//!   client tied to it (fresh auth state) and the promise rejects with `ABORTED`: an abort seen
+//!   client tied to it (fresh auth state) and the promise rejects with the signal's reason (a
+//!   `DOMException` named `AbortError`, as fetch rejects): an abort seen
 //!   between chunks cancels the session, one that stops a request in flight leaves it to the
 //!   registry to expire.
 
@@ -34,7 +35,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::digest::parse_digest;
-use crate::error::{from_error, invalid, oci_error, to_js, IntoJs};
+use crate::error::{abort_error, from_error, invalid, is_abort, oci_error, to_js, IntoJs};
 use crate::types::{
     Credentials, Descriptor, PageOptions, ParsedManifest, PingInfo, PushBlobOptions,
     ReferrersOptions, ResumableUpload, UploadInterruptedDetail, UploadProgress,
@@ -371,7 +372,7 @@ impl Registry {
             };
             let d = upload_blob(&client, &repo, &source, &upload, &progress, &cancel)
                 .await
-                .map_err(|e| interrupted(&e))?;
+                .map_err(|e| interrupted(&e, signal.as_ref()))?;
             to_js(&Descriptor::from(&d))
         }))
     }
@@ -612,7 +613,7 @@ impl Input {
 }
 
 /// The input of `pushBlob`, read a chunk at a time by `ociscope_tools::artifact::upload_blob`;
-/// a read after the signal fired fails with `ABORTED`.
+/// a read after the signal fired fails as aborted.
 struct UploadSource<'a> {
     input: &'a Input,
     signal: Option<&'a web_sys::AbortSignal>,
@@ -672,8 +673,12 @@ fn aborted(signal: Option<&web_sys::AbortSignal>) -> bool {
     signal.is_some_and(|s| s.aborted())
 }
 
-/// The OciError of an interrupted upload: its error's code, `detail.resume` when resumable.
-fn interrupted(e: &Interrupted) -> JsValue {
+/// The OciError of an interrupted upload: its error's code, `detail.resume` when resumable; an
+/// abort's `AbortError` (the signal's reason).
+fn interrupted(e: &Interrupted, signal: Option<&web_sys::AbortSignal>) -> JsValue {
+    if is_abort(&e.error) {
+        return abort_error(&e.error.to_string(), signal);
+    }
     let error = from_error(&e.error);
     let detail = UploadInterruptedDetail {
         resume: e.resume.as_ref().map(|r| ResumableUpload {

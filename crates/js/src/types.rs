@@ -369,7 +369,8 @@ pub struct PushBlobOptions {
     #[tsify(optional, type = "(progress: UploadProgress) => void")]
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub on_progress: JsValue,
-    /// Stops the upload (its promise rejects with code `ABORTED`).
+    /// Stops the upload (its promise rejects with the signal's reason: a `DOMException` named
+    /// `AbortError`).
     #[tsify(optional, type = "AbortSignal")]
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub signal: JsValue,

@@ -1,6 +1,6 @@
 // The page: a round trip through the web build, then the Worker's; results go to
 // window.__ociscope (read by run.mjs) and the page text.
-import init, { Registry, copyImage, isOciError, parseManifest } from "ociscope";
+import init, { OciError, Registry, copyImage, isOciError, parseManifest } from "ociscope";
 import { checker, readAll, sha256 } from "./checks.js";
 
 const params = new URLSearchParams(location.search);
@@ -41,10 +41,21 @@ async function page() {
   for await (const t of dst.tags(`npm-${run}/page`)) tags.push(t);
   c.ok("tags", tags.join() === "v1", tags.join());
   await c.rejects("missing manifest is MANIFEST_UNKNOWN", dst.getManifest(`npm-${run}/page`, "nope"), "MANIFEST_UNKNOWN");
+  try {
+    await dst.statManifest(`npm-${run}/page`, "nope");
+    c.ok("a missing manifest is an instance of the exported OciError", false, "resolved");
+  } catch (e) {
+    c.ok("a missing manifest is an instance of the exported OciError", e instanceof OciError && e instanceof Error && e.status === 404, `${e?.constructor?.name} ${e?.status}`);
+  }
   await c.rejects("a registry without CORS headers is CORS", Registry.connect(noCors).ping(), "CORS");
   const controller = new AbortController();
   controller.abort();
-  await c.rejects("an aborted upload is ABORTED", dst.pushBlob(`npm-${run}/page`, file, { signal: controller.signal }), "ABORTED");
+  try {
+    await dst.pushBlob(`npm-${run}/page`, file, { signal: controller.signal });
+    c.ok("an aborted upload rejects with a DOMException AbortError", false, "resolved");
+  } catch (e) {
+    c.ok("an aborted upload rejects with a DOMException AbortError", e instanceof DOMException && e.name === "AbortError" && !isOciError(e), `${e?.constructor?.name} ${e?.name}`);
+  }
   const report = await copyImage(src, "demo/hello", "latest", dst, `npm-${run}/copy`, { tags: ["latest"] });
   c.ok("copyImage from the page", report.roots[0].digest === got.descriptor.digest, report.copied);
   try {

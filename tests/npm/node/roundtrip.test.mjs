@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
   Digester,
+  OciError,
   Registry,
   copyImage,
   digestOf,
@@ -39,6 +40,7 @@ async function rejectsWith(promiseOrFn, code) {
     await (typeof promiseOrFn === "function" ? promiseOrFn() : promiseOrFn);
   } catch (e) {
     assert.ok(isOciError(e), `expected an OciError, got ${e}`);
+    assert.ok(e instanceof OciError, "isOciError but not instanceof OciError");
     assert.ok(e instanceof Error);
     assert.equal(e.name, "OciError");
     assert.equal(e.code, code, `${e.code}: ${e.message}`);
@@ -226,7 +228,17 @@ test("a missing manifest is MANIFEST_UNKNOWN with status 404", async () => {
   await rejectsWith(server.statManifest("demo/hello", digestOf(Buffer.from("absent"))), "MANIFEST_UNKNOWN");
 });
 
-test("an aborted upload rejects with ABORTED", async () => {
+/** Asserts that `promise` rejects with a DOMException named AbortError (as fetch does). */
+async function rejectsAborted(promise) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof DOMException, `expected a DOMException, got ${e?.constructor?.name}: ${e}`);
+    assert.equal(e.name, "AbortError");
+    assert.ok(!isOciError(e) && !(e instanceof OciError));
+    return true;
+  });
+}
+
+test("an aborted upload rejects with a DOMException named AbortError", async () => {
   const controller = new AbortController();
   const data = new Uint8Array(4 * 1024 * 1024);
   const pushing = distribution.pushBlob(`npm-${run}/abort`, data, {
@@ -234,8 +246,23 @@ test("an aborted upload rejects with ABORTED", async () => {
     signal: controller.signal,
     onProgress: (p) => p.bytes >= 1 << 20 && controller.abort(),
   });
-  await rejectsWith(pushing, "ABORTED");
-  await rejectsWith(distribution.pushBlob(`npm-${run}/abort`, data, { signal: controller.signal }), "ABORTED");
+  await rejectsAborted(pushing);
+  await rejectsAborted(distribution.pushBlob(`npm-${run}/abort`, data, { signal: controller.signal }));
+  // abort(reason) rejects with that reason, as fetch does.
+  const reason = new Error("stop it");
+  await assert.rejects(distribution.pushBlob(`npm-${run}/abort`, data, { signal: AbortSignal.abort(reason) }), (e) => e === reason);
+});
+
+test("OciError is an exported class: instanceof, code, status, message, detail", async () => {
+  const e = await rejectsWith(server.getManifest("demo/hello", "no-such-tag"), "MANIFEST_UNKNOWN");
+  assert.equal(e.status, 404);
+  assert.equal(typeof e.message, "string");
+  assert.ok(e.message.length > 0);
+  assert.ok(Array.isArray(e.detail) && e.detail[0].code === "MANIFEST_UNKNOWN", JSON.stringify(e.detail));
+  const mine = new OciError("DENIED", 403, "no", { why: 1 });
+  assert.ok(mine instanceof Error && isOciError(mine));
+  assert.deepEqual([mine.name, mine.code, mine.status, mine.message, mine.detail.why], ["OciError", "DENIED", 403, "no", 1]);
+  assert.ok(!isOciError(new Error("x")));
 });
 
 test("copyImage demo/hello:latest with referrers from ociscope-server to distribution", async () => {

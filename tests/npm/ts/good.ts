@@ -1,6 +1,7 @@
 // Correct use of the shipped declarations: `tsc --strict --noEmit` must accept this file.
 import {
   Digester,
+  OciError,
   Registry,
   copyImage,
   isOciError,
@@ -66,6 +67,10 @@ export async function roundTrip(url: string, other: string): Promise<string> {
       const status: number | undefined = e.status;
       if (code === "MANIFEST_UNKNOWN") console.log(status, e.message);
     }
+    if (e instanceof OciError && e.code === "UNAUTHORIZED") console.log(e.status, e.detail);
+    if (e instanceof DOMException && e.name === "AbortError") console.log("aborted");
   }
+  const made: OciError = new OciError("DENIED", 403, "no");
+  console.log(made.code, made.status);
   return `${mounted} ${domain} ${kind} ${platform?.os} ${ok} ${parsed.children.length} ${report.copied}`;
 }
