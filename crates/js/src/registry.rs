@@ -1,7 +1,9 @@
 //! `Registry`: a client of one registry over the Fetch API (`ociscope_fetch::connect`).
 //!
 //! Decisions:
-//! - `Registry.connect(url, credentials)` does no request; `ping()` is the first.
+//! - `Registry.connect(url, options)` does no request; `ping()` is the first. Its `fetch`
+//!   option replaces the global `fetch` for every request of the client (and of the clients
+//!   tied to an abort signal it makes for uploads).
 //! - Listings are async iterators that fetch one page per request as they are consumed
 //!   (`pageSize` items asked for each time), so `break` stops fetching.
 //! - `getBlob` resolves once the registry answered, to a `ReadableStream<Uint8Array>`; the
@@ -63,6 +65,27 @@ pub struct Registry {
     /// What the client was connected with, to connect again with an abort signal (wasm32).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     options: Options,
+    /// The transport it was connected over (the global `fetch` or the caller's).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    transport: FetchTransport,
+}
+
+/// The transport of `Registry.connect`'s `fetch` option: the caller's function, or (undefined)
+/// the global `fetch`.
+fn transport(fetch: JsValue) -> Result<FetchTransport, JsValue> {
+    if fetch.is_undefined() || fetch.is_null() {
+        return Ok(FetchTransport::default());
+    }
+    let Some(f) = fetch.dyn_ref::<Function>() else {
+        return Err(invalid("connect options: fetch is not a function"));
+    };
+    #[cfg(target_arch = "wasm32")]
+    return Ok(FetchTransport::with_fetch(f.clone()));
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = f;
+        Ok(FetchTransport::default())
+    }
 }
 
 /// Parses a repository argument (`NAME_INVALID` when malformed).
@@ -92,15 +115,17 @@ pub(crate) fn report(callback: &JsValue, value: &JsValue) {
 
 #[wasm_bindgen]
 impl Registry {
-    /// A client of the registry at `url` (a bare `host[:port]` means https), with `{username, password}`, `{token}` or nothing.
+    /// A client of the registry at `url` (a bare `host[:port]` means https), with `{username, password}`, `{token}` or nothing,
+    /// and optionally `fetch`, a function to send requests with instead of the global `fetch`.
     /// Throws `INVALID_ARGUMENT` for a URL that is not `http(s)://host[:port][/prefix]`.
     pub fn connect(
         url: &str,
-        #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<
+        #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: Option<
             js_sys::Object,
         >,
     ) -> Result<Registry, JsValue> {
-        let c: Credentials = crate::options(credentials, "credentials")?;
+        let c: Credentials = crate::options(options, "connect options")?;
+        let transport = transport(c.fetch)?;
         let credentials = match (c.username, c.password, c.token) {
             (Some(u), Some(p), None) => CoreCredentials::basic(u, p),
             (None, None, Some(t)) => CoreCredentials::Token(t),
@@ -115,11 +140,12 @@ impl Registry {
             credentials,
             ..Options::default()
         };
-        let client = ociscope_fetch::connect(url, options.clone()).js()?;
+        let client = ociscope_fetch::connect_with(transport.clone(), url, options.clone()).js()?;
         Ok(Registry {
             client,
             address: url.to_string(),
             options,
+            transport,
         })
     }
 
@@ -445,7 +471,7 @@ impl Registry {
     fn client_with(&self, signal: &web_sys::AbortSignal) -> Result<Client, JsValue> {
         #[cfg(target_arch = "wasm32")]
         return ociscope_fetch::connect_with(
-            FetchTransport::with_abort_signal(signal.clone()),
+            self.transport.tied_to(signal.clone()),
             &self.address,
             self.options.clone(),
         )

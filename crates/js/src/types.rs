@@ -31,7 +31,7 @@ macro_rules! fields {
 }
 
 fields!(ParseReferenceOptions: "normalize");
-fields!(Credentials: "username", "password", "token");
+fields!(Credentials: "username", "password", "token", "fetch");
 fields!(PageOptions: "pageSize");
 fields!(ReferrersOptions: "artifactType", "pageSize");
 fields!(PushBlobOptions: "onProgress", "signal", "chunkSize", "resume", "retries");
@@ -309,8 +309,8 @@ pub struct ParseReferenceOptions {
 }
 
 /// How a client proves itself, as JavaScript passes it: `{username, password}`, `{token}` or
-/// `{}` (the TypeScript union is written by hand below, since the three shapes exclude each
-/// other; unknown fields are refused).
+/// `{}`, each optionally with `fetch` (the TypeScript union is written by hand below, since the
+/// three shapes exclude each other; unknown fields are refused).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Credentials {
     /// The user name (with `password`).
@@ -319,6 +319,9 @@ pub struct Credentials {
     pub password: Option<String>,
     /// A ready bearer token (alone).
     pub token: Option<String>,
+    /// A function to send requests with instead of the global `fetch`.
+    #[serde(with = "serde_wasm_bindgen::preserve", default)]
+    pub fetch: JsValue,
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
@@ -328,6 +331,13 @@ export type Credentials =
   | { username: string; password: string; token?: never }
   | { token: string; username?: never; password?: never }
   | { username?: never; password?: never; token?: never };
+
+/**
+ * What `Registry.connect` takes: credentials, and optionally a function to send every request
+ * with instead of the global `fetch` (a wrapper that adds headers, counts or logs; a `fetch` of
+ * another library). It is called with one `Request` and returns a `Response` or its promise.
+ */
+export type ConnectOptions = Credentials & { fetch?: (request: Request) => Response | Promise<Response> };
 "#;
 
 /// Options of a listing.

@@ -56,6 +56,11 @@ async function page() {
   } catch (e) {
     c.ok("an aborted upload rejects with a DOMException AbortError", e instanceof DOMException && e.name === "AbortError" && !isOciError(e), `${e?.constructor?.name} ${e?.name}`);
   }
+  let calls = 0;
+  const counted = Registry.connect(server, { fetch: (request) => (calls++, fetch(request)) });
+  const info = await counted.ping();
+  await counted.statManifest("demo/hello", "latest");
+  c.ok("a custom fetch sends every request", calls === 2 && typeof info === "object", `${calls} calls`);
   const report = await copyImage(src, "demo/hello", "latest", dst, `npm-${run}/copy`, { tags: ["latest"] });
   c.ok("copyImage from the page", report.roots[0].digest === got.descriptor.digest, report.copied);
   try {

@@ -265,6 +265,36 @@ test("OciError is an exported class: instanceof, code, status, message, detail",
   assert.ok(!isOciError(new Error("x")));
 });
 
+test("a custom fetch sends every request: counted, with a header it adds, kept by uploads with a signal", async () => {
+  const seen = [];
+  const counting = Registry.connect(serverUrl, {
+    fetch: (request) => {
+      assert.ok(request instanceof Request);
+      seen.push(`${request.method} ${new URL(request.url).pathname}`);
+      request.headers.set("X-Ociscope-Test", String(seen.length));
+      return fetch(request);
+    },
+  });
+  await counting.ping();
+  assert.deepEqual(seen, ["GET /v2/"]);
+  const stat = await counting.statManifest("demo/hello", "latest");
+  assert.deepEqual(seen.slice(1), ["HEAD /v2/demo/hello/manifests/latest"]);
+  assert.equal(stat.digest, (await server.statManifest("demo/hello", "latest")).digest);
+  // An upload with a signal uses a client tied to it, over the same fetch: POST, PATCH ×3, PUT.
+  const before = seen.length;
+  const data = new Uint8Array(3 << 20).map((_, i) => i & 0xff);
+  const pushed = await counting.pushBlob(`npm-${run}/fetch`, data, { chunkSize: 1 << 20, signal: new AbortController().signal });
+  assert.equal(pushed.digest, sha("sha256", data));
+  const upload = seen.slice(before).map((s) => s.split(" ")[0]);
+  assert.deepEqual(upload.filter((m) => m === "PATCH").length, 3, upload.join(" "));
+  assert.ok(upload.includes("POST") && upload.at(-1) === "PUT", upload.join(" "));
+  console.log(`# custom fetch: ${seen.length} requests (${upload.join(" ")})`);
+  // What the function throws or rejects with is a failure of the request.
+  const broken = Registry.connect(serverUrl, { fetch: () => Promise.reject(new TypeError("fetch failed")) });
+  await rejectsWith(broken.ping(), "NETWORK");
+  assert.throws(() => Registry.connect(serverUrl, { fetch: 42 }), (e) => isOciError(e) && e.code === "INVALID_ARGUMENT");
+});
+
 test("copyImage demo/hello:latest with referrers from ociscope-server to distribution", async () => {
   const source = await server.statManifest("demo/hello", "latest");
   const events = new Set();

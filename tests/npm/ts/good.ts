@@ -23,7 +23,9 @@ export async function roundTrip(url: string, other: string): Promise<string> {
   const domain: string | undefined = ref.domain;
   const registry = Registry.connect(url, { username: "u", password: "p" });
   const anonymous = Registry.connect(other);
-  const withToken = Registry.connect(other, { token: "t" });
+  const withToken = Registry.connect(other, { token: "t", fetch: (r: Request) => fetch(r) });
+  const wrapped = Registry.connect(other, { fetch });
+  wrapped.free();
   withToken.free();
   for await (const repo of registry.repositories({ pageSize: 10 })) {
     const name: string = repo;
