@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod reference;
 pub mod registry;
 pub mod types;
+pub mod upload;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;

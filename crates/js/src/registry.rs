@@ -27,7 +27,7 @@ use js_sys::{Function, Promise, Reflect, Uint8Array};
 use ociscope_core::client::{Credentials as CoreCredentials, HttpSpec, Options};
 use ociscope_core::spec::{
     BlobReader, BlobWriter, Error, ErrorKind, ManifestRef, Mount, PageRequest, RepoName, Resumable,
-    Spec, Tag,
+    ResumeAt, Spec, Tag,
 };
 use ociscope_core::{Digest, Manifest};
 use ociscope_fetch::FetchTransport;
@@ -40,8 +40,10 @@ use crate::digest::parse_digest;
 use crate::error::{abort_error, from_error, invalid, is_abort, oci_error, to_js, IntoJs};
 use crate::types::{
     Credentials, Descriptor, PageOptions, ParsedManifest, PingInfo, PushBlobOptions,
-    ReferrersOptions, ResumableUpload, UploadInterruptedDetail, UploadProgress,
+    ReferrersOptions, ResumableUpload, ResumeUploadOptions, StartUploadOptions,
+    UploadInterruptedDetail, UploadProgress,
 };
+use crate::upload::UploadSession;
 
 /// The core client this package drives.
 pub(crate) type Client = HttpSpec<FetchTransport>;
@@ -343,12 +345,14 @@ impl Registry {
         }))
     }
 
-    /// Uploads a blob from a `Uint8Array` or a `Blob`/`File`, with progress and abort.
+    /// Uploads a blob from a `Uint8Array`, a `Blob`/`File` or a `ReadableStream<Uint8Array>`,
+    /// with progress and abort.
     #[wasm_bindgen(js_name = pushBlob, unchecked_return_type = "Promise<Descriptor>")]
     pub fn push_blob(
         &self,
         repo: &str,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Blob")] data: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Blob | ReadableStream<Uint8Array>")]
+        data: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PushBlobOptions")] options: Option<
             js_sys::Object,
         >,
@@ -371,8 +375,38 @@ impl Registry {
             None => self.client.clone(),
         };
         let defaults = UploadOptions::default();
+        let chunk_size = options.chunk_size.unwrap_or(defaults.chunk_size);
+        let expected = options.digest.as_deref().map(parse_digest).transpose()?;
+        let input = match input {
+            Input::Stream(stream) => {
+                if options.resume.is_some() {
+                    return Err(invalid(
+                        "pushBlob: resume is for a Uint8Array or Blob (a stream cannot be read \
+                         again); continue an interrupted stream with resumeUpload",
+                    ));
+                }
+                return Ok(promise(crate::upload::push_stream(
+                    crate::upload::StreamUpload {
+                        client,
+                        repo,
+                        stream,
+                        chunk_size,
+                        expected,
+                        on_progress: options.on_progress,
+                        signal,
+                    },
+                )));
+            }
+            Input::Slices(_) if expected.is_some() => {
+                return Err(invalid(
+                    "pushBlob: digest is for a ReadableStream; the sha256 of a Uint8Array or \
+                     Blob is computed",
+                ));
+            }
+            Input::Slices(s) => s,
+        };
         let upload = UploadOptions {
-            chunk_size: options.chunk_size.unwrap_or(defaults.chunk_size),
+            chunk_size,
             resume: options.resume.map(|r| Resumable {
                 id: r.id,
                 offset: r.offset,
@@ -389,7 +423,10 @@ impl Registry {
             let cancel = Cell::new(aborted(signal.as_ref()));
             // After the callback, which may be what aborts.
             let progress = |bytes: u64| {
-                if let Ok(p) = to_js(&UploadProgress { bytes, total }) {
+                if let Ok(p) = to_js(&UploadProgress {
+                    bytes,
+                    total: Some(total),
+                }) {
                     report(&on_progress, &p);
                 }
                 if aborted(signal.as_ref()) {
@@ -400,6 +437,59 @@ impl Registry {
                 .await
                 .map_err(|e| interrupted(&e, signal.as_ref()))?;
             to_js(&Descriptor::from(&d))
+        }))
+    }
+
+    /// Opens an upload session in `repo`, to write a blob chunk by chunk (see `UploadSession`).
+    #[wasm_bindgen(js_name = startUpload, unchecked_return_type = "Promise<UploadSession>")]
+    pub fn start_upload(
+        &self,
+        repo: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "StartUploadOptions")] options: Option<
+            js_sys::Object,
+        >,
+    ) -> Result<Promise, JsValue> {
+        let repo = repo_name(repo)?;
+        let options: StartUploadOptions = crate::options(options, "startUpload options")?;
+        let chunk_size = options
+            .chunk_size
+            .unwrap_or(UploadOptions::default().chunk_size);
+        let client = self.client.clone();
+        Ok(promise(async move {
+            let writer = client.start_upload(&repo, Some(chunk_size)).await.js()?;
+            Ok(UploadSession::new(writer).into())
+        }))
+    }
+
+    /// Resumes the upload session `id` of `repo` (an `UploadSession`'s `id`, kept from this or
+    /// another process): at `offset` when given (`RANGE_INVALID` if the upload stands
+    /// elsewhere), else where the registry says it stands. `BLOB_UPLOAD_UNKNOWN` when the
+    /// registry no longer has it.
+    #[wasm_bindgen(js_name = resumeUpload, unchecked_return_type = "Promise<UploadSession>")]
+    pub fn resume_upload(
+        &self,
+        repo: &str,
+        id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResumeUploadOptions")] options: Option<
+            js_sys::Object,
+        >,
+    ) -> Result<Promise, JsValue> {
+        let repo = repo_name(repo)?;
+        let options: ResumeUploadOptions = crate::options(options, "resumeUpload options")?;
+        let at = match options.offset {
+            Some(o) => ResumeAt::Offset(o),
+            None => ResumeAt::RegistryOffset,
+        };
+        let chunk_size = options
+            .chunk_size
+            .unwrap_or(UploadOptions::default().chunk_size);
+        let (client, id) = (self.client.clone(), id.to_string());
+        Ok(promise(async move {
+            let writer = client
+                .resume_upload(&repo, &id, at, Some(chunk_size))
+                .await
+                .js()?;
+            Ok(UploadSession::new(writer).into())
         }))
     }
 
@@ -620,36 +710,55 @@ impl BlobSource {
     }
 }
 
-/// What `pushBlob` reads from.
-enum Input {
+/// What `pushBlob` reads from: something sliced at will, or a stream read once.
+pub(crate) enum Input {
+    Slices(Sliceable),
+    Stream(web_sys::ReadableStream),
+}
+
+/// Bytes read by slices, as often as needed: a `Uint8Array`, or a `Blob`/`File`.
+pub(crate) enum Sliceable {
     Bytes(Uint8Array),
     Blob(web_sys::Blob),
 }
 
+impl Sliceable {
+    /// The bytes of a `Uint8Array` or `Blob`, `None` for anything else.
+    pub(crate) fn of(data: &JsValue) -> Option<Sliceable> {
+        if let Some(a) = data.dyn_ref::<Uint8Array>() {
+            return Some(Sliceable::Bytes(a.clone()));
+        }
+        data.dyn_ref::<web_sys::Blob>()
+            .map(|b| Sliceable::Blob(b.clone()))
+    }
+}
+
 impl Input {
     fn of(data: JsValue) -> Result<Input, JsValue> {
-        if let Some(a) = data.dyn_ref::<Uint8Array>() {
-            return Ok(Input::Bytes(a.clone()));
+        if let Some(s) = Sliceable::of(&data) {
+            return Ok(Input::Slices(s));
         }
-        match data.dyn_into::<web_sys::Blob>() {
-            Ok(b) => Ok(Input::Blob(b)),
-            Err(_) => Err(invalid("pushBlob data must be a Uint8Array or a Blob")),
+        match data.dyn_into::<web_sys::ReadableStream>() {
+            Ok(s) => Ok(Input::Stream(s)),
+            Err(_) => Err(invalid(
+                "pushBlob data must be a Uint8Array, a Blob or a ReadableStream",
+            )),
         }
     }
 }
 
 /// The input of `pushBlob`, read a chunk at a time by `ociscope_tools::artifact::upload_blob`;
 /// a read after the signal fired fails as aborted.
-struct UploadSource<'a> {
-    input: &'a Input,
-    signal: Option<&'a web_sys::AbortSignal>,
+pub(crate) struct UploadSource<'a> {
+    pub(crate) input: &'a Sliceable,
+    pub(crate) signal: Option<&'a web_sys::AbortSignal>,
 }
 
 impl ChunkSource for UploadSource<'_> {
     fn len(&self) -> u64 {
         match self.input {
-            Input::Bytes(a) => a.length() as u64,
-            Input::Blob(b) => b.size() as u64,
+            Sliceable::Bytes(a) => a.length() as u64,
+            Sliceable::Blob(b) => b.size() as u64,
         }
     }
 
@@ -664,8 +773,8 @@ impl ChunkSource for UploadSource<'_> {
             )));
         }
         match self.input {
-            Input::Bytes(a) => Ok(a.subarray(start as u32, end as u32).to_vec().into()),
-            Input::Blob(b) => {
+            Sliceable::Bytes(a) => Ok(a.subarray(start as u32, end as u32).to_vec().into()),
+            Sliceable::Blob(b) => {
                 let part = b
                     .slice_with_f64_and_f64(start as f64, end as f64)
                     .map_err(|e| js_failure("Blob.slice", &e))?;
@@ -701,7 +810,7 @@ fn aborted(signal: Option<&web_sys::AbortSignal>) -> bool {
 
 /// The OciError of an interrupted upload: its error's code, `detail.resume` when resumable; an
 /// abort's `AbortError` (the signal's reason).
-fn interrupted(e: &Interrupted, signal: Option<&web_sys::AbortSignal>) -> JsValue {
+pub(crate) fn interrupted(e: &Interrupted, signal: Option<&web_sys::AbortSignal>) -> JsValue {
     if is_abort(&e.error) {
         return abort_error(&e.error.to_string(), signal);
     }

@@ -34,7 +34,9 @@ fields!(ParseReferenceOptions: "normalize");
 fields!(Credentials: "username", "password", "token", "fetch");
 fields!(PageOptions: "pageSize");
 fields!(ReferrersOptions: "artifactType", "pageSize");
-fields!(PushBlobOptions: "onProgress", "signal", "chunkSize", "resume", "retries");
+fields!(PushBlobOptions: "onProgress", "signal", "chunkSize", "resume", "retries", "digest");
+fields!(StartUploadOptions: "chunkSize");
+fields!(ResumeUploadOptions: "offset", "chunkSize");
 fields!(CopyImageOptions: "referrers", "tags", "platforms", "sameRegistry", "onProgress");
 
 /// A platform an image runs on (OCI image index `platform`).
@@ -367,8 +369,10 @@ pub struct ReferrersOptions {
 pub struct UploadProgress {
     /// Bytes handed to the upload so far.
     pub bytes: u64,
-    /// Bytes of the whole blob.
-    pub total: u64,
+    /// Bytes of the whole blob (unknown for a stream).
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// Options of `pushBlob`.
@@ -390,9 +394,34 @@ pub struct PushBlobOptions {
     /// Continue this interrupted upload (an OciError's `detail.resume`) instead of starting one.
     #[tsify(optional)]
     pub resume: Option<ResumableUpload>,
-    /// Times a transient failure is resumed automatically (default 3).
+    /// Times a transient failure is resumed automatically (default 3; `Uint8Array` and `Blob`).
     #[tsify(optional)]
     pub retries: Option<u32>,
+    /// The digest a `ReadableStream`'s bytes must have (sha256 or sha512; computed on the way
+    /// when not given); refused for a `Uint8Array` or `Blob`, whose sha256 is computed.
+    #[tsify(optional)]
+    pub digest: Option<String>,
+}
+
+/// Options of `startUpload`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StartUploadOptions {
+    /// Chunk size hint in bytes (raised to the registry's minimum; default 5 MiB).
+    #[tsify(optional)]
+    pub chunk_size: Option<usize>,
+}
+
+/// Options of `resumeUpload`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResumeUploadOptions {
+    /// Where the upload must stand (a `close()`'s `offset`); without it, the registry is asked.
+    #[tsify(optional)]
+    pub offset: Option<u64>,
+    /// Chunk size hint in bytes (raised to the registry's minimum; default 5 MiB).
+    #[tsify(optional)]
+    pub chunk_size: Option<usize>,
 }
 
 /// Where an interrupted upload stands: keep it to resume later (`pushBlob`'s `resume`).

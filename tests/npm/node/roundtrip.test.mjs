@@ -5,7 +5,10 @@
 // */c/ and resets half the upload chunks under */r/. OCISCOPE_RUN makes repository names unique per run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   Digester,
   OciError,
@@ -17,6 +20,7 @@ import {
   parseReference,
   verify,
 } from "ociscope";
+import { pattern } from "./pattern.mjs";
 
 const serverUrl = process.env.OCISCOPE_SERVER;
 const distributionUrl = process.env.OCISCOPE_DISTRIBUTION;
@@ -293,6 +297,118 @@ test("a custom fetch sends every request: counted, with a header it adds, kept b
   const broken = Registry.connect(serverUrl, { fetch: () => Promise.reject(new TypeError("fetch failed")) });
   await rejectsWith(broken.ping(), "NETWORK");
   assert.throws(() => Registry.connect(serverUrl, { fetch: 42 }), (e) => isOciError(e) && e.code === "INVALID_ARGUMENT");
+});
+
+/** A ReadableStream of `data` in chunks of `sizes` (cycled); `state.cancelled` once cancelled. */
+function streamOf(data, sizes, state = {}) {
+  let at = 0;
+  let n = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= data.length) return controller.close();
+      const size = sizes[n++ % sizes.length];
+      controller.enqueue(data.slice(at, at + size));
+      at += size;
+      state.pulled = at;
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+}
+
+test("pushBlob from a ReadableStream: chunked, hashed on the way, digest checked, abort", async () => {
+  for (const [name, registry] of registries) {
+    const repo = `npm-${run}/stream-${name}`;
+    const data = pattern(3 * 1024 * 1024 + 99);
+    // Uneven stream chunks, one larger than the upload chunk.
+    const progress = [];
+    const d = await registry.pushBlob(repo, streamOf(data, [100_000, 2_500_000, 7]), {
+      chunkSize: 1 << 20,
+      onProgress: (p) => progress.push(p),
+    });
+    assert.equal(d.digest, sha("sha256", data), name);
+    assert.equal(d.size, data.length);
+    assert.ok(progress.length >= 4 && progress.every((p) => p.total === undefined), JSON.stringify(progress.slice(0, 3)));
+    assert.equal(progress.at(-1).bytes, data.length);
+    assert.equal(sha("sha256", await registry.readBlob(repo, d.digest, 8 << 20)), d.digest);
+    // With the digest given: the same; with a wrong one, refused before the commit.
+    const small = pattern(5000);
+    const given = await registry.pushBlob(repo, streamOf(small, [999]), { digest: sha("sha256", small) });
+    assert.equal(given.digest, sha("sha256", small));
+    const wrong = sha("sha256", Buffer.from("other bytes"));
+    const e = await rejectsWith(registry.pushBlob(repo, streamOf(small, [999]), { digest: wrong }), "DIGEST_INVALID");
+    assert.match(e.message, /cancelled/);
+    await rejectsWith(registry.statBlob(repo, wrong), "BLOB_UNKNOWN");
+  }
+  // sha512 when the digest given is one (ociscope-server accepts sha512 blobs).
+  const small = pattern(7000);
+  const d512 = await server.pushBlob(`npm-${run}/stream-512`, streamOf(small, [4096]), { digest: sha("sha512", small) });
+  assert.equal(d512.digest, sha("sha512", small));
+  // Abort mid-stream: rejects with AbortError, the stream is cancelled, and it stopped being read.
+  const controller = new AbortController();
+  const state = {};
+  const big = pattern(8 << 20);
+  await rejectsAborted(distribution.pushBlob(`npm-${run}/stream-abort`, streamOf(big, [1 << 18], state), {
+    chunkSize: 1 << 20,
+    signal: controller.signal,
+    onProgress: (p) => p.bytes >= 2 << 20 && controller.abort(),
+  }));
+  assert.equal(state.cancelled, true);
+  assert.ok(state.pulled < big.length, `read ${state.pulled} of ${big.length}`);
+  // A stream of something else than bytes, resume with a stream: refused.
+  const strings = new ReadableStream({ start: (c) => (c.enqueue("text"), c.close()) });
+  await rejectsWith(server.pushBlob(`npm-${run}/stream`, strings), "INVALID_ARGUMENT");
+  assert.throws(() => server.pushBlob(`npm-${run}/stream`, streamOf(small, [10]), { resume: { id: "x", offset: 0 } }), (e) => e.code === "INVALID_ARGUMENT");
+  assert.throws(() => server.pushBlob(`npm-${run}/stream`, small, { digest: sha("sha256", small) }), (e) => e.code === "INVALID_ARGUMENT");
+});
+
+test("upload sessions: write, close, resume from another process by id and offset, commit", async () => {
+  const child = fileURLToPath(new URL("./resume-child.mjs", import.meta.url));
+  for (const [name, registry] of registries) {
+    const repo = `npm-${run}/session-${name}`;
+    const data = pattern(5 * 1024 * 1024 + 4321);
+    const session = await registry.startUpload(repo, { chunkSize: 1 << 20 });
+    assert.equal(typeof session.id, "string");
+    assert.equal(session.offset, 0);
+    assert.ok(session.chunkSize >= 1 << 20);
+    await session.write(data.subarray(0, 1_500_000));
+    assert.equal(session.offset, 1_500_000);
+    // One call at a time.
+    const writing = session.write(data.subarray(1_500_000, 2_600_000));
+    assert.throws(() => session.write(data.subarray(0, 1)), (e) => isOciError(e) && e.code === "INVALID_ARGUMENT");
+    await writing;
+    const kept = await session.close();
+    // The registry keeps the full chunks sent (2 MiB of the 2.6 MB written, in 1 MiB chunks).
+    const full = Math.floor(2_600_000 / session.chunkSize) * session.chunkSize;
+    assert.deepEqual(kept, { id: kept.id, offset: full }, name);
+    assert.ok(full > 0);
+    assert.equal(session.offset, kept.offset);
+    assert.throws(() => session.write(data), (e) => e.code === "INVALID_ARGUMENT");
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      child, registry.url, repo, kept.id, String(kept.offset), String(data.length), sha("sha256", data),
+    ]);
+    const { descriptor, offsetAtCommit } = JSON.parse(stdout);
+    assert.equal(descriptor.digest, sha("sha256", data), name);
+    assert.equal(offsetAtCommit, data.length);
+    assert.equal(sha("sha256", await registry.readBlob(repo, descriptor.digest, 8 << 20)), descriptor.digest);
+
+    // A fresh session knows its digest; a resumed one must be told; cancel is idempotent.
+    const fresh = await registry.startUpload(repo);
+    await fresh.write(data.subarray(0, 1000));
+    const committed = await fresh.commit();
+    assert.equal(committed.digest, sha("sha256", data.subarray(0, 1000)));
+    await fresh.cancel();
+    const open = await registry.startUpload(repo, { chunkSize: 1 << 20 });
+    await open.write(data.subarray(0, 1 << 20));
+    const again = await registry.resumeUpload(repo, open.id);
+    assert.equal(again.offset, 1 << 20);
+    assert.throws(() => again.commit(), (e) => e.code === "INVALID_ARGUMENT");
+    await again.cancel();
+    await again.cancel();
+    await rejectsWith(registry.resumeUpload(repo, again.id), "BLOB_UPLOAD_UNKNOWN");
+  }
+  console.log("# sessions resumed by a second Node process on both registries");
 });
 
 test("copyImage demo/hello:latest with referrers from ociscope-server to distribution", async () => {

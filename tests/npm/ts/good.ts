@@ -14,6 +14,8 @@ import {
   type ManifestKindName,
   type OciErrorCode,
   type ParsedReference,
+  type ResumableUpload,
+  type UploadSession,
   type Platform,
   type UploadProgress,
 } from "ociscope";
@@ -46,8 +48,17 @@ export async function roundTrip(url: string, other: string): Promise<string> {
   const controller = new AbortController();
   const pushed: Descriptor = await registry.pushBlob("demo/x", new Uint8Array([1, 2]), {
     signal: controller.signal,
-    onProgress: (p: UploadProgress) => console.log(p.bytes / p.total),
+    onProgress: (p: UploadProgress) => console.log(p.bytes / (p.total ?? 1)),
   });
+  const fromStream: Descriptor = await registry.pushBlob("demo/x", new Blob(["abc"]).stream(), { digest: pushed.digest });
+  const session: UploadSession = await registry.startUpload("demo/x", { chunkSize: 1 << 20 });
+  await session.write(new Uint8Array(10));
+  const kept: ResumableUpload = await session.close();
+  const resumed = await registry.resumeUpload("demo/x", kept.id, { offset: kept.offset });
+  const offset: number = resumed.offset;
+  await resumed.commit(fromStream.digest);
+  await resumed.cancel();
+  console.log(offset, session.id, session.chunkSize);
   await registry.pushBlob("demo/x", new Blob(["{}"]));
   await registry.pushManifest("demo/x", got.bytes, got.descriptor.mediaType, ["v1"]);
   await registry.deleteTag("demo/x", "v1");
