@@ -22,6 +22,7 @@ pub mod error;
 pub mod manifest;
 pub mod reference;
 pub mod registry;
+pub mod tools;
 pub mod types;
 pub mod upload;
 

@@ -90,6 +90,21 @@ fn transport(fetch: JsValue) -> Result<FetchTransport, JsValue> {
     }
 }
 
+/// An options object's `signal`: absent, or an `AbortSignal`.
+pub(crate) fn signal_of(
+    value: &JsValue,
+    what: &str,
+) -> Result<Option<web_sys::AbortSignal>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .clone()
+        .dyn_into::<web_sys::AbortSignal>()
+        .map(Some)
+        .map_err(|_| invalid(format!("{what}: signal is not an AbortSignal")))
+}
+
 /// Parses a repository argument (`NAME_INVALID` when malformed).
 pub(crate) fn repo_name(repo: &str) -> Result<RepoName, JsValue> {
     RepoName::new(repo).js()
@@ -360,20 +375,8 @@ impl Registry {
         let repo = repo_name(repo)?;
         let options: PushBlobOptions = crate::options(options, "pushBlob options")?;
         let input = Input::of(data)?;
-        let signal = if options.signal.is_undefined() || options.signal.is_null() {
-            None
-        } else {
-            Some(
-                options
-                    .signal
-                    .dyn_into::<web_sys::AbortSignal>()
-                    .map_err(|_| invalid("pushBlob: signal is not an AbortSignal"))?,
-            )
-        };
-        let client = match &signal {
-            Some(s) => self.client_with(s)?,
-            None => self.client.clone(),
-        };
+        let signal = signal_of(&options.signal, "pushBlob")?;
+        let client = self.client_for(signal.as_ref())?;
         let defaults = UploadOptions::default();
         let chunk_size = options.chunk_size.unwrap_or(defaults.chunk_size);
         let expected = options.digest.as_deref().map(parse_digest).transpose()?;
@@ -555,6 +558,17 @@ impl Registry {
     /// The core client (for the tools).
     pub(crate) fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// This client, or with a signal one whose requests are tied to it.
+    pub(crate) fn client_for(
+        &self,
+        signal: Option<&web_sys::AbortSignal>,
+    ) -> Result<Client, JsValue> {
+        match signal {
+            Some(s) => self.client_with(s),
+            None => Ok(self.client.clone()),
+        }
     }
 
     /// A client like this one whose requests are tied to `signal` (off wasm32: this one).

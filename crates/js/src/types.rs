@@ -36,6 +36,7 @@ fields!(PageOptions: "pageSize");
 fields!(ReferrersOptions: "artifactType", "pageSize");
 fields!(PushBlobOptions: "onProgress", "signal", "chunkSize", "resume", "retries", "digest");
 fields!(StartUploadOptions: "chunkSize");
+fields!(PushArtifactOptions: "artifactType", "annotations", "subject", "tags", "chunkSize", "onProgress", "signal");
 fields!(ResumeUploadOptions: "offset", "chunkSize");
 fields!(CopyImageOptions: "referrers", "tags", "platforms", "sameRegistry", "onProgress");
 
@@ -584,4 +585,83 @@ pub struct CopyReport {
     pub bytes_copied: u64,
     /// Attempts that failed transiently and were made again.
     pub retried: usize,
+}
+
+/// Options of `pushArtifact`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PushArtifactOptions {
+    /// The artifactType (default `application/vnd.unknown.artifact.v1`, as `oras push`).
+    #[tsify(optional)]
+    pub artifact_type: Option<String>,
+    /// Annotations of the artifact manifest.
+    #[tsify(optional, type = "Record<string, string>")]
+    pub annotations: BTreeMap<String, String>,
+    /// The manifest the artifact refers to (it becomes one of its referrers).
+    #[tsify(optional)]
+    pub subject: Option<Descriptor>,
+    /// Tags for the artifact; none: pushed by digest only.
+    #[tsify(optional)]
+    pub tags: Vec<String>,
+    /// Upload chunk size hint in bytes for large files (default 5 MiB).
+    #[tsify(optional)]
+    pub chunk_size: Option<usize>,
+    /// Called as bytes of the files are uploaded (`total` over every file).
+    #[tsify(optional, type = "(progress: UploadProgress) => void")]
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub on_progress: JsValue,
+    /// Stops the uploads (the promise rejects with the signal's reason).
+    #[tsify(optional, type = "AbortSignal")]
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub signal: JsValue,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const ARTIFACT_FILE_TS: &str = r#"
+/** A file of `pushArtifact` that is not a `File`: its name (the layer's title), bytes and type. */
+export interface ArtifactFile {
+  /** Stored as `org.opencontainers.image.title`; unique and non-empty. */
+  name: string;
+  /** The bytes. */
+  data: Uint8Array | Blob;
+  /** The layer's media type (default `application/octet-stream`). */
+  mediaType?: string;
+}
+"#;
+
+/// What `pushArtifact` pushed.
+#[derive(Clone, Debug, Serialize, Tsify)]
+pub struct PushedArtifact {
+    /// The artifact manifest.
+    pub manifest: Descriptor,
+    /// One layer per file, in order (with its title annotation).
+    pub layers: Vec<Descriptor>,
+}
+
+/// The descriptors a manifest document references, by role (`manifestChildren`).
+#[derive(Clone, Debug, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestChildren {
+    /// The kind, when the document parsed as one ociscope knows; absent when read leniently.
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ManifestKindName>,
+    /// The config blob.
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Descriptor>,
+    /// Layer blobs, base first.
+    pub layers: Vec<Descriptor>,
+    /// Manifests an index lists.
+    pub manifests: Vec<Descriptor>,
+    /// Blobs of other shapes (the `blobs` of the withdrawn OCI artifact manifest).
+    pub blobs: Vec<Descriptor>,
+    /// Docker schema 1 blob sums (digests without a size).
+    pub fs_layers: Vec<String>,
+    /// The manifest this one refers to (not content it needs).
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    /// Entries of those fields that were not descriptors (lenient reading only).
+    pub skipped: usize,
 }

@@ -1,6 +1,6 @@
 // The page: a round trip through the web build, then the Worker's; results go to
 // window.__ociscope (read by run.mjs) and the page text.
-import init, { OciError, Registry, copyImage, isOciError, parseManifest } from "ociscope";
+import init, { OciError, Registry, copyImage, detectManifestKind, isOciError, parseManifest } from "ociscope";
 import { checker, readAll, sha256 } from "./checks.js";
 
 const params = new URLSearchParams(location.search);
@@ -26,6 +26,12 @@ async function page() {
   const blob = await dst.pushBlob(`npm-${run}/page`, file, { chunkSize: 1 << 16, onProgress: (p) => progress.push(p.bytes) });
   c.ok("pushBlob(File) digest", blob.digest === (await sha256(await file.arrayBuffer())), blob.digest);
   c.ok("pushBlob progress", progress.at(-1) === file.size, progress.join(","));
+  const streamed = await dst.pushBlob(`npm-${run}/page`, file.stream(), { chunkSize: 1 << 16 });
+  c.ok("pushBlob(ReadableStream) digest", streamed.digest === blob.digest, streamed.digest);
+  const session = await dst.startUpload(`npm-${run}/page`);
+  await session.write(new Uint8Array(await file.arrayBuffer()));
+  const committed = await session.commit();
+  c.ok("upload session from a page", committed.digest === blob.digest, `${session.id.slice(0, 40)}… ${committed.digest}`);
   const empty = await dst.pushBlob(`npm-${run}/page`, new TextEncoder().encode("{}"));
   const manifest = new TextEncoder().encode(JSON.stringify({
     schemaVersion: 2,
@@ -37,9 +43,16 @@ async function page() {
   const pushed = await dst.pushManifest(`npm-${run}/page`, manifest, "application/vnd.oci.image.manifest.v1+json", ["v1"]);
   const back = await dst.getManifest(`npm-${run}/page`, "v1");
   c.ok("pushManifest + tag, read back", back.descriptor.digest === pushed.digest, pushed.digest);
+  const artifact = await dst.pushArtifact(`npm-${run}/page`, [file], { subject: pushed, tags: ["notes"] });
+  const referrers = [];
+  for await (const d of dst.referrers(`npm-${run}/page`, pushed.digest)) referrers.push(d.digest);
+  c.ok("pushArtifact(File) as a referrer", referrers.join() === artifact.manifest.digest && artifact.layers[0].annotations["org.opencontainers.image.title"] === "hello.txt", referrers.join());
+  c.ok("detectManifestKind", detectManifestKind(manifest) === "ociManifest");
   const tags = [];
   for await (const t of dst.tags(`npm-${run}/page`)) tags.push(t);
-  c.ok("tags", tags.join() === "v1", tags.join());
+  // distribution 2.8 also lists the referrers tag (sha256-…) of the tag schema fallback.
+  const named = tags.filter((t) => !t.startsWith("sha256-")).sort();
+  c.ok("tags", named.join() === "notes,v1", tags.join());
   await c.rejects("missing manifest is MANIFEST_UNKNOWN", dst.getManifest(`npm-${run}/page`, "nope"), "MANIFEST_UNKNOWN");
   try {
     await dst.statManifest(`npm-${run}/page`, "nope");

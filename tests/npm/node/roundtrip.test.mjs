@@ -14,8 +14,10 @@ import {
   OciError,
   Registry,
   copyImage,
+  detectManifestKind,
   digestOf,
   isOciError,
+  manifestChildren,
   parseManifest,
   parseReference,
   verify,
@@ -409,6 +411,104 @@ test("upload sessions: write, close, resume from another process by id and offse
     await rejectsWith(registry.resumeUpload(repo, again.id), "BLOB_UPLOAD_UNKNOWN");
   }
   console.log("# sessions resumed by a second Node process on both registries");
+});
+
+test("pushArtifact: files (a File and bytes) as an artifact, tagged, a referrer of its subject", async () => {
+  for (const [name, registry] of registries) {
+    const repo = `npm-${run}/artifact-${name}`;
+    // The subject: a small image pushed first.
+    const config = await registry.pushBlob(repo, new Blob(["{}"]));
+    const image = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: EMPTY_CONFIG, digest: config.digest, size: 2 },
+      layers: [{ mediaType: EMPTY_CONFIG, digest: config.digest, size: 2 }],
+    }));
+    const subject = await registry.pushManifest(repo, image, OCI_MANIFEST, ["image"]);
+    const notes = new File([`release notes ${run}\n`], "notes.txt", { type: "text/plain" });
+    const big = pattern(3 * 1024 * 1024 + 1);
+    const progress = [];
+    const pushed = await registry.pushArtifact(repo, [notes, { name: "data.bin", data: big }], {
+      artifactType: "application/vnd.ociscope.test.v1",
+      annotations: { "org.example.run": run },
+      subject,
+      tags: ["artifact"],
+      chunkSize: 1 << 20,
+      onProgress: (p) => progress.push(p),
+    });
+    assert.deepEqual(pushed.layers.map((l) => l.annotations["org.opencontainers.image.title"]), ["notes.txt", "data.bin"]);
+    assert.deepEqual(pushed.layers.map((l) => l.mediaType), ["text/plain", "application/octet-stream"]);
+    assert.equal(pushed.layers[1].digest, sha("sha256", big));
+    assert.equal(progress.at(-1).bytes, notes.size + big.length);
+    assert.equal(progress.at(-1).total, notes.size + big.length);
+    const got = await registry.getManifest(repo, "artifact");
+    assert.equal(got.descriptor.digest, pushed.manifest.digest, name);
+    assert.equal(got.manifest.artifactType, "application/vnd.ociscope.test.v1");
+    assert.equal(got.manifest.subject.digest, subject.digest);
+    assert.equal(got.manifest.annotations["org.example.run"], run);
+    const back = await registry.readBlob(repo, pushed.layers[0].digest);
+    assert.equal(Buffer.from(back).toString(), `release notes ${run}\n`);
+    const referrers = await collect(registry.referrers(repo, subject.digest));
+    assert.deepEqual(referrers.map((d) => d.digest), [pushed.manifest.digest], name);
+    assert.equal(referrers[0].artifactType, "application/vnd.ociscope.test.v1");
+  }
+  await assert.rejects(server.pushArtifact(`npm-${run}/artifact`, [{ name: "a", data: new Uint8Array(1) }, { name: "a", data: new Uint8Array(2) }]), (e) => e.code === "INVALID_ARGUMENT");
+  assert.throws(() => server.pushArtifact(`npm-${run}/artifact`, [{ name: "a", bytes: new Uint8Array(1) }]), (e) => e.code === "INVALID_ARGUMENT");
+  assert.throws(() => server.pushArtifact(`npm-${run}/artifact`, "a.txt"), (e) => e.code === "INVALID_ARGUMENT");
+});
+
+test("synthesizeIndex: an index as it is, a single image as a one-entry index with its platform", async () => {
+  const host = new URL(serverUrl).host;
+  const index = await server.synthesizeIndex("demo/hello", "latest");
+  assert.equal(index.manifest.kind, "ociIndex");
+  assert.equal(index.descriptor.digest, sha("sha256", index.bytes));
+  const refName = "org.opencontainers.image.ref.name";
+  assert.ok(index.manifest.manifests.length >= 2);
+  for (const entry of index.manifest.manifests) {
+    assert.ok(entry.annotations[refName].startsWith(`${host}/demo/hello:latest@sha256:`), entry.annotations[refName]);
+  }
+  const amd64 = index.manifest.manifests.find((d) => d.platform?.architecture === "amd64" && d.platform?.os === "linux");
+  assert.equal(amd64.annotations["com.docker.official-images.bashbrew.arch"], "amd64");
+  const single = await server.synthesizeIndex("demo/hello", amd64.digest);
+  assert.equal(single.manifest.kind, "ociIndex");
+  assert.equal(single.manifest.manifests.length, 1);
+  assert.equal(single.manifest.manifests[0].digest, amd64.digest);
+  assert.deepEqual(single.manifest.manifests[0].platform, { architecture: "amd64", os: "linux" });
+  // Pushed where the caller wants, it is an ordinary index.
+  const pushed = await server.pushManifest("demo/hello", single.bytes, single.descriptor.mediaType);
+  assert.equal(pushed.digest, single.descriptor.digest);
+  await rejectsWith(server.synthesizeIndex("demo/hello", "no-such-tag"), "MANIFEST_UNKNOWN");
+});
+
+test("manifestChildren and detectManifestKind, also for documents ociscope does not parse", () => {
+  const config = { mediaType: EMPTY_CONFIG, digest: digestOf(Buffer.from("{}")), size: 2 };
+  const image = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [config, config] }));
+  const c = manifestChildren(image);
+  assert.equal(c.kind, "ociManifest");
+  assert.equal(c.config.digest, config.digest);
+  assert.equal(c.layers.length, 2);
+  assert.deepEqual([c.manifests, c.blobs, c.fsLayers, c.skipped], [[], [], [], 0]);
+  // The withdrawn OCI artifact manifest: read leniently, its blobs found, a bad entry skipped.
+  const artifact = Buffer.from(JSON.stringify({
+    mediaType: "application/vnd.oci.artifact.manifest.v1+json",
+    artifactType: "application/x-test",
+    blobs: [config, { mediaType: "x/y" }],
+    subject: { mediaType: OCI_MANIFEST, digest: digestOf(image), size: image.length },
+  }));
+  const lenient = manifestChildren(artifact, "application/vnd.oci.artifact.manifest.v1+json");
+  assert.equal(lenient.kind, undefined);
+  assert.deepEqual(lenient.blobs.map((b) => b.digest), [config.digest]);
+  assert.equal(lenient.skipped, 1);
+  assert.equal(lenient.subject.digest, digestOf(image));
+  assert.throws(() => manifestChildren(Buffer.from("[1, 2]")), (e) => isOciError(e) && e.code === "MANIFEST_INVALID");
+
+  assert.equal(detectManifestKind(image), "ociManifest");
+  assert.equal(detectManifestKind(image, "application/json"), "ociManifest");
+  assert.equal(detectManifestKind(image, "application/vnd.docker.distribution.manifest.v2+json"), "dockerV2");
+  const list = Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [] }));
+  assert.equal(detectManifestKind(list), "ociIndex");
+  assert.equal(detectManifestKind(Buffer.from("not json")), undefined);
+  assert.equal(detectManifestKind(artifact), undefined);
 });
 
 test("copyImage demo/hello:latest with referrers from ociscope-server to distribution", async () => {

@@ -4,6 +4,8 @@ import {
   OciError,
   Registry,
   copyImage,
+  detectManifestKind,
+  manifestChildren,
   isOciError,
   parseManifest,
   parseReference,
@@ -13,7 +15,9 @@ import {
   type FetchedManifest,
   type ManifestKindName,
   type OciErrorCode,
+  type ManifestChildren,
   type ParsedReference,
+  type PushedArtifact,
   type ResumableUpload,
   type UploadSession,
   type Platform,
@@ -59,6 +63,16 @@ export async function roundTrip(url: string, other: string): Promise<string> {
   await resumed.commit(fromStream.digest);
   await resumed.cancel();
   console.log(offset, session.id, session.chunkSize);
+  const file = new File(["x"], "x.txt");
+  const artifact: PushedArtifact = await registry.pushArtifact("demo/x", [file, { name: "y", data: new Uint8Array(1) }], {
+    subject: pushed,
+    tags: ["a"],
+    annotations: { k: "v" },
+  });
+  const synthesized: FetchedManifest = await registry.synthesizeIndex("demo/x", artifact.manifest.digest);
+  const children: ManifestChildren = manifestChildren(synthesized.bytes);
+  const guessed: ManifestKindName | undefined = detectManifestKind(synthesized.bytes, "application/json");
+  console.log(children.fsLayers.length, guessed);
   await registry.pushBlob("demo/x", new Blob(["{}"]));
   await registry.pushManifest("demo/x", got.bytes, got.descriptor.mediaType, ["v1"]);
   await registry.deleteTag("demo/x", "v1");
