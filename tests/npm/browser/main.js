@@ -7,6 +7,9 @@ const params = new URLSearchParams(location.search);
 const server = params.get("server");
 const distribution = params.get("distribution");
 const noCors = params.get("nocors");
+const bearer = params.get("bearer");
+const htpasswd = params.get("htpasswd");
+const [username, password] = (params.get("user") ?? "").split(":");
 const run = params.get("run");
 
 async function page() {
@@ -68,6 +71,22 @@ async function page() {
     c.ok("an aborted upload rejects with a DOMException AbortError", false, "resolved");
   } catch (e) {
     c.ok("an aborted upload rejects with a DOMException AbortError", e instanceof DOMException && e.name === "AbortError" && !isOciError(e), `${e?.constructor?.name} ${e?.name}`);
+  }
+  for (const [name, url] of [["bearer tokens", bearer], ["htpasswd", htpasswd]]) {
+    await c.rejects(`${name} without credentials is UNAUTHORIZED`, Registry.connect(url).pushBlob(`npm-${run}/page-auth`, new Uint8Array([1])), "UNAUTHORIZED");
+  }
+  const authed = Registry.connect(bearer, { username, password });
+  const authedBytes = new TextEncoder().encode(`bearer tokens from a page ${run}`);
+  const authedBlob = await authed.pushBlob(`npm-${run}/page-auth`, authedBytes);
+  const authedBack = await authed.readBlob(`npm-${run}/page-auth`, authedBlob.digest);
+  c.ok("bearer tokens with credentials: push and read back", (await sha256(authedBack)) === authedBlob.digest, authedBlob.digest);
+  // distribution answers the preflight of a request with Authorization 401 (even with CORS for
+  // this origin), so a browser refuses it: CORS, its message naming the pitfall.
+  try {
+    await Registry.connect(htpasswd, { username, password }).ping();
+    c.ok("htpasswd with credentials in a browser is CORS (preflight 401)", false, "resolved");
+  } catch (e) {
+    c.ok("htpasswd with credentials in a browser is CORS (preflight 401)", isOciError(e) && e.code === "CORS" && e.message.includes("preflight `OPTIONS` with 401"), `${e.code}`);
   }
   let calls = 0;
   const counted = Registry.connect(server, { fetch: (request) => (calls++, fetch(request)) });
