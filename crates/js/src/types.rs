@@ -4,6 +4,17 @@
 //! counterpart, so the core stays the one definition of what a descriptor or manifest is;
 //! these only say how JavaScript sees them. Unknown JSON fields of a descriptor are not carried
 //! over (the manifest's bytes keep everything).
+//!
+//! Why a mirror rather than `#[derive(Tsify)]` on the core types behind an optional feature of
+//! ociscope-core (weighed for the issue): the core `Descriptor` keeps unknown fields in a
+//! `#[serde(flatten)] extra` map and deserializes through `try_from`, so tsify would declare it
+//! `{…} & Record<string, any>`, and every misspelt field (`d.sise`) would type-check as `any`,
+//! which is what the strict declarations exist to catch; `Digest` and the manifest kinds would
+//! need hand-written type overrides anyway; and the views JavaScript gets (`ParsedManifest`
+//! with `kind` and `children`, `CopyProgress`) are not core types at all. A feature would also
+//! be switched on for the whole workspace whenever ociscope-js is built with it (cargo feature
+//! unification), compiling tsify and wasm-bindgen into every native build of the core. Only
+//! `Platform` would map one to one; the mirror keeps it beside `Descriptor` for one rule.
 
 use std::collections::BTreeMap;
 
