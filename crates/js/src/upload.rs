@@ -89,6 +89,14 @@ async fn read_chunk(
     }
 }
 
+/// The most a writer is handed at once: its chunk size, at least 1 and at most what a
+/// `Uint8Array` offset holds.
+fn piece_size(writer: &Writer) -> u32 {
+    u32::try_from(writer.chunk_size())
+        .unwrap_or(u32::MAX)
+        .max(1)
+}
+
 /// A short text for a thrown or rejected JavaScript value.
 fn js_text(value: &JsValue) -> String {
     if let Some(e) = value.dyn_ref::<js_sys::Error>() {
@@ -104,6 +112,12 @@ pub(crate) async fn push_stream(up: StreamUpload) -> Result<JsValue, JsValue> {
         let _ = JsFuture::from(up.stream.cancel()).await;
         return Err(abort_error("the upload was aborted", signal));
     }
+    let algorithm = match &up.expected {
+        Some(d) => d
+            .verifiable_algorithm()
+            .map_err(|e| invalid(format!("pushBlob digest: {e}")))?,
+        None => Algorithm::Sha256,
+    };
     let reader: web_sys::ReadableStreamDefaultReader = up.stream.get_reader().unchecked_into();
     let mut writer = match up.client.start_upload(&up.repo, Some(up.chunk_size)).await {
         Ok(w) => w,
@@ -112,14 +126,8 @@ pub(crate) async fn push_stream(up: StreamUpload) -> Result<JsValue, JsValue> {
             return Err(from_error(&e));
         }
     };
-    let algorithm = match &up.expected {
-        Some(d) => d
-            .verifiable_algorithm()
-            .map_err(|e| invalid(format!("pushBlob digest: {e}")))?,
-        None => Algorithm::Sha256,
-    };
     let mut digester = Digester::new(algorithm);
-    let piece = writer.chunk_size().max(1) as u32;
+    let piece = piece_size(&writer);
     let outcome: Result<(), Error> = async {
         while let Some(chunk) = read_chunk(&reader).await? {
             let mut at = 0u32;
@@ -279,7 +287,7 @@ impl UploadSession {
         let mut writer = take(&self.inner, "write")?;
         let inner = Rc::clone(&self.inner);
         Ok(future_to_promise(async move {
-            let piece = writer.chunk_size().max(1) as u32;
+            let piece = piece_size(&writer);
             let mut at = 0u32;
             let mut result = Ok(());
             while at < chunk.length() {
