@@ -59,17 +59,12 @@ run_id=$(date +%s)-$$
 page_port=$(port)
 page_origin="http://127.0.0.1:$page_port"
 
-# htpasswd entry of suite / suite-secret (bcrypt, cost 5), as crates/native/tests/common.
-htpasswd_entry='suite:$2b$05$abcdefghijklmnopqrstuuvb7CvDodzi00/xYq.1DxPuxWAoDFoFm'
-
 start_registries() {
   start_distribution "$work/distribution" "$(port)"
   pids+=("$DISTRIBUTION_PID")
   distribution=$DISTRIBUTION_URL
 
-  mkdir -p "$work/htpasswd"
-  echo "$htpasswd_entry" > "$work/htpasswd/htpasswd"
-  start_distribution "$work/htpasswd" "$(port)" "$page_origin" "$work/htpasswd/htpasswd"
+  start_htpasswd_distribution "$work/htpasswd" "$(port)" "$page_origin"
   pids+=("$DISTRIBUTION_PID")
   htpasswd=$DISTRIBUTION_URL
 
@@ -99,7 +94,7 @@ start_server() {
 }
 
 start_servers() {
-  local user=suite:suite-secret
+  local user=$SUITE_USER
   start_server plain
   server=$SERVER_URL
   start_server bearer --token-auth --basic-auth "$user"

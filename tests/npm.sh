@@ -7,10 +7,13 @@
 #   3. consumers of the packed tarball, each in a fresh folder outside the workspace (tests/npm
 #      copied there, `npm ci` from its committed lock, the tarball installed with --no-save):
 #      a Node ESM round trip (`node --test`) against ociscope-server --demo, an ociscope-server
-#      that corrupts blob bodies, and CNCF distribution, and a TypeScript check (`tsc --strict --noEmit`) that must accept the
+#      that corrupts blob bodies, and CNCF distribution, and with credentials and without them
+#      against ociscope-server with bearer tokens and distribution with htpasswd (auth.test.mjs);
+#      a TypeScript check (`tsc --strict --noEmit`) that must accept the
 #      correct use and refuse the deliberate wrong one; a Vite-built page (web build, `init()`)
 #      that also runs a module Web Worker, in headless Chromium through playwright-core, against
-#      the same registries and a server without CORS headers (tests/harness/no_cors.py).
+#      the same registries (the auth ones with and without credentials) and a server without
+#      CORS headers (tests/harness/no_cors.py).
 # Registries are stopped by PID on exit. Exits nonzero on any failure.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -48,6 +51,12 @@ for target in nodejs web bundler; do
     --out-dir "pkg/$dir" "$crate"
   # wasm-pack's own .gitignore ("*") would make npm pack leave the build out.
   rm -f "$pkg/$dir/.gitignore" "$pkg/$dir/package.json"
+  # OciError is re-exported from js/glue.js (wasm-bindgen `reexport`), which declares it
+  # `let OciError: unknown` beside the class declaration crates/js/src/error.rs writes; the
+  # placeholder goes (and must be there, so a wasm-bindgen that changes this is noticed).
+  grep -qx 'export let OciError: unknown;' "$pkg/$dir/ociscope_js.d.ts" ||
+    { say "$dir/ociscope_js.d.ts: no OciError placeholder to replace"; exit 1; }
+  sed -i '/^export let OciError: unknown;$/d' "$pkg/$dir/ociscope_js.d.ts"
 done
 # The nodejs build is CommonJS inside a "type": "module" package: a nested package.json says
 # so, and its snippets (ES modules in the source, js/glue.js) are rewritten as CommonJS so
@@ -102,9 +111,21 @@ server=$SERVER_URL
 start_server faults --seed 7 --fault 'corrupt:GET /v2/*/c/blobs/sha256:*:1' \
   --fault 'reset:PATCH /v2/*/r/blobs/uploads/*:0.5'
 faults=$SERVER_URL
+# Auth: bearer tokens from ociscope-server's /token for SUITE_USER (every right), reader (pull)
+# and anonymous (pull, under open/*); CNCF distribution behind htpasswd (Basic).
+start_server bearer --token-auth --basic-auth "$SUITE_USER" --basic-auth reader:reader-secret \
+  --grant "${SUITE_USER%%:*}:*:*" --grant 'reader:*:pull' --grant 'anonymous:open/*:pull'
+bearer=$SERVER_URL
+# The page's port is chosen now: the htpasswd registry's CORS names its origin (with
+# credentials, distribution's CORS must name the origin, as in tests/fetch.sh).
+page_port=$(free_port)
+start_htpasswd_distribution "$work/htpasswd" "$(free_port)" "http://127.0.0.1:$page_port"
+pids+=("$DISTRIBUTION_PID")
+htpasswd=$DISTRIBUTION_URL
 start_distribution "$work/distribution" "$(free_port)"
 pids+=("$DISTRIBUTION_PID")
-say "registries: ociscope-server $server (faults: $faults), distribution $DISTRIBUTION_URL"
+say "registries: ociscope-server $server (faults: $faults, bearer: $bearer), distribution $DISTRIBUTION_URL (htpasswd: $htpasswd)"
+auth_env=(OCISCOPE_BEARER="$bearer" OCISCOPE_HTPASSWD="$htpasswd" OCISCOPE_USER="$SUITE_USER")
 
 # consumer NAME: a fresh copy of tests/npm outside the workspace, with the tarball installed.
 consumer() {
@@ -119,8 +140,9 @@ consumer() {
 
 say "Node ESM consumer (node --test)"
 dir=$(consumer node)
-(cd "$dir/node" && OCISCOPE_SERVER=$server OCISCOPE_FAULTS=$faults OCISCOPE_DISTRIBUTION=$DISTRIBUTION_URL \
-  OCISCOPE_RUN="$(date +%s)-$$" node --test --test-reporter=spec roundtrip.test.mjs)
+(cd "$dir/node" && env "${auth_env[@]}" OCISCOPE_SERVER=$server OCISCOPE_FAULTS=$faults \
+  OCISCOPE_DISTRIBUTION=$DISTRIBUTION_URL OCISCOPE_RUN="$(date +%s)-$$" \
+  node --test --test-reporter=spec roundtrip.test.mjs auth.test.mjs)
 
 say "TypeScript consumer (tsc --strict --noEmit)"
 dir=$(consumer ts)
@@ -139,7 +161,6 @@ nocors_port=$(free_port)
 python3 "$root/tests/harness/no_cors.py" "$nocors_port" > "$work/no_cors.log" 2>&1 &
 pids+=($!)
 (cd "$dir/browser" && "$dir/node_modules/.bin/vite" build --outDir dist >&2)
-page_port=$(free_port)
 (cd "$dir/browser" && exec "$dir/node_modules/.bin/vite" preview --host 127.0.0.1 --port "$page_port" \
   --strictPort --outDir dist) > "$work/preview.log" 2>&1 &
 pids+=($!)
@@ -147,5 +168,5 @@ for i in $(seq 1 100); do
   curl -sf -o /dev/null "http://127.0.0.1:$page_port/" && curl -s -o /dev/null "http://127.0.0.1:$nocors_port/v2/" && break
   sleep 0.1
 done
-(cd "$dir/browser" && node run.mjs "http://127.0.0.1:$page_port/?server=$server&distribution=$DISTRIBUTION_URL&nocors=http://127.0.0.1:$nocors_port&run=$(date +%s)-$$")
+(cd "$dir/browser" && node run.mjs "http://127.0.0.1:$page_port/?server=$server&distribution=$DISTRIBUTION_URL&nocors=http://127.0.0.1:$nocors_port&bearer=$bearer&htpasswd=$htpasswd&user=$SUITE_USER&run=$(date +%s)-$$")
 say "all npm package checks passed"

@@ -2,6 +2,19 @@
 # Each registry gets its own config (never Debian's /etc one), data folder and log, and is
 # stopped by its PID.
 
+# The user of the auth tests, USER:PASSWORD (ociscope-server --basic-auth), and its htpasswd entry
+# for distribution (bcrypt, cost 5), as crates/native/tests/common.
+SUITE_USER=suite:suite-secret
+SUITE_HTPASSWD='suite:$2b$05$abcdefghijklmnopqrstuuvb7CvDodzi00/xYq.1DxPuxWAoDFoFm'
+
+# start_htpasswd_distribution DIR PORT [ORIGIN]: start_distribution behind htpasswd basic auth
+# that knows SUITE_USER (the file is DIR/htpasswd).
+start_htpasswd_distribution() {
+  mkdir -p "$1"
+  echo "$SUITE_HTPASSWD" > "$1/htpasswd"
+  start_distribution "$1" "$2" "${3:-*}" "$1/htpasswd"
+}
+
 # Prints a free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

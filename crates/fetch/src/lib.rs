@@ -5,7 +5,8 @@
 //!
 //! Decisions:
 //! - Requests are built with gloo-net and sent through the global `fetch` (`globalThis.fetch`,
-//!   never `window`), so the same code runs in pages, workers and Node. The transport calls
+//!   never `window`), so the same code runs in pages, workers and Node; or through a function
+//!   the caller gives ([`FetchTransport::with_fetch`], wasm32), called with one `Request`. The transport calls
 //!   `fetch` itself rather than gloo's `send`, which panics when a promise rejects with something
 //!   other than an `Error` (an abort with a custom reason).
 //! - `redirect: "follow"`: the Fetch API follows redirects and strips `Authorization` when one
@@ -66,15 +67,21 @@ Docker-Content-Digest, Docker-Distribution-Api-Version, Docker-Upload-UUID, ETag
 Location, OCI-Chunk-Min-Length, OCI-Filters-Applied, OCI-Subject, Range, RateLimit-Limit, \
 RateLimit-Remaining, Retry-After, WWW-Authenticate";
 
-/// Moves the client's requests through the Fetch API (`globalThis.fetch`).
+/// Moves the client's requests through the Fetch API (`globalThis.fetch`, or a function the
+/// caller gives).
 ///
-/// `FetchTransport::default()` sends plain requests; `FetchTransport::with_abort_signal`
-/// (wasm32) ties every request and body read to an `AbortSignal`.
+/// `FetchTransport::default()` sends plain requests through the global `fetch`;
+/// `FetchTransport::with_fetch` (wasm32) through a function of the caller's;
+/// `FetchTransport::with_abort_signal` and `tied_to` tie every request and body read to an
+/// `AbortSignal`.
 #[derive(Clone, Debug, Default)]
 pub struct FetchTransport {
     /// Aborts every request and body read of this transport when it fires.
     #[cfg(target_arch = "wasm32")]
     signal: Option<web_sys::AbortSignal>,
+    /// Called instead of the global `fetch`, with one `Request`.
+    #[cfg(target_arch = "wasm32")]
+    fetch: Option<js_sys::Function>,
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -86,6 +93,27 @@ impl FetchTransport {
     pub fn with_abort_signal(signal: web_sys::AbortSignal) -> FetchTransport {
         FetchTransport {
             signal: Some(signal),
+            fetch: None,
+        }
+    }
+
+    /// A transport that sends every request (and the CORS probes of a failed one) by calling
+    /// `fetch(request)` instead of the global `fetch`: a wrapper that adds headers, counts or
+    /// logs, or a `fetch` of another realm or library. It is called with one `Request` (its
+    /// signal set when the transport has one) and must return a `Response` or a promise of one;
+    /// what it throws or rejects with is reported as the global fetch's failures are.
+    pub fn with_fetch(fetch: js_sys::Function) -> FetchTransport {
+        FetchTransport {
+            signal: None,
+            fetch: Some(fetch),
+        }
+    }
+
+    /// This transport (same `fetch`) with its requests tied to `signal` instead.
+    pub fn tied_to(&self, signal: web_sys::AbortSignal) -> FetchTransport {
+        FetchTransport {
+            signal: Some(signal),
+            fetch: self.fetch.clone(),
         }
     }
 

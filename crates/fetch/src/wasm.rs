@@ -97,6 +97,17 @@ fn cross_origin_isolated() -> bool {
 }
 
 impl FetchTransport {
+    /// Sends `request` through the caller's `fetch` when one was given, else the global one; a
+    /// non-promise return value is taken as the answer (`Promise.resolve`).
+    fn fetch(&self, request: &web_sys::Request) -> Result<Promise, JsValue> {
+        match &self.fetch {
+            None => global_fetch(request),
+            Some(f) => f
+                .call1(&JsValue::UNDEFINED, request)
+                .map(|answer| Promise::resolve(&answer)),
+        }
+    }
+
     fn aborted(&self) -> bool {
         self.signal.as_ref().is_some_and(AbortSignal::aborted)
     }
@@ -209,7 +220,7 @@ impl FetchTransport {
         let Ok(probe) = web_sys::Request::new_with_str_and_init(&request.url, &init) else {
             return false;
         };
-        match global_fetch(&probe) {
+        match self.fetch(&probe) {
             Ok(promise) => JsFuture::from(promise).await.is_ok(),
             Err(_) => false,
         }
@@ -227,9 +238,13 @@ impl Transport for FetchTransport {
             });
         }
         let js_request = self.build(&request)?;
-        let promise = global_fetch(&js_request).map_err(|e| {
+        let promise = self.fetch(&js_request).map_err(|e| {
             js_error(
-                "calling fetch (this platform needs a global fetch: Node ≥ 20, a page or a worker)",
+                if self.fetch.is_some() {
+                    "calling the fetch function given (it threw)"
+                } else {
+                    "calling fetch (this platform needs a global fetch: Node ≥ 20, a page or a worker)"
+                },
                 &e,
             )
         })?;

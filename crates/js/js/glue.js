@@ -1,9 +1,10 @@
 // JavaScript halves of ociscope-js that Rust cannot express: the error class, async iterators and
 // readable streams. Plain ES2020; no imports, so it loads the same in every wasm-pack target.
 
-/** A failed ociscope operation: `code` is a registry spec code (`MANIFEST_UNKNOWN`, …) or one of
- * `CORS`, `NETWORK`, `ABORTED`, `INVALID_ARGUMENT`, `PROTOCOL`, `UNSUPPORTED`, `DIGEST_INVALID`,
- * `MANIFEST_INVALID`, `NAME_INVALID`, `TAG_INVALID`. */
+/** A failed ociscope operation: `code` is a registry spec code (`MANIFEST_UNKNOWN`, `UNAUTHORIZED`,
+ * `DENIED`, …) or one of `CORS`, `NETWORK`, `INVALID_ARGUMENT`, `PROTOCOL`, `UNSUPPORTED`,
+ * `DIGEST_INVALID`, `MANIFEST_INVALID`, `NAME_INVALID`, `TAG_INVALID`. Exported by the package as
+ * is (wasm-bindgen `reexport`), so `e instanceof OciError` works. */
 export class OciError extends Error {
   constructor(code, status, message, detail) {
     super(message);
@@ -17,6 +18,14 @@ export class OciError extends Error {
 /** Builds an OciError (called from Rust). */
 export function makeOciError(code, status, message, detail) {
   return new OciError(code, status, message, detail);
+}
+
+/** What an aborted operation rejects with, as fetch does: the signal's reason when it has one
+ * (a DOMException named AbortError unless `abort(reason)` gave another), else a new
+ * DOMException named AbortError. */
+export function makeAbortError(message, signal) {
+  if (signal && signal.aborted && signal.reason !== undefined) return signal.reason;
+  return new DOMException(message, "AbortError");
 }
 
 /** True when `value` is an OciError of this package. */

@@ -1,12 +1,18 @@
 //! Every failure crosses the boundary as an `OciError` (a JavaScript class extending `Error`,
-//! defined in `js/glue.js`), never as a panic or a string.
+//! defined in `js/glue.js` and exported by the package as is, so `instanceof OciError` works),
+//! never as a panic or a string; an abort is the one exception, see below.
 //!
 //! Rules for `code`:
 //! - a registry's answer: its first spec code (`MANIFEST_UNKNOWN`, `DENIED`, …; a bodyless
 //!   answer gets the code its status implies, else `UNKNOWN`), with `status` the HTTP status
 //!   and `detail` the registry's error entries (`[{code, message, detail}]`);
-//! - failures below the protocol: `NETWORK`, `CORS`, `ABORTED`, `PROTOCOL`, `UNSUPPORTED`,
-//!   `INVALID_ARGUMENT` ([`ErrorKind`]);
+//! - auth failures keep the registry's spec code: `UNAUTHORIZED` (401: no or wrong credentials,
+//!   or a token endpoint that refused them) and `DENIED` (403: the credentials lack the right);
+//! - failures below the protocol: `NETWORK`, `CORS` (a browser refused the registry's answer
+//!   for want of CORS headers), `PROTOCOL`, `UNSUPPORTED`, `INVALID_ARGUMENT` ([`ErrorKind`]);
+//! - an abort (`AbortSignal`) rejects as `fetch` does, with the signal's reason: a
+//!   `DOMException` named `AbortError` unless `abort(reason)` gave another; never an OciError,
+//!   so code that already handles `AbortError` for fetch handles ours;
 //! - content that does not match its digest or a malformed digest: `DIGEST_INVALID`; a
 //!   manifest that does not parse: `MANIFEST_INVALID`; a bad reference: `NAME_INVALID`;
 //! - a failed copy: the first failure's code, `detail` every failure
@@ -20,10 +26,16 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/glue.js")]
 extern "C" {
+    /// The `OciError` class of `js/glue.js`, exported by the package (its declaration is
+    /// written below, since a re-exported import gets none).
+    #[wasm_bindgen(reexport, extends = js_sys::Error)]
+    pub type OciError;
     #[wasm_bindgen(js_name = makeOciError)]
     fn make_oci_error(code: &str, status: Option<u16>, message: &str, detail: JsValue) -> JsValue;
     #[wasm_bindgen(js_name = isOciErrorValue)]
     fn is_oci_error_value(value: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = makeAbortError)]
+    fn make_abort_error(message: &str, signal: Option<&web_sys::AbortSignal>) -> JsValue;
 }
 
 /// The `code` of a failure below the registry protocol.
@@ -31,7 +43,8 @@ pub fn kind_code(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Network => "NETWORK",
         ErrorKind::Cors => "CORS",
-        ErrorKind::Aborted => "ABORTED",
+        // Never reported as an OciError (see `from_error`); the name a DOMException has.
+        ErrorKind::Aborted => "AbortError",
         ErrorKind::Protocol => "PROTOCOL",
         ErrorKind::Unsupported => "UNSUPPORTED",
         ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
@@ -70,8 +83,28 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| oci_error("PROTOCOL", None, &e.to_string(), JsValue::UNDEFINED))
 }
 
-/// The OciError of a core error.
+/// What an aborted operation rejects with: `signal.reason` when `signal` fired with one, else a
+/// new `DOMException` named `AbortError` (see the module doc).
+pub fn abort_error(message: &str, signal: Option<&web_sys::AbortSignal>) -> JsValue {
+    make_abort_error(message, signal)
+}
+
+/// True for a failure that stands for an abort.
+pub fn is_abort(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Other {
+            kind: ErrorKind::Aborted,
+            ..
+        }
+    )
+}
+
+/// The OciError of a core error (an abort: its `AbortError`).
 pub fn from_error(error: &Error) -> JsValue {
+    if is_abort(error) {
+        return abort_error(&error.to_string(), None);
+    }
     let detail = match error {
         Error::Registry(e) if !e.errors.is_empty() => to_js(&e.errors).unwrap_or_default(),
         _ => JsValue::UNDEFINED,
@@ -136,17 +169,23 @@ export type OciErrorCode =
   | "NAME_UNKNOWN" | "SIZE_INVALID" | "UNAUTHORIZED" | "DENIED" | "UNSUPPORTED"
   | "TOOMANYREQUESTS" | "PAGINATION_NUMBER_INVALID" | "RANGE_INVALID" | "TAG_INVALID"
   | "MANIFEST_UNVERIFIED" | "UNAVAILABLE" | "UNKNOWN"
-  | "CORS" | "NETWORK" | "ABORTED" | "PROTOCOL" | "INVALID_ARGUMENT"
+  | "CORS" | "NETWORK" | "PROTOCOL" | "INVALID_ARGUMENT"
   | (string & {});
 
-/** Every error this package throws or rejects with (`error.name === "OciError"`). */
-export interface OciError extends Error {
+/**
+ * Every error this package throws or rejects with (`error.name === "OciError"`), except an
+ * abort, which rejects with the signal's reason (a `DOMException` named `AbortError`), as
+ * `fetch` does.
+ */
+export class OciError extends Error {
+  /** An OciError as the package makes them (useful in tests of code that handles them). */
+  constructor(code: OciErrorCode, status: number | undefined, message: string, detail?: unknown);
   readonly name: "OciError";
-  /** The spec code or failure code. */
+  /** The spec code (`MANIFEST_UNKNOWN`, `UNAUTHORIZED`, `DENIED`, …) or failure code (`CORS`, …). */
   readonly code: OciErrorCode;
   /** The HTTP status of a registry's answer. */
   readonly status: number | undefined;
-  /** The registry's error entries, or a copy's failures. */
+  /** The registry's error entries, or a copy's failures, or an upload's `{ resume }`. */
   readonly detail: unknown;
 }
 "#;

@@ -22,7 +22,9 @@ pub mod error;
 pub mod manifest;
 pub mod reference;
 pub mod registry;
+pub mod tools;
 pub mod types;
+pub mod upload;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;

@@ -1,7 +1,9 @@
 //! `Registry`: a client of one registry over the Fetch API (`ociscope_fetch::connect`).
 //!
 //! Decisions:
-//! - `Registry.connect(url, credentials)` does no request; `ping()` is the first.
+//! - `Registry.connect(url, options)` does no request; `ping()` is the first. Its `fetch`
+//!   option replaces the global `fetch` for every request of the client (and of the clients
+//!   tied to an abort signal it makes for uploads).
 //! - Listings are async iterators that fetch one page per request as they are consumed
 //!   (`pageSize` items asked for each time), so `break` stops fetching.
 //! - `getBlob` resolves once the registry answered, to a `ReadableStream<Uint8Array>`; the
@@ -11,7 +13,8 @@
 //!   a `Blob`/`File`, read one chunk at a time): hashed on the way, transient failures resumed
 //!   automatically (`retries`), and what still fails rejects with `detail.resume` (`{id,
 //!   offset}`) to pass back as `resume` later. With a `signal`, the upload's requests use a
-//!   client tied to it (fresh auth state) and the promise rejects with `ABORTED`: an abort seen
+//!   client tied to it (fresh auth state) and the promise rejects with the signal's reason (a
+//!   `DOMException` named `AbortError`, as fetch rejects): an abort seen
 //!   between chunks cancels the session, one that stops a request in flight leaves it to the
 //!   registry to expire.
 
@@ -24,7 +27,7 @@ use js_sys::{Function, Promise, Reflect, Uint8Array};
 use ociscope_core::client::{Credentials as CoreCredentials, HttpSpec, Options};
 use ociscope_core::spec::{
     BlobReader, BlobWriter, Error, ErrorKind, ManifestRef, Mount, PageRequest, RepoName, Resumable,
-    Spec, Tag,
+    ResumeAt, Spec, Tag,
 };
 use ociscope_core::{Digest, Manifest};
 use ociscope_fetch::FetchTransport;
@@ -34,11 +37,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::digest::parse_digest;
-use crate::error::{from_error, invalid, oci_error, to_js, IntoJs};
+use crate::error::{abort_error, from_error, invalid, is_abort, oci_error, to_js, IntoJs};
 use crate::types::{
     Credentials, Descriptor, PageOptions, ParsedManifest, PingInfo, PushBlobOptions,
-    ReferrersOptions, ResumableUpload, UploadInterruptedDetail, UploadProgress,
+    ReferrersOptions, ResumableUpload, ResumeUploadOptions, StartUploadOptions,
+    UploadInterruptedDetail, UploadProgress,
 };
+use crate::upload::UploadSession;
 
 /// The core client this package drives.
 pub(crate) type Client = HttpSpec<FetchTransport>;
@@ -62,6 +67,42 @@ pub struct Registry {
     /// What the client was connected with, to connect again with an abort signal (wasm32).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     options: Options,
+    /// The transport it was connected over (the global `fetch` or the caller's).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    transport: FetchTransport,
+}
+
+/// The transport of `Registry.connect`'s `fetch` option: the caller's function, or (undefined)
+/// the global `fetch`.
+fn transport(fetch: JsValue) -> Result<FetchTransport, JsValue> {
+    if fetch.is_undefined() || fetch.is_null() {
+        return Ok(FetchTransport::default());
+    }
+    let Some(f) = fetch.dyn_ref::<Function>() else {
+        return Err(invalid("connect options: fetch is not a function"));
+    };
+    #[cfg(target_arch = "wasm32")]
+    return Ok(FetchTransport::with_fetch(f.clone()));
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = f;
+        Ok(FetchTransport::default())
+    }
+}
+
+/// An options object's `signal`: absent, or an `AbortSignal`.
+pub(crate) fn signal_of(
+    value: &JsValue,
+    what: &str,
+) -> Result<Option<web_sys::AbortSignal>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .clone()
+        .dyn_into::<web_sys::AbortSignal>()
+        .map(Some)
+        .map_err(|_| invalid(format!("{what}: signal is not an AbortSignal")))
 }
 
 /// Parses a repository argument (`NAME_INVALID` when malformed).
@@ -91,15 +132,17 @@ pub(crate) fn report(callback: &JsValue, value: &JsValue) {
 
 #[wasm_bindgen]
 impl Registry {
-    /// A client of the registry at `url` (a bare `host[:port]` means https), with `{username, password}`, `{token}` or nothing.
+    /// A client of the registry at `url` (a bare `host[:port]` means https), with `{username, password}`, `{token}` or nothing,
+    /// and optionally `fetch`, a function to send requests with instead of the global `fetch`.
     /// Throws `INVALID_ARGUMENT` for a URL that is not `http(s)://host[:port][/prefix]`.
     pub fn connect(
         url: &str,
-        #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<
+        #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: Option<
             js_sys::Object,
         >,
     ) -> Result<Registry, JsValue> {
-        let c: Credentials = crate::options(credentials, "credentials")?;
+        let c: Credentials = crate::options(options, "connect options")?;
+        let transport = transport(c.fetch)?;
         let credentials = match (c.username, c.password, c.token) {
             (Some(u), Some(p), None) => CoreCredentials::basic(u, p),
             (None, None, Some(t)) => CoreCredentials::Token(t),
@@ -114,11 +157,12 @@ impl Registry {
             credentials,
             ..Options::default()
         };
-        let client = ociscope_fetch::connect(url, options.clone()).js()?;
+        let client = ociscope_fetch::connect_with(transport.clone(), url, options.clone()).js()?;
         Ok(Registry {
             client,
             address: url.to_string(),
             options,
+            transport,
         })
     }
 
@@ -316,12 +360,14 @@ impl Registry {
         }))
     }
 
-    /// Uploads a blob from a `Uint8Array` or a `Blob`/`File`, with progress and abort.
+    /// Uploads a blob from a `Uint8Array`, a `Blob`/`File` or a `ReadableStream<Uint8Array>`,
+    /// with progress and abort.
     #[wasm_bindgen(js_name = pushBlob, unchecked_return_type = "Promise<Descriptor>")]
     pub fn push_blob(
         &self,
         repo: &str,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Blob")] data: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Blob | ReadableStream<Uint8Array>")]
+        data: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PushBlobOptions")] options: Option<
             js_sys::Object,
         >,
@@ -329,23 +375,41 @@ impl Registry {
         let repo = repo_name(repo)?;
         let options: PushBlobOptions = crate::options(options, "pushBlob options")?;
         let input = Input::of(data)?;
-        let signal = if options.signal.is_undefined() || options.signal.is_null() {
-            None
-        } else {
-            Some(
-                options
-                    .signal
-                    .dyn_into::<web_sys::AbortSignal>()
-                    .map_err(|_| invalid("pushBlob: signal is not an AbortSignal"))?,
-            )
-        };
-        let client = match &signal {
-            Some(s) => self.client_with(s)?,
-            None => self.client.clone(),
-        };
+        let signal = signal_of(&options.signal, "pushBlob")?;
+        let client = self.client_for(signal.as_ref())?;
         let defaults = UploadOptions::default();
+        let chunk_size = options.chunk_size.unwrap_or(defaults.chunk_size);
+        let expected = options.digest.as_deref().map(parse_digest).transpose()?;
+        let input = match input {
+            Input::Stream(stream) => {
+                if options.resume.is_some() {
+                    return Err(invalid(
+                        "pushBlob: resume is for a Uint8Array or Blob (a stream cannot be read \
+                         again); continue an interrupted stream with resumeUpload",
+                    ));
+                }
+                return Ok(promise(crate::upload::push_stream(
+                    crate::upload::StreamUpload {
+                        client,
+                        repo,
+                        stream,
+                        chunk_size,
+                        expected,
+                        on_progress: options.on_progress,
+                        signal,
+                    },
+                )));
+            }
+            Input::Slices(_) if expected.is_some() => {
+                return Err(invalid(
+                    "pushBlob: digest is for a ReadableStream; the sha256 of a Uint8Array or \
+                     Blob is computed",
+                ));
+            }
+            Input::Slices(s) => s,
+        };
         let upload = UploadOptions {
-            chunk_size: options.chunk_size.unwrap_or(defaults.chunk_size),
+            chunk_size,
             resume: options.resume.map(|r| Resumable {
                 id: r.id,
                 offset: r.offset,
@@ -362,7 +426,10 @@ impl Registry {
             let cancel = Cell::new(aborted(signal.as_ref()));
             // After the callback, which may be what aborts.
             let progress = |bytes: u64| {
-                if let Ok(p) = to_js(&UploadProgress { bytes, total }) {
+                if let Ok(p) = to_js(&UploadProgress {
+                    bytes,
+                    total: Some(total),
+                }) {
                     report(&on_progress, &p);
                 }
                 if aborted(signal.as_ref()) {
@@ -371,8 +438,61 @@ impl Registry {
             };
             let d = upload_blob(&client, &repo, &source, &upload, &progress, &cancel)
                 .await
-                .map_err(|e| interrupted(&e))?;
+                .map_err(|e| interrupted(&e, signal.as_ref()))?;
             to_js(&Descriptor::from(&d))
+        }))
+    }
+
+    /// Opens an upload session in `repo`, to write a blob chunk by chunk (see `UploadSession`).
+    #[wasm_bindgen(js_name = startUpload, unchecked_return_type = "Promise<UploadSession>")]
+    pub fn start_upload(
+        &self,
+        repo: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "StartUploadOptions")] options: Option<
+            js_sys::Object,
+        >,
+    ) -> Result<Promise, JsValue> {
+        let repo = repo_name(repo)?;
+        let options: StartUploadOptions = crate::options(options, "startUpload options")?;
+        let chunk_size = options
+            .chunk_size
+            .unwrap_or(UploadOptions::default().chunk_size);
+        let client = self.client.clone();
+        Ok(promise(async move {
+            let writer = client.start_upload(&repo, Some(chunk_size)).await.js()?;
+            Ok(UploadSession::new(writer).into())
+        }))
+    }
+
+    /// Resumes the upload session `id` of `repo` (an `UploadSession`'s `id`, kept from this or
+    /// another process): at `offset` when given (`RANGE_INVALID` if the upload stands
+    /// elsewhere), else where the registry says it stands. `BLOB_UPLOAD_UNKNOWN` when the
+    /// registry no longer has it.
+    #[wasm_bindgen(js_name = resumeUpload, unchecked_return_type = "Promise<UploadSession>")]
+    pub fn resume_upload(
+        &self,
+        repo: &str,
+        id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResumeUploadOptions")] options: Option<
+            js_sys::Object,
+        >,
+    ) -> Result<Promise, JsValue> {
+        let repo = repo_name(repo)?;
+        let options: ResumeUploadOptions = crate::options(options, "resumeUpload options")?;
+        let at = match options.offset {
+            Some(o) => ResumeAt::Offset(o),
+            None => ResumeAt::RegistryOffset,
+        };
+        let chunk_size = options
+            .chunk_size
+            .unwrap_or(UploadOptions::default().chunk_size);
+        let (client, id) = (self.client.clone(), id.to_string());
+        Ok(promise(async move {
+            let writer = client
+                .resume_upload(&repo, &id, at, Some(chunk_size))
+                .await
+                .js()?;
+            Ok(UploadSession::new(writer).into())
         }))
     }
 
@@ -440,11 +560,22 @@ impl Registry {
         &self.client
     }
 
+    /// This client, or with a signal one whose requests are tied to it.
+    pub(crate) fn client_for(
+        &self,
+        signal: Option<&web_sys::AbortSignal>,
+    ) -> Result<Client, JsValue> {
+        match signal {
+            Some(s) => self.client_with(s),
+            None => Ok(self.client.clone()),
+        }
+    }
+
     /// A client like this one whose requests are tied to `signal` (off wasm32: this one).
     fn client_with(&self, signal: &web_sys::AbortSignal) -> Result<Client, JsValue> {
         #[cfg(target_arch = "wasm32")]
         return ociscope_fetch::connect_with(
-            FetchTransport::with_abort_signal(signal.clone()),
+            self.transport.tied_to(signal.clone()),
             &self.address,
             self.options.clone(),
         )
@@ -593,36 +724,55 @@ impl BlobSource {
     }
 }
 
-/// What `pushBlob` reads from.
-enum Input {
+/// What `pushBlob` reads from: something sliced at will, or a stream read once.
+pub(crate) enum Input {
+    Slices(Sliceable),
+    Stream(web_sys::ReadableStream),
+}
+
+/// Bytes read by slices, as often as needed: a `Uint8Array`, or a `Blob`/`File`.
+pub(crate) enum Sliceable {
     Bytes(Uint8Array),
     Blob(web_sys::Blob),
 }
 
+impl Sliceable {
+    /// The bytes of a `Uint8Array` or `Blob`, `None` for anything else.
+    pub(crate) fn of(data: &JsValue) -> Option<Sliceable> {
+        if let Some(a) = data.dyn_ref::<Uint8Array>() {
+            return Some(Sliceable::Bytes(a.clone()));
+        }
+        data.dyn_ref::<web_sys::Blob>()
+            .map(|b| Sliceable::Blob(b.clone()))
+    }
+}
+
 impl Input {
     fn of(data: JsValue) -> Result<Input, JsValue> {
-        if let Some(a) = data.dyn_ref::<Uint8Array>() {
-            return Ok(Input::Bytes(a.clone()));
+        if let Some(s) = Sliceable::of(&data) {
+            return Ok(Input::Slices(s));
         }
-        match data.dyn_into::<web_sys::Blob>() {
-            Ok(b) => Ok(Input::Blob(b)),
-            Err(_) => Err(invalid("pushBlob data must be a Uint8Array or a Blob")),
+        match data.dyn_into::<web_sys::ReadableStream>() {
+            Ok(s) => Ok(Input::Stream(s)),
+            Err(_) => Err(invalid(
+                "pushBlob data must be a Uint8Array, a Blob or a ReadableStream",
+            )),
         }
     }
 }
 
 /// The input of `pushBlob`, read a chunk at a time by `ociscope_tools::artifact::upload_blob`;
-/// a read after the signal fired fails with `ABORTED`.
-struct UploadSource<'a> {
-    input: &'a Input,
-    signal: Option<&'a web_sys::AbortSignal>,
+/// a read after the signal fired fails as aborted.
+pub(crate) struct UploadSource<'a> {
+    pub(crate) input: &'a Sliceable,
+    pub(crate) signal: Option<&'a web_sys::AbortSignal>,
 }
 
 impl ChunkSource for UploadSource<'_> {
     fn len(&self) -> u64 {
         match self.input {
-            Input::Bytes(a) => a.length() as u64,
-            Input::Blob(b) => b.size() as u64,
+            Sliceable::Bytes(a) => a.length() as u64,
+            Sliceable::Blob(b) => b.size() as u64,
         }
     }
 
@@ -637,8 +787,8 @@ impl ChunkSource for UploadSource<'_> {
             )));
         }
         match self.input {
-            Input::Bytes(a) => Ok(a.subarray(start as u32, end as u32).to_vec().into()),
-            Input::Blob(b) => {
+            Sliceable::Bytes(a) => Ok(a.subarray(start as u32, end as u32).to_vec().into()),
+            Sliceable::Blob(b) => {
                 let part = b
                     .slice_with_f64_and_f64(start as f64, end as f64)
                     .map_err(|e| js_failure("Blob.slice", &e))?;
@@ -672,8 +822,12 @@ fn aborted(signal: Option<&web_sys::AbortSignal>) -> bool {
     signal.is_some_and(|s| s.aborted())
 }
 
-/// The OciError of an interrupted upload: its error's code, `detail.resume` when resumable.
-fn interrupted(e: &Interrupted) -> JsValue {
+/// The OciError of an interrupted upload: its error's code, `detail.resume` when resumable; an
+/// abort's `AbortError` (the signal's reason).
+pub(crate) fn interrupted(e: &Interrupted, signal: Option<&web_sys::AbortSignal>) -> JsValue {
+    if is_abort(&e.error) {
+        return abort_error(&e.error.to_string(), signal);
+    }
     let error = from_error(&e.error);
     let detail = UploadInterruptedDetail {
         resume: e.resume.as_ref().map(|r| ResumableUpload {

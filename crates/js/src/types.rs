@@ -4,6 +4,17 @@
 //! counterpart, so the core stays the one definition of what a descriptor or manifest is;
 //! these only say how JavaScript sees them. Unknown JSON fields of a descriptor are not carried
 //! over (the manifest's bytes keep everything).
+//!
+//! Why a mirror rather than `#[derive(Tsify)]` on the core types behind an optional feature of
+//! ociscope-core (weighed for the issue): the core `Descriptor` keeps unknown fields in a
+//! `#[serde(flatten)] extra` map and deserializes through `try_from`, so tsify would declare it
+//! `{…} & Record<string, any>`, and every misspelt field (`d.sise`) would type-check as `any`,
+//! which is what the strict declarations exist to catch; `Digest` and the manifest kinds would
+//! need hand-written type overrides anyway; and the views JavaScript gets (`ParsedManifest`
+//! with `kind` and `children`, `CopyProgress`) are not core types at all. A feature would also
+//! be switched on for the whole workspace whenever ociscope-js is built with it (cargo feature
+//! unification), compiling tsify and wasm-bindgen into every native build of the core. Only
+//! `Platform` would map one to one; the mirror keeps it beside `Descriptor` for one rule.
 
 use std::collections::BTreeMap;
 
@@ -31,10 +42,13 @@ macro_rules! fields {
 }
 
 fields!(ParseReferenceOptions: "normalize");
-fields!(Credentials: "username", "password", "token");
+fields!(Credentials: "username", "password", "token", "fetch");
 fields!(PageOptions: "pageSize");
 fields!(ReferrersOptions: "artifactType", "pageSize");
-fields!(PushBlobOptions: "onProgress", "signal", "chunkSize", "resume", "retries");
+fields!(PushBlobOptions: "onProgress", "signal", "chunkSize", "resume", "retries", "digest");
+fields!(StartUploadOptions: "chunkSize");
+fields!(PushArtifactOptions: "artifactType", "annotations", "subject", "tags", "chunkSize", "onProgress", "signal");
+fields!(ResumeUploadOptions: "offset", "chunkSize");
 fields!(CopyImageOptions: "referrers", "tags", "platforms", "sameRegistry", "onProgress");
 
 /// A platform an image runs on (OCI image index `platform`).
@@ -309,8 +323,8 @@ pub struct ParseReferenceOptions {
 }
 
 /// How a client proves itself, as JavaScript passes it: `{username, password}`, `{token}` or
-/// `{}` (the TypeScript union is written by hand below, since the three shapes exclude each
-/// other; unknown fields are refused).
+/// `{}`, each optionally with `fetch` (the TypeScript union is written by hand below, since the
+/// three shapes exclude each other; unknown fields are refused).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Credentials {
     /// The user name (with `password`).
@@ -319,6 +333,9 @@ pub struct Credentials {
     pub password: Option<String>,
     /// A ready bearer token (alone).
     pub token: Option<String>,
+    /// A function to send requests with instead of the global `fetch`.
+    #[serde(with = "serde_wasm_bindgen::preserve", default)]
+    pub fetch: JsValue,
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
@@ -328,6 +345,13 @@ export type Credentials =
   | { username: string; password: string; token?: never }
   | { token: string; username?: never; password?: never }
   | { username?: never; password?: never; token?: never };
+
+/**
+ * What `Registry.connect` takes: credentials, and optionally a function to send every request
+ * with instead of the global `fetch` (a wrapper that adds headers, counts or logs; a `fetch` of
+ * another library). It is called with one `Request` and returns a `Response` or its promise.
+ */
+export type ConnectOptions = Credentials & { fetch?: (request: Request) => Response | Promise<Response> };
 "#;
 
 /// Options of a listing.
@@ -357,8 +381,10 @@ pub struct ReferrersOptions {
 pub struct UploadProgress {
     /// Bytes handed to the upload so far.
     pub bytes: u64,
-    /// Bytes of the whole blob.
-    pub total: u64,
+    /// Bytes of the whole blob (unknown for a stream).
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// Options of `pushBlob`.
@@ -369,7 +395,8 @@ pub struct PushBlobOptions {
     #[tsify(optional, type = "(progress: UploadProgress) => void")]
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub on_progress: JsValue,
-    /// Stops the upload (its promise rejects with code `ABORTED`).
+    /// Stops the upload (its promise rejects with the signal's reason: a `DOMException` named
+    /// `AbortError`).
     #[tsify(optional, type = "AbortSignal")]
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub signal: JsValue,
@@ -379,9 +406,34 @@ pub struct PushBlobOptions {
     /// Continue this interrupted upload (an OciError's `detail.resume`) instead of starting one.
     #[tsify(optional)]
     pub resume: Option<ResumableUpload>,
-    /// Times a transient failure is resumed automatically (default 3).
+    /// Times a transient failure is resumed automatically (default 3; `Uint8Array` and `Blob`).
     #[tsify(optional)]
     pub retries: Option<u32>,
+    /// The digest a `ReadableStream`'s bytes must have (sha256 or sha512; computed on the way
+    /// when not given); refused for a `Uint8Array` or `Blob`, whose sha256 is computed.
+    #[tsify(optional)]
+    pub digest: Option<String>,
+}
+
+/// Options of `startUpload`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StartUploadOptions {
+    /// Chunk size hint in bytes (raised to the registry's minimum; default 5 MiB).
+    #[tsify(optional)]
+    pub chunk_size: Option<usize>,
+}
+
+/// Options of `resumeUpload`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResumeUploadOptions {
+    /// Where the upload must stand (a `close()`'s `offset`); without it, the registry is asked.
+    #[tsify(optional)]
+    pub offset: Option<u64>,
+    /// Chunk size hint in bytes (raised to the registry's minimum; default 5 MiB).
+    #[tsify(optional)]
+    pub chunk_size: Option<usize>,
 }
 
 /// Where an interrupted upload stands: keep it to resume later (`pushBlob`'s `resume`).
@@ -544,4 +596,83 @@ pub struct CopyReport {
     pub bytes_copied: u64,
     /// Attempts that failed transiently and were made again.
     pub retried: usize,
+}
+
+/// Options of `pushArtifact`.
+#[derive(Clone, Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PushArtifactOptions {
+    /// The artifactType (default `application/vnd.unknown.artifact.v1`, as `oras push`).
+    #[tsify(optional)]
+    pub artifact_type: Option<String>,
+    /// Annotations of the artifact manifest.
+    #[tsify(optional, type = "Record<string, string>")]
+    pub annotations: BTreeMap<String, String>,
+    /// The manifest the artifact refers to (it becomes one of its referrers).
+    #[tsify(optional)]
+    pub subject: Option<Descriptor>,
+    /// Tags for the artifact; none: pushed by digest only.
+    #[tsify(optional)]
+    pub tags: Vec<String>,
+    /// Upload chunk size hint in bytes for large files (default 5 MiB).
+    #[tsify(optional)]
+    pub chunk_size: Option<usize>,
+    /// Called as bytes of the files are uploaded (`total` over every file).
+    #[tsify(optional, type = "(progress: UploadProgress) => void")]
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub on_progress: JsValue,
+    /// Stops the uploads (the promise rejects with the signal's reason).
+    #[tsify(optional, type = "AbortSignal")]
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub signal: JsValue,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const ARTIFACT_FILE_TS: &str = r#"
+/** A file of `pushArtifact` that is not a `File`: its name (the layer's title), bytes and type. */
+export interface ArtifactFile {
+  /** Stored as `org.opencontainers.image.title`; unique and non-empty. */
+  name: string;
+  /** The bytes. */
+  data: Uint8Array | Blob;
+  /** The layer's media type (default `application/octet-stream`). */
+  mediaType?: string;
+}
+"#;
+
+/// What `pushArtifact` pushed.
+#[derive(Clone, Debug, Serialize, Tsify)]
+pub struct PushedArtifact {
+    /// The artifact manifest.
+    pub manifest: Descriptor,
+    /// One layer per file, in order (with its title annotation).
+    pub layers: Vec<Descriptor>,
+}
+
+/// The descriptors a manifest document references, by role (`manifestChildren`).
+#[derive(Clone, Debug, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestChildren {
+    /// The kind, when the document parsed as one ociscope knows; absent when read leniently.
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ManifestKindName>,
+    /// The config blob.
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Descriptor>,
+    /// Layer blobs, base first.
+    pub layers: Vec<Descriptor>,
+    /// Manifests an index lists.
+    pub manifests: Vec<Descriptor>,
+    /// Blobs of other shapes (the `blobs` of the withdrawn OCI artifact manifest).
+    pub blobs: Vec<Descriptor>,
+    /// Docker schema 1 blob sums (digests without a size).
+    pub fs_layers: Vec<String>,
+    /// The manifest this one refers to (not content it needs).
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    /// Entries of those fields that were not descriptors (lenient reading only).
+    pub skipped: usize,
 }

@@ -7,10 +7,11 @@
 
 use js_sys::{Object, Reflect};
 use ociscope_js::digest::{digest_of, verify, Digester};
-use ociscope_js::error::is_oci_error;
+use ociscope_js::error::{is_oci_error, OciError};
 use ociscope_js::manifest::parse_manifest;
 use ociscope_js::reference::parse_reference;
 use ociscope_js::registry::Registry;
+use ociscope_js::tools::{detect_manifest_kind, manifest_children};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -33,6 +34,10 @@ fn obj(pairs: &[(&str, JsValue)]) -> Object {
 /// Asserts an OciError with `code` that is also an `Error`.
 fn assert_code(e: JsValue, code: &str) {
     assert!(is_oci_error(&e), "not an OciError: {e:?}");
+    assert!(
+        e.is_instance_of::<OciError>(),
+        "not an instance of the OciError class"
+    );
     assert!(e.is_instance_of::<js_sys::Error>());
     assert_eq!(text(&e, "name").as_deref(), Some("OciError"));
     assert_eq!(
@@ -174,4 +179,54 @@ async fn a_closed_port_is_a_network_error_or_in_a_page_cors() {
     } else {
         assert_code(e, "NETWORK");
     }
+}
+
+#[wasm_bindgen_test]
+fn kinds_detected_and_children_read_leniently() {
+    let empty = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    let image = format!(
+        r#"{{"schemaVersion":2,"config":{{"mediaType":"application/vnd.oci.empty.v1+json",
+        "digest":"{empty}","size":2}},"layers":[]}}"#
+    );
+    let kind = |bytes: &[u8], media_type: Option<&str>| {
+        detect_manifest_kind(bytes, media_type.map(str::to_string))
+            .unwrap()
+            .as_string()
+    };
+    assert_eq!(kind(image.as_bytes(), None).as_deref(), Some("ociManifest"));
+    assert_eq!(
+        kind(
+            image.as_bytes(),
+            Some("application/vnd.docker.distribution.manifest.list.v2+json")
+        )
+        .as_deref(),
+        Some("dockerManifestList")
+    );
+    assert_eq!(kind(b"{}", None), None);
+    assert_eq!(kind(b"\xff", Some("text/plain")), None);
+    let odd = format!(
+        r#"{{"mediaType":"application/x-future","blobs":[{{"mediaType":"a/b","digest":"{empty}","size":2}},{{"digest":1}}]}}"#
+    );
+    let c = manifest_children(odd.as_bytes(), None).unwrap();
+    assert!(get(&c, "kind").is_undefined());
+    let blobs: js_sys::Array = get(&c, "blobs").dyn_into().unwrap();
+    assert_eq!(text(&blobs.get(0), "digest").as_deref(), Some(empty));
+    assert_eq!(get(&c, "skipped").as_f64(), Some(1.0));
+    assert_code(
+        manifest_children(b"3", None).unwrap_err(),
+        "MANIFEST_INVALID",
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_fetch_option_must_be_a_function() {
+    let bad = obj(&[("fetch", "yes".into())]);
+    assert_code(
+        Registry::connect("http://127.0.0.1:1", Some(bad))
+            .err()
+            .unwrap(),
+        "INVALID_ARGUMENT",
+    );
+    let f = js_sys::Function::new_with_args("request", "return fetch(request)");
+    assert!(Registry::connect("http://127.0.0.1:1", Some(obj(&[("fetch", f.into())]))).is_ok());
 }

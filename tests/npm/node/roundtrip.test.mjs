@@ -5,17 +5,24 @@
 // */c/ and resets half the upload chunks under */r/. OCISCOPE_RUN makes repository names unique per run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   Digester,
+  OciError,
   Registry,
   copyImage,
+  detectManifestKind,
   digestOf,
   isOciError,
+  manifestChildren,
   parseManifest,
   parseReference,
   verify,
 } from "ociscope";
+import { pattern } from "./pattern.mjs";
 
 const serverUrl = process.env.OCISCOPE_SERVER;
 const distributionUrl = process.env.OCISCOPE_DISTRIBUTION;
@@ -39,6 +46,7 @@ async function rejectsWith(promiseOrFn, code) {
     await (typeof promiseOrFn === "function" ? promiseOrFn() : promiseOrFn);
   } catch (e) {
     assert.ok(isOciError(e), `expected an OciError, got ${e}`);
+    assert.ok(e instanceof OciError, "isOciError but not instanceof OciError");
     assert.ok(e instanceof Error);
     assert.equal(e.name, "OciError");
     assert.equal(e.code, code, `${e.code}: ${e.message}`);
@@ -226,7 +234,17 @@ test("a missing manifest is MANIFEST_UNKNOWN with status 404", async () => {
   await rejectsWith(server.statManifest("demo/hello", digestOf(Buffer.from("absent"))), "MANIFEST_UNKNOWN");
 });
 
-test("an aborted upload rejects with ABORTED", async () => {
+/** Asserts that `promise` rejects with a DOMException named AbortError (as fetch does). */
+async function rejectsAborted(promise) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof DOMException, `expected a DOMException, got ${e?.constructor?.name}: ${e}`);
+    assert.equal(e.name, "AbortError");
+    assert.ok(!isOciError(e) && !(e instanceof OciError));
+    return true;
+  });
+}
+
+test("an aborted upload rejects with a DOMException named AbortError", async () => {
   const controller = new AbortController();
   const data = new Uint8Array(4 * 1024 * 1024);
   const pushing = distribution.pushBlob(`npm-${run}/abort`, data, {
@@ -234,8 +252,263 @@ test("an aborted upload rejects with ABORTED", async () => {
     signal: controller.signal,
     onProgress: (p) => p.bytes >= 1 << 20 && controller.abort(),
   });
-  await rejectsWith(pushing, "ABORTED");
-  await rejectsWith(distribution.pushBlob(`npm-${run}/abort`, data, { signal: controller.signal }), "ABORTED");
+  await rejectsAborted(pushing);
+  await rejectsAborted(distribution.pushBlob(`npm-${run}/abort`, data, { signal: controller.signal }));
+  // abort(reason) rejects with that reason, as fetch does.
+  const reason = new Error("stop it");
+  await assert.rejects(distribution.pushBlob(`npm-${run}/abort`, data, { signal: AbortSignal.abort(reason) }), (e) => e === reason);
+});
+
+test("OciError is an exported class: instanceof, code, status, message, detail", async () => {
+  const e = await rejectsWith(server.getManifest("demo/hello", "no-such-tag"), "MANIFEST_UNKNOWN");
+  assert.equal(e.status, 404);
+  assert.equal(typeof e.message, "string");
+  assert.ok(e.message.length > 0);
+  assert.ok(Array.isArray(e.detail) && e.detail[0].code === "MANIFEST_UNKNOWN", JSON.stringify(e.detail));
+  const mine = new OciError("DENIED", 403, "no", { why: 1 });
+  assert.ok(mine instanceof Error && isOciError(mine));
+  assert.deepEqual([mine.name, mine.code, mine.status, mine.message, mine.detail.why], ["OciError", "DENIED", 403, "no", 1]);
+  assert.ok(!isOciError(new Error("x")));
+});
+
+test("a custom fetch sends every request: counted, with a header it adds, kept by uploads with a signal", async () => {
+  const seen = [];
+  const counting = Registry.connect(serverUrl, {
+    fetch: (request) => {
+      assert.ok(request instanceof Request);
+      seen.push(`${request.method} ${new URL(request.url).pathname}`);
+      request.headers.set("X-Ociscope-Test", String(seen.length));
+      return fetch(request);
+    },
+  });
+  await counting.ping();
+  assert.deepEqual(seen, ["GET /v2/"]);
+  const stat = await counting.statManifest("demo/hello", "latest");
+  assert.deepEqual(seen.slice(1), ["HEAD /v2/demo/hello/manifests/latest"]);
+  assert.equal(stat.digest, (await server.statManifest("demo/hello", "latest")).digest);
+  // An upload with a signal uses a client tied to it, over the same fetch: POST, PATCH ×3, PUT.
+  const before = seen.length;
+  const data = new Uint8Array(3 << 20).map((_, i) => i & 0xff);
+  const pushed = await counting.pushBlob(`npm-${run}/fetch`, data, { chunkSize: 1 << 20, signal: new AbortController().signal });
+  assert.equal(pushed.digest, sha("sha256", data));
+  const upload = seen.slice(before).map((s) => s.split(" ")[0]);
+  assert.deepEqual(upload.filter((m) => m === "PATCH").length, 3, upload.join(" "));
+  assert.ok(upload.includes("POST") && upload.at(-1) === "PUT", upload.join(" "));
+  console.log(`# custom fetch: ${seen.length} requests (${upload.join(" ")})`);
+  // What the function throws or rejects with is a failure of the request.
+  const broken = Registry.connect(serverUrl, { fetch: () => Promise.reject(new TypeError("fetch failed")) });
+  await rejectsWith(broken.ping(), "NETWORK");
+  assert.throws(() => Registry.connect(serverUrl, { fetch: 42 }), (e) => isOciError(e) && e.code === "INVALID_ARGUMENT");
+});
+
+/** A ReadableStream of `data` in chunks of `sizes` (cycled); `state.cancelled` once cancelled. */
+function streamOf(data, sizes, state = {}) {
+  let at = 0;
+  let n = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= data.length) return controller.close();
+      const size = sizes[n++ % sizes.length];
+      controller.enqueue(data.slice(at, at + size));
+      at += size;
+      state.pulled = at;
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+}
+
+test("pushBlob from a ReadableStream: chunked, hashed on the way, digest checked, abort", async () => {
+  for (const [name, registry] of registries) {
+    const repo = `npm-${run}/stream-${name}`;
+    const data = pattern(3 * 1024 * 1024 + 99);
+    // Uneven stream chunks, one larger than the upload chunk.
+    const progress = [];
+    const d = await registry.pushBlob(repo, streamOf(data, [100_000, 2_500_000, 7]), {
+      chunkSize: 1 << 20,
+      onProgress: (p) => progress.push(p),
+    });
+    assert.equal(d.digest, sha("sha256", data), name);
+    assert.equal(d.size, data.length);
+    assert.ok(progress.length >= 4 && progress.every((p) => p.total === undefined), JSON.stringify(progress.slice(0, 3)));
+    assert.equal(progress.at(-1).bytes, data.length);
+    assert.equal(sha("sha256", await registry.readBlob(repo, d.digest, 8 << 20)), d.digest);
+    // With the digest given: the same; with a wrong one, refused before the commit.
+    const small = pattern(5000);
+    const given = await registry.pushBlob(repo, streamOf(small, [999]), { digest: sha("sha256", small) });
+    assert.equal(given.digest, sha("sha256", small));
+    const wrong = sha("sha256", Buffer.from("other bytes"));
+    const e = await rejectsWith(registry.pushBlob(repo, streamOf(small, [999]), { digest: wrong }), "DIGEST_INVALID");
+    assert.match(e.message, /cancelled/);
+    await rejectsWith(registry.statBlob(repo, wrong), "BLOB_UNKNOWN");
+  }
+  // sha512 when the digest given is one (ociscope-server accepts sha512 blobs).
+  const small = pattern(7000);
+  const d512 = await server.pushBlob(`npm-${run}/stream-512`, streamOf(small, [4096]), { digest: sha("sha512", small) });
+  assert.equal(d512.digest, sha("sha512", small));
+  // Abort mid-stream: rejects with AbortError, the stream is cancelled, and it stopped being read.
+  const controller = new AbortController();
+  const state = {};
+  const big = pattern(8 << 20);
+  await rejectsAborted(distribution.pushBlob(`npm-${run}/stream-abort`, streamOf(big, [1 << 18], state), {
+    chunkSize: 1 << 20,
+    signal: controller.signal,
+    onProgress: (p) => p.bytes >= 2 << 20 && controller.abort(),
+  }));
+  assert.equal(state.cancelled, true);
+  assert.ok(state.pulled < big.length, `read ${state.pulled} of ${big.length}`);
+  // A stream of something else than bytes, resume with a stream: refused.
+  const strings = new ReadableStream({ start: (c) => (c.enqueue("text"), c.close()) });
+  await rejectsWith(server.pushBlob(`npm-${run}/stream`, strings), "INVALID_ARGUMENT");
+  assert.throws(() => server.pushBlob(`npm-${run}/stream`, streamOf(small, [10]), { resume: { id: "x", offset: 0 } }), (e) => e.code === "INVALID_ARGUMENT");
+  assert.throws(() => server.pushBlob(`npm-${run}/stream`, small, { digest: sha("sha256", small) }), (e) => e.code === "INVALID_ARGUMENT");
+});
+
+test("upload sessions: write, close, resume from another process by id and offset, commit", async () => {
+  const child = fileURLToPath(new URL("./resume-child.mjs", import.meta.url));
+  for (const [name, registry] of registries) {
+    const repo = `npm-${run}/session-${name}`;
+    const data = pattern(5 * 1024 * 1024 + 4321);
+    const session = await registry.startUpload(repo, { chunkSize: 1 << 20 });
+    assert.equal(typeof session.id, "string");
+    assert.equal(session.offset, 0);
+    assert.ok(session.chunkSize >= 1 << 20);
+    await session.write(data.subarray(0, 1_500_000));
+    assert.equal(session.offset, 1_500_000);
+    // One call at a time.
+    const writing = session.write(data.subarray(1_500_000, 2_600_000));
+    assert.throws(() => session.write(data.subarray(0, 1)), (e) => isOciError(e) && e.code === "INVALID_ARGUMENT");
+    await writing;
+    const kept = await session.close();
+    // The registry keeps the full chunks sent (2 MiB of the 2.6 MB written, in 1 MiB chunks).
+    const full = Math.floor(2_600_000 / session.chunkSize) * session.chunkSize;
+    assert.deepEqual(kept, { id: kept.id, offset: full }, name);
+    assert.ok(full > 0);
+    assert.equal(session.offset, kept.offset);
+    assert.throws(() => session.write(data), (e) => e.code === "INVALID_ARGUMENT");
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      child, registry.url, repo, kept.id, String(kept.offset), String(data.length), sha("sha256", data),
+    ]);
+    const { descriptor, offsetAtCommit } = JSON.parse(stdout);
+    assert.equal(descriptor.digest, sha("sha256", data), name);
+    assert.equal(offsetAtCommit, data.length);
+    assert.equal(sha("sha256", await registry.readBlob(repo, descriptor.digest, 8 << 20)), descriptor.digest);
+
+    // A fresh session knows its digest; a resumed one must be told; cancel is idempotent.
+    const fresh = await registry.startUpload(repo);
+    await fresh.write(data.subarray(0, 1000));
+    const committed = await fresh.commit();
+    assert.equal(committed.digest, sha("sha256", data.subarray(0, 1000)));
+    await fresh.cancel();
+    const open = await registry.startUpload(repo, { chunkSize: 1 << 20 });
+    await open.write(data.subarray(0, 1 << 20));
+    const again = await registry.resumeUpload(repo, open.id);
+    assert.equal(again.offset, 1 << 20);
+    assert.throws(() => again.commit(), (e) => e.code === "INVALID_ARGUMENT");
+    await again.cancel();
+    await again.cancel();
+    await rejectsWith(registry.resumeUpload(repo, again.id), "BLOB_UPLOAD_UNKNOWN");
+  }
+  console.log("# sessions resumed by a second Node process on both registries");
+});
+
+test("pushArtifact: files (a File and bytes) as an artifact, tagged, a referrer of its subject", async () => {
+  for (const [name, registry] of registries) {
+    const repo = `npm-${run}/artifact-${name}`;
+    // The subject: a small image pushed first.
+    const config = await registry.pushBlob(repo, new Blob(["{}"]));
+    const image = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: EMPTY_CONFIG, digest: config.digest, size: 2 },
+      layers: [{ mediaType: EMPTY_CONFIG, digest: config.digest, size: 2 }],
+    }));
+    const subject = await registry.pushManifest(repo, image, OCI_MANIFEST, ["image"]);
+    const notes = new File([`release notes ${run}\n`], "notes.txt", { type: "text/plain" });
+    const big = pattern(3 * 1024 * 1024 + 1);
+    const progress = [];
+    const pushed = await registry.pushArtifact(repo, [notes, { name: "data.bin", data: big }], {
+      artifactType: "application/vnd.ociscope.test.v1",
+      annotations: { "org.example.run": run },
+      subject,
+      tags: ["artifact"],
+      chunkSize: 1 << 20,
+      onProgress: (p) => progress.push(p),
+    });
+    assert.deepEqual(pushed.layers.map((l) => l.annotations["org.opencontainers.image.title"]), ["notes.txt", "data.bin"]);
+    assert.deepEqual(pushed.layers.map((l) => l.mediaType), ["text/plain", "application/octet-stream"]);
+    assert.equal(pushed.layers[1].digest, sha("sha256", big));
+    assert.equal(progress.at(-1).bytes, notes.size + big.length);
+    assert.equal(progress.at(-1).total, notes.size + big.length);
+    const got = await registry.getManifest(repo, "artifact");
+    assert.equal(got.descriptor.digest, pushed.manifest.digest, name);
+    assert.equal(got.manifest.artifactType, "application/vnd.ociscope.test.v1");
+    assert.equal(got.manifest.subject.digest, subject.digest);
+    assert.equal(got.manifest.annotations["org.example.run"], run);
+    const back = await registry.readBlob(repo, pushed.layers[0].digest);
+    assert.equal(Buffer.from(back).toString(), `release notes ${run}\n`);
+    const referrers = await collect(registry.referrers(repo, subject.digest));
+    assert.deepEqual(referrers.map((d) => d.digest), [pushed.manifest.digest], name);
+    assert.equal(referrers[0].artifactType, "application/vnd.ociscope.test.v1");
+  }
+  await assert.rejects(server.pushArtifact(`npm-${run}/artifact`, [{ name: "a", data: new Uint8Array(1) }, { name: "a", data: new Uint8Array(2) }]), (e) => e.code === "INVALID_ARGUMENT");
+  assert.throws(() => server.pushArtifact(`npm-${run}/artifact`, [{ name: "a", bytes: new Uint8Array(1) }]), (e) => e.code === "INVALID_ARGUMENT");
+  assert.throws(() => server.pushArtifact(`npm-${run}/artifact`, "a.txt"), (e) => e.code === "INVALID_ARGUMENT");
+});
+
+test("synthesizeIndex: an index as it is, a single image as a one-entry index with its platform", async () => {
+  const host = new URL(serverUrl).host;
+  const index = await server.synthesizeIndex("demo/hello", "latest");
+  assert.equal(index.manifest.kind, "ociIndex");
+  assert.equal(index.descriptor.digest, sha("sha256", index.bytes));
+  const refName = "org.opencontainers.image.ref.name";
+  assert.ok(index.manifest.manifests.length >= 2);
+  for (const entry of index.manifest.manifests) {
+    assert.ok(entry.annotations[refName].startsWith(`${host}/demo/hello:latest@sha256:`), entry.annotations[refName]);
+  }
+  const amd64 = index.manifest.manifests.find((d) => d.platform?.architecture === "amd64" && d.platform?.os === "linux");
+  assert.equal(amd64.annotations["com.docker.official-images.bashbrew.arch"], "amd64");
+  const single = await server.synthesizeIndex("demo/hello", amd64.digest);
+  assert.equal(single.manifest.kind, "ociIndex");
+  assert.equal(single.manifest.manifests.length, 1);
+  assert.equal(single.manifest.manifests[0].digest, amd64.digest);
+  assert.deepEqual(single.manifest.manifests[0].platform, { architecture: "amd64", os: "linux" });
+  // Pushed where the caller wants, it is an ordinary index.
+  const pushed = await server.pushManifest("demo/hello", single.bytes, single.descriptor.mediaType);
+  assert.equal(pushed.digest, single.descriptor.digest);
+  await rejectsWith(server.synthesizeIndex("demo/hello", "no-such-tag"), "MANIFEST_UNKNOWN");
+});
+
+test("manifestChildren and detectManifestKind, also for documents ociscope does not parse", () => {
+  const config = { mediaType: EMPTY_CONFIG, digest: digestOf(Buffer.from("{}")), size: 2 };
+  const image = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [config, config] }));
+  const c = manifestChildren(image);
+  assert.equal(c.kind, "ociManifest");
+  assert.equal(c.config.digest, config.digest);
+  assert.equal(c.layers.length, 2);
+  assert.deepEqual([c.manifests, c.blobs, c.fsLayers, c.skipped], [[], [], [], 0]);
+  // The withdrawn OCI artifact manifest: read leniently, its blobs found, a bad entry skipped.
+  const artifact = Buffer.from(JSON.stringify({
+    mediaType: "application/vnd.oci.artifact.manifest.v1+json",
+    artifactType: "application/x-test",
+    blobs: [config, { mediaType: "x/y" }],
+    subject: { mediaType: OCI_MANIFEST, digest: digestOf(image), size: image.length },
+  }));
+  const lenient = manifestChildren(artifact, "application/vnd.oci.artifact.manifest.v1+json");
+  assert.equal(lenient.kind, undefined);
+  assert.deepEqual(lenient.blobs.map((b) => b.digest), [config.digest]);
+  assert.equal(lenient.skipped, 1);
+  assert.equal(lenient.subject.digest, digestOf(image));
+  assert.throws(() => manifestChildren(Buffer.from("[1, 2]")), (e) => isOciError(e) && e.code === "MANIFEST_INVALID");
+
+  assert.equal(detectManifestKind(image), "ociManifest");
+  assert.equal(detectManifestKind(image, "application/json"), "ociManifest");
+  assert.equal(detectManifestKind(image, "application/vnd.docker.distribution.manifest.v2+json"), "dockerV2");
+  const list = Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [] }));
+  assert.equal(detectManifestKind(list), "ociIndex");
+  assert.equal(detectManifestKind(Buffer.from("not json")), undefined);
+  assert.equal(detectManifestKind(artifact), undefined);
 });
 
 test("copyImage demo/hello:latest with referrers from ociscope-server to distribution", async () => {
