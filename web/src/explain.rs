@@ -63,6 +63,14 @@ pub fn explain(action: &str, error: &Error) -> Explained {
              REGISTRY_STORAGE_DELETE_ENABLED=true)."
                 .to_string(),
         ),
+        _ if error.has_code(ErrorCode::BlobUploadUnknown)
+            || error.has_code(ErrorCode::BlobUploadInvalid) =>
+        (
+            format!("The registry no longer holds the upload, while {action}"),
+            "Uploads expire, can be cancelled elsewhere, and some registries (CNCF \
+             distribution 2.8) drop one whose request broke off; start it over."
+                .to_string(),
+        ),
         _ if error.is_not_found() => (
             format!("Not found while {action}"),
             "It may have been deleted, or the name, tag or digest is mistyped.".to_string(),
@@ -133,6 +141,11 @@ mod tests {
         assert!(explain("uploading", &tag)
             .title
             .starts_with("Not a valid tag"));
+        let gone = explain("uploading", &status(ErrorCode::BlobUploadInvalid, 404));
+        assert!(
+            gone.title.contains("no longer holds the upload"),
+            "{gone:?}"
+        );
         let nf = explain("loading", &status(ErrorCode::ManifestUnknown, 404));
         assert!(nf.title.starts_with("Not found"));
         assert_eq!(
