@@ -5,13 +5,18 @@
 //! - **Data** crosses as plain objects through `serde-wasm-bindgen` (json-compatible: objects,
 //!   never `Map`s), in the shapes of [`types`], whose TypeScript interfaces `tsify` writes.
 //!   Return types the generated `.d.ts` cannot infer are named with `unchecked_return_type`.
-//! - **Errors** are `OciError`s ([`error`]); nothing panics on input: every argument is checked
-//!   and refused with `INVALID_ARGUMENT` (or the spec code the core gives, e.g. `NAME_INVALID`).
+//! - **Errors** are instances of the exported `OciError` class ([`error`]), aborts excepted (the
+//!   signal's reason, a `DOMException` named `AbortError`, as fetch rejects); nothing panics on
+//!   input: every argument is checked and refused with `INVALID_ARGUMENT` (or the spec code the
+//!   core gives, e.g. `NAME_INVALID`).
 //! - **Async** methods return promises and take `&self` only to clone what they need (the
 //!   client is reference-counted), so a promise outlives nothing it borrows.
 //! - **Iterators and streams**: listings are async iterators (`for await`) and blob reads are
 //!   `ReadableStream<Uint8Array>`, built in `js/glue.js` over a Rust object that hands out one
-//!   page or chunk per call.
+//!   page or chunk per call; a `ReadableStream` given to `pushBlob` is read once, a chunk at a
+//!   time ([`upload`]).
+//! - **Tools** of ociscope-tools are bound in [`copy`] and [`tools`]; they run over the same
+//!   client, so credentials, the `fetch` option and abort signals apply to them too.
 //! - Off wasm32 the crate compiles (so the workspace builds natively) but does nothing useful.
 
 #![warn(missing_docs)]
