@@ -34,7 +34,7 @@ use ociscope_fetch::FetchTransport;
 use ociscope_tools::artifact::{upload_blob, ChunkSource, Interrupted, UploadOptions};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 use crate::digest::parse_digest;
 use crate::error::{abort_error, from_error, invalid, is_abort, oci_error, to_js, IntoJs};
@@ -730,10 +730,11 @@ pub(crate) enum Input {
     Stream(web_sys::ReadableStream),
 }
 
-/// Bytes read by slices, as often as needed: a `Uint8Array`, or a `Blob`/`File`.
+/// Bytes read by slices, as often as needed: a `Uint8Array`, or a `Blob`/`File` (read through
+/// one reused buffer, `ociscope_fetch::BlobSource`).
 pub(crate) enum Sliceable {
     Bytes(Uint8Array),
-    Blob(web_sys::Blob),
+    Blob(ociscope_fetch::BlobSource),
 }
 
 impl Sliceable {
@@ -743,7 +744,7 @@ impl Sliceable {
             return Some(Sliceable::Bytes(a.clone()));
         }
         data.dyn_ref::<web_sys::Blob>()
-            .map(|b| Sliceable::Blob(b.clone()))
+            .map(|b| Sliceable::Blob(ociscope_fetch::BlobSource::new(b.clone())))
     }
 }
 
@@ -772,7 +773,7 @@ impl ChunkSource for UploadSource<'_> {
     fn len(&self) -> u64 {
         match self.input {
             Sliceable::Bytes(a) => a.length() as u64,
-            Sliceable::Blob(b) => b.size() as u64,
+            Sliceable::Blob(b) => b.len(),
         }
     }
 
@@ -788,25 +789,9 @@ impl ChunkSource for UploadSource<'_> {
         }
         match self.input {
             Sliceable::Bytes(a) => Ok(a.subarray(start as u32, end as u32).to_vec().into()),
-            Sliceable::Blob(b) => {
-                let part = b
-                    .slice_with_f64_and_f64(start as f64, end as f64)
-                    .map_err(|e| js_failure("Blob.slice", &e))?;
-                let buffer = JsFuture::from(part.array_buffer())
-                    .await
-                    .map_err(|e| js_failure("Blob.arrayBuffer", &e))?;
-                Ok(Uint8Array::new(&buffer).to_vec().into())
-            }
+            Sliceable::Blob(b) => b.read(start, end).await,
         }
     }
-}
-
-fn js_failure(what: &str, e: &JsValue) -> Error {
-    let text = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| format!("{e:?}"));
-    Error::other(ErrorKind::Protocol, format!("{what} failed: {text}"))
 }
 
 /// A byte offset argument: a whole number from 0 up to 2^53.

@@ -21,6 +21,7 @@ use js_sys::{Array, Promise, Reflect, Uint8Array};
 use ociscope_core::manifest::{detect, requested_kind};
 use ociscope_core::spec::Tag;
 use ociscope_core::{Descriptor as CoreDescriptor, Manifest, Platform as CorePlatform};
+use ociscope_fetch::BlobSource;
 use ociscope_tools::artifact::{push_artifact, ArtifactOptions, FileEntry};
 use ociscope_tools::children::children;
 use ociscope_tools::lookup::Location;
@@ -58,7 +59,7 @@ fn artifact_files(files: &JsValue) -> Result<Vec<ArtifactFile>, JsValue> {
             out.push(ArtifactFile {
                 name: file.name(),
                 media_type,
-                data: Sliceable::Blob(file.clone().into()),
+                data: Sliceable::Blob(BlobSource::new(file.clone().into())),
             });
             continue;
         }
