@@ -6,7 +6,8 @@
 //!   sign the upload state into it, so an older URL would not resume.
 //! - A chunk that fails on the way (network error, 429, 5xx, 416) is not blindly resent: the
 //!   client asks the registry where the upload stands and sends only what it lacks.
-//! - `close` does not send a partial chunk; the registry's offset is what resumes.
+//! - `close` sends the whole chunks written (held back for the commit until then), never a
+//!   partial one; the registry's offset is what resumes.
 //! - A commit whose answer was lost is confirmed by a HEAD of the blob.
 //! - Real registries' quirks (`../shared/FIELD.md`), each reproduced by an `ociscope-server
 //!   --quirk` in tests:
@@ -522,6 +523,17 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
     async fn close(&mut self) -> Result<Resumable, Error> {
         match self.state {
             State::Open | State::Closed => {
+                // Whole chunks held back for the commit go out now, so that the registry holds
+                // every whole chunk written; a failure here leaves the offset where it stands.
+                if self.state == State::Open {
+                    while self.buffer.len() >= self.chunk_size.max(1) {
+                        let chunk = self.buffer.split_to(self.chunk_size.max(1)).freeze();
+                        match self.send_chunk(chunk).await {
+                            Ok(tail) if tail.is_empty() => {}
+                            _ => break,
+                        }
+                    }
+                }
                 self.state = State::Closed;
                 self.buffer.clear();
                 Ok(Resumable {
