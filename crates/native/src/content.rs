@@ -317,11 +317,21 @@ impl Manager for DiskStore {
     }
 }
 
-/// Random-access reads of a committed blob file.
+/// Random-access reads of a committed blob file, or of any file ([`DiskReader::open`]).
 pub struct DiskReader {
     file: File,
     size: u64,
     path: PathBuf,
+}
+
+impl DiskReader {
+    /// Random-access reads of any file (a tarball to read as a `TarStore`, say).
+    pub fn open(path: impl AsRef<Path>) -> Result<DiskReader, Error> {
+        let path = path.as_ref().to_path_buf();
+        let file = File::open(&path).map_err(|e| io_err("open", &path, e))?;
+        let size = file.metadata().map_err(|e| io_err("stat", &path, e))?.len();
+        Ok(DiskReader { file, size, path })
+    }
 }
 
 impl ReaderAt for DiskReader {

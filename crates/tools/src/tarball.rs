@@ -81,6 +81,21 @@ impl TarSink for Vec<u8> {
     }
 }
 
+/// A [`TarSink`] over anything [`std::io::Write`] (a file, a buffered file, a socket);
+/// blocking writes.
+pub struct WriteSink<W>(pub W);
+
+impl<W: std::io::Write> TarSink for WriteSink<W> {
+    async fn write(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.0.write_all(data).map_err(|e| match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                Error::QuotaExceeded(format!("writing the tarball: {e}"))
+            }
+            _ => Error::Io(format!("writing the tarball: {e}")),
+        })
+    }
+}
+
 /// One image to write: a manifest in the source and the names it goes by.
 #[derive(Clone, Debug)]
 pub struct ArchiveImage {
