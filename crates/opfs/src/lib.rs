@@ -22,6 +22,10 @@
 //!   are not kept apart.
 //! - `QuotaExceededError` is [`Error::QuotaExceeded`] with the browser's message; any other
 //!   DOM failure is [`Error::Io`] naming the path.
+//! - [`tarball`]: a dropped `File` read in place as a tarball, and `write_archive` streamed
+//!   into an OPFS file to download.
+
+pub mod tarball;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
