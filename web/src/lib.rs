@@ -195,6 +195,9 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
         (Page::Upload, repo) => {
             view! { <views::upload::UploadView registry=registry repo=repo/> }.into_any()
         }
+        (Page::PushTarball, repo) => {
+            view! { <views::tarball::PushTarballView registry=registry repo=repo/> }.into_any()
+        }
         // Routes without a repository never name these pages (see `Route::page`).
         (Page::Tags | Page::Manifest | Page::Blob | Page::BulkDelete | Page::Copy, None)
         | (Page::Connect | Page::ParseTool, _) => ().into_any(),

@@ -45,6 +45,8 @@ pub enum Page {
     BulkDelete,
     /// Copy or retag one manifest.
     Copy,
+    /// Push an image from a tarball.
+    PushTarball,
 }
 
 impl Route {
@@ -99,6 +101,9 @@ impl Route {
         }
         if self.tool.as_deref() == Some("upload") && self.registry.is_some() {
             return Page::Upload;
+        }
+        if self.tool.as_deref() == Some("push-tarball") && self.registry.is_some() {
+            return Page::PushTarball;
         }
         if self.tool.as_deref() == Some("bulk-delete")
             && self.registry.is_some()

@@ -9,4 +9,5 @@ pub mod delete;
 pub mod manifest;
 pub mod referrers;
 pub mod tags;
+pub mod tarball;
 pub mod upload;
