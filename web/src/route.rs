@@ -47,6 +47,8 @@ pub enum Page {
     Copy,
     /// Push an image from a tarball.
     PushTarball,
+    /// Download one manifest as a tarball.
+    DownloadTarball,
 }
 
 impl Route {
@@ -104,6 +106,13 @@ impl Route {
         }
         if self.tool.as_deref() == Some("push-tarball") && self.registry.is_some() {
             return Page::PushTarball;
+        }
+        if self.tool.as_deref() == Some("download")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.reference.is_some()
+        {
+            return Page::DownloadTarball;
         }
         if self.tool.as_deref() == Some("bulk-delete")
             && self.registry.is_some()

@@ -260,6 +260,12 @@ impl OpfsStore {
         }
     }
 
+    /// The store's folder (other files may live beside the store's own, e.g. tarballs to
+    /// download).
+    pub fn folder(&self) -> &FileSystemDirectoryHandle {
+        &self.root
+    }
+
     /// Removes the store's folder `name` and everything in it.
     pub async fn destroy(name: &str) -> Result<(), Error> {
         let store = OpfsStore::open(name).await?;

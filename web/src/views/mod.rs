@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod connect;
 pub mod copy;
 pub mod delete;
+pub mod download;
 pub mod manifest;
 pub mod referrers;
 pub mod tags;
