@@ -196,8 +196,27 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
         (Page::Upload, repo) => {
             view! { <views::upload::UploadView registry=registry repo=repo/> }.into_any()
         }
+        (Page::DownloadTarball, Some(repo)) => {
+            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
+                Ok(r) => r,
+                Err(e) => return address_error("tag or digest", e),
+            };
+            view! { <views::download::DownloadTarballView registry=registry repo=repo reference=reference/> }
+                .into_any()
+        }
+        (Page::PushTarball, repo) => {
+            view! { <views::tarball::PushTarballView registry=registry repo=repo/> }.into_any()
+        }
         // Routes without a repository never name these pages (see `Route::page`).
-        (Page::Tags | Page::Manifest | Page::Blob | Page::BulkDelete | Page::Copy, None)
+        (
+            Page::Tags
+            | Page::Manifest
+            | Page::Blob
+            | Page::BulkDelete
+            | Page::Copy
+            | Page::DownloadTarball,
+            None,
+        )
         | (Page::Connect | Page::ParseTool, _) => ().into_any(),
     }
 }

@@ -45,6 +45,10 @@ pub enum Page {
     BulkDelete,
     /// Copy or retag one manifest.
     Copy,
+    /// Push an image from a tarball.
+    PushTarball,
+    /// Download one manifest as a tarball.
+    DownloadTarball,
 }
 
 impl Route {
@@ -99,6 +103,16 @@ impl Route {
         }
         if self.tool.as_deref() == Some("upload") && self.registry.is_some() {
             return Page::Upload;
+        }
+        if self.tool.as_deref() == Some("push-tarball") && self.registry.is_some() {
+            return Page::PushTarball;
+        }
+        if self.tool.as_deref() == Some("download")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.reference.is_some()
+        {
+            return Page::DownloadTarball;
         }
         if self.tool.as_deref() == Some("bulk-delete")
             && self.registry.is_some()

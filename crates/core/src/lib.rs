@@ -2,6 +2,7 @@
 //! manifests, registry error codes and HTTP header grammars. No I/O; builds for native and wasm32.
 
 pub mod client;
+pub mod content;
 pub mod descriptor;
 pub mod digest;
 pub mod glob;

@@ -10,6 +10,8 @@
 //!   range falls back to `arrayBuffer()`.
 //! - A blob that yields fewer bytes than asked (a file changed or truncated on disk since it
 //!   was picked) is an `InvalidArgument` error naming the range, never short data.
+//! - It is a content store's `ReaderAt` too, so a dropped tarball is indexed and pushed in
+//!   place (`ociscope_tools::tarball::TarStore` over it).
 //! - It builds on every target, as the workspace's other browser code does; only a page or a
 //!   worker has a `Blob` to give it.
 
@@ -17,6 +19,7 @@ use std::cell::RefCell;
 
 use bytes::Bytes;
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
+use ociscope_core::content::{self, ReaderAt};
 use ociscope_core::spec::{Error, ErrorKind};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -157,5 +160,19 @@ impl BlobSource {
             out.truncate(filled);
             out
         })
+    }
+}
+
+impl ReaderAt for BlobSource {
+    fn size(&self) -> u64 {
+        self.len()
+    }
+
+    async fn read_at(&self, offset: u64, len: usize) -> Result<Bytes, content::Error> {
+        let end = self.len().min(offset.saturating_add(len as u64));
+        if offset >= end {
+            return Ok(Bytes::new());
+        }
+        self.read(offset, end).await.map_err(content::Error::Source)
     }
 }

@@ -3,6 +3,10 @@
 //!
 //! Decisions: one TCP connection per request (no pool: simple and enough on loopback); no
 //! redirects followed (the client does that); must run inside a tokio runtime.
+//!
+//! [`content::DiskStore`] is the content store on disk for native programs.
+
+pub mod content;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -16,6 +16,7 @@
 
 mod check;
 pub mod checks;
+pub mod content;
 pub mod fixtures;
 mod report;
 

@@ -11,9 +11,11 @@
 pub mod artifact;
 pub mod children;
 pub mod config;
+pub mod content;
 pub mod copy;
 pub mod ensure;
 pub mod lookup;
 pub mod store;
 pub mod synthesize;
+pub mod tarball;
 pub mod wrap;

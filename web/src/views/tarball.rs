@@ -1,0 +1,274 @@
+//! Push an image from a tarball (`?tool=push-tarball&registry=…[&repo=…]`): a `docker save`
+//! or OCI layout tar, picked from disk, is read in place (`ociscope_tools::tarball::TarStore`
+//! over the `File`, slice by slice, never whole into memory); every image in it is listed with
+//! its names and platforms; the chosen one is pushed with `push_archive_image` (a copy: blobs
+//! the registry has are skipped, progress per item, the tag pushed last).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use ociscope_core::content::{Error as ContentError, ReaderAt};
+use ociscope_core::spec::{RepoName, Tag};
+use ociscope_tools::copy::{CopyOptions, Progress};
+use ociscope_tools::tarball::{push_archive_image, tag_of, FoundImage, TarStore};
+use send_wrapper::SendWrapper;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::format;
+use crate::registry::Registry;
+
+/// A picked `File`, read at any offset.
+struct FileAt(web_sys::File);
+
+impl ReaderAt for FileAt {
+    fn size(&self) -> u64 {
+        self.0.size() as u64
+    }
+
+    async fn read_at(&self, offset: u64, len: usize) -> Result<Bytes, ContentError> {
+        let size = self.size();
+        if offset >= size || len == 0 {
+            return Ok(Bytes::new());
+        }
+        let end = size.min(offset.saturating_add(len as u64));
+        let failed = |e: wasm_bindgen::JsValue| {
+            ContentError::Io(format!(
+                "reading the tarball failed (was it moved or changed?): {e:?}"
+            ))
+        };
+        let part = self
+            .0
+            .slice_with_f64_and_f64(offset as f64, end as f64)
+            .map_err(failed)?;
+        let buffer = JsFuture::from(part.array_buffer()).await.map_err(failed)?;
+        Ok(Bytes::from(js_sys::Uint8Array::new(&buffer).to_vec()))
+    }
+}
+
+type Archive = SendWrapper<Rc<RefCell<Option<TarStore<FileAt>>>>>;
+
+/// One line about an image: names, platforms, digest.
+fn describe(image: &FoundImage) -> String {
+    let names = if image.names.is_empty() {
+        "(no name)".to_string()
+    } else {
+        image.names.join(", ")
+    };
+    let platforms: Vec<String> = image.platforms.iter().map(|p| p.to_string()).collect();
+    format!(
+        "{names} — {} — {} ({})",
+        if platforms.is_empty() {
+            "no platform".to_string()
+        } else {
+            platforms.join(", ")
+        },
+        image.descriptor.digest,
+        image.descriptor.media_type
+    )
+}
+
+/// The push-a-tarball page of a registry.
+#[component]
+pub fn PushTarballView(
+    /// The registry to push to.
+    registry: Registry,
+    /// The repository to push into (editable).
+    repo: Option<RepoName>,
+) -> impl IntoView {
+    let registry = StoredValue::new(registry);
+    let repo = RwSignal::new(repo.map(String::from).unwrap_or_default());
+    let tag = RwSignal::new(String::new());
+    let images = RwSignal::new(Vec::<FoundImage>::new());
+    let chosen = RwSignal::new(0usize);
+    let progress = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let archive: StoredValue<Archive> =
+        StoredValue::new(SendWrapper::new(Rc::new(RefCell::new(None))));
+    let file_ref = NodeRef::<html::Input>::new();
+
+    let read = move |_| {
+        let Some(file) = file_ref
+            .get_untracked()
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0))
+        else {
+            return;
+        };
+        images.set(Vec::new());
+        error.set(None);
+        done.set(None);
+        progress.set(format!(
+            "reading {} ({})…",
+            file.name(),
+            format::size(file.size() as u64)
+        ));
+        let slot = archive.with_value(|a| Rc::clone(a));
+        spawn_local(async move {
+            match TarStore::open(FileAt(file)).await {
+                Ok(store) => {
+                    let found = store.images().to_vec();
+                    let first_tag = found
+                        .first()
+                        .and_then(|i| i.names.iter().find_map(|n| tag_of(n)))
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "latest".into());
+                    *slot.borrow_mut() = Some(store);
+                    chosen.try_set(0);
+                    tag.try_set(first_tag);
+                    progress.try_set(format!("{} image(s) in the tarball", found.len()));
+                    images.try_set(found);
+                }
+                Err(e) => {
+                    progress.try_set(String::new());
+                    error.try_set(Some(format!(
+                        "This file is not a tarball ociscope can read: {e}"
+                    )));
+                }
+            }
+        });
+    };
+
+    let push = move || {
+        error.set(None);
+        done.set(None);
+        let checked = RepoName::new(repo.get_untracked().trim())
+            .and_then(|r| Ok((r, Tag::new(tag.get_untracked().trim())?)));
+        let (target, tag_name) = match checked {
+            Ok(t) => t,
+            Err(e) => {
+                error.set(Some(e.to_string()));
+                return;
+            }
+        };
+        let Some(image) = images.get_untracked().get(chosen.get_untracked()).cloned() else {
+            error.set(Some("choose a tarball and an image first".into()));
+            return;
+        };
+        let slot = archive.with_value(|a| Rc::clone(a));
+        let Some(store) = slot.borrow().clone() else {
+            error.set(Some("choose a tarball first".into()));
+            return;
+        };
+        let registry = registry.get_value();
+        busy.set(true);
+        spawn_local(async move {
+            let options = CopyOptions {
+                tags: vec![tag_name.clone()],
+                ..CopyOptions::default()
+            };
+            let report = |p: &Progress| {
+                progress.try_set(format!(
+                    "{} of {} items, {} of {}",
+                    p.items_done,
+                    p.items_total,
+                    format::size(p.bytes_done),
+                    format::size(p.bytes_total)
+                ));
+            };
+            match push_archive_image(&store, &image, &registry, &target, &options, &report).await {
+                Ok(r) => {
+                    done.try_set(Some(format!(
+                        "Pushed {} to {target}:{tag_name} and tagged it ({} copied, {} already there, {} sent)",
+                        image.descriptor.digest,
+                        r.copied,
+                        r.present,
+                        format::size(r.bytes_copied)
+                    )));
+                }
+                Err(e) => {
+                    let why: Vec<String> = e
+                        .failures
+                        .iter()
+                        .map(|f| format!("{}: {}", f.item, f.error))
+                        .collect();
+                    error.try_set(Some(format!(
+                        "The push failed, no tag moved. {}",
+                        why.join("; ")
+                    )));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+
+    view! {
+        <section class="upload">
+            <h2>"Push an image from a tarball"</h2>
+            <p class="hint">
+                "A `docker save` tar or an OCI layout tar (`skopeo copy … oci-archive:` or \
+                 `docker-archive:`), read in place, never whole into memory. Blobs the registry \
+                 has are skipped; the tag is pushed last. A `docker save` tar holds no manifest: \
+                 one is made (Docker schema 2, uncompressed layers), so its digest differs from \
+                 the original image's."
+            </p>
+            <form on:submit=move |e: leptos::ev::SubmitEvent| {
+                e.prevent_default();
+                push();
+            }>
+                <div class="row">
+                    <label for="tarball-file">"Tarball"</label>
+                    <input id="tarball-file" type="file" node_ref=file_ref on:change=read/>
+                </div>
+                <ul id="tarball-images">
+                    {move || {
+                        images
+                            .get()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, image)| {
+                                view! {
+                                    <li>
+                                        <label>
+                                            <input
+                                                type="radio"
+                                                name="tarball-image"
+                                                prop:checked=move || chosen.get() == i
+                                                on:change=move |_| chosen.set(i)
+                                            />
+                                            {describe(&image)}
+                                        </label>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+                <div class="row">
+                    <label for="tarball-repo">"Repository"</label>
+                    <input
+                        id="tarball-repo"
+                        type="text"
+                        spellcheck="false"
+                        placeholder="team/app"
+                        prop:value=move || repo.get()
+                        on:input=move |e| repo.set(event_target_value(&e))
+                    />
+                    <label for="tarball-tag">"Tag"</label>
+                    <input
+                        id="tarball-tag"
+                        type="text"
+                        spellcheck="false"
+                        prop:value=move || tag.get()
+                        on:input=move |e| tag.set(event_target_value(&e))
+                    />
+                </div>
+                <button
+                    type="submit"
+                    id="tarball-push"
+                    disabled=move || busy.get() || images.get().is_empty()
+                >
+                    "Push"
+                </button>
+            </form>
+            <p id="tarball-progress" aria-live="polite">{move || progress.get()}</p>
+            {move || error.get().map(|e| view! { <p id="tarball-error" class="error-box" role="alert">{e}</p> })}
+            {move || done.get().map(|d| view! { <p id="tarball-done">{d}</p> })}
+        </section>
+    }
+}
