@@ -17,6 +17,9 @@ pub mod limiter;
 pub mod listing;
 pub mod nav;
 pub mod paging;
+pub mod panic_screen;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties;
 pub mod recent;
 mod reference_view;
 pub mod registry;
@@ -49,6 +52,7 @@ struct ViewKey {
 /// The root component: the header, breadcrumbs and the view the URL names.
 #[component]
 pub fn App() -> impl IntoView {
+    panic_screen::install();
     let nav = Nav::install();
     let key = Memo::new(move |_| {
         nav.with(|r| ViewKey {

@@ -336,3 +336,60 @@ mod tests {
         assert!(!r.raw);
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use ociscope_core::spec::{ManifestRef, RepoName, Tag};
+    use ociscope_core::{Digest, Reference};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn field() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(any::<String>().prop_filter("empty reads as absent", |s| !s.is_empty()))
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_parses_and_names_a_page(query in any::<String>(), ascii in "[?&=%+a-z0-9:/.-]*") {
+            for q in [&query, &ascii] {
+                let route = Route::parse(q);
+                let _ = route.page();
+                // What the app then does with the address: parse names, never panic.
+                if let Some(r) = &route.repo { let _ = RepoName::new(r.as_str()); }
+                if let Some(r) = &route.reference { let _ = ManifestRef::parse(r); let _ = Tag::new(r.as_str()); }
+                if let Some(b) = &route.blob { let _ = Digest::parse(b); }
+                let _ = Reference::parse_normalized(q);
+                let _ = Reference::parse_strict(q);
+            }
+        }
+
+        #[test]
+        fn every_route_round_trips_through_its_query(
+            registry in field(), repo in field(), reference in field(), blob in field(),
+            tool in field(), raw in any::<bool>(),
+        ) {
+            let route = Route { registry, repo, reference, blob, tool, raw };
+            prop_assert_eq!(Route::parse(&route.to_query()), route.clone());
+            // Derived routes (as built from views that have a repository), empty values read back
+            // as absent.
+            let derived = [route.manifest("x"), route.blob("y"), route.copy(), route.upload(), route.bulk_delete()];
+            let present = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+            for r in derived {
+                let expected = Route {
+                    registry: present(&r.registry), repo: present(&r.repo),
+                    reference: present(&r.reference), blob: present(&r.blob),
+                    tool: present(&r.tool), raw: r.raw,
+                };
+                prop_assert_eq!(Route::parse(&r.to_query()), expected);
+            }
+        }
+
+        #[test]
+        fn components_decode_back_and_bad_escapes_stay(text in any::<String>()) {
+            prop_assert_eq!(decode_component(&encode_component(&text)), text.clone());
+            let _ = decode_component(&text);
+            let _ = parse_query(&text);
+        }
+    }
+}
