@@ -8,6 +8,7 @@
 
 pub mod bulk_delete;
 pub mod clock;
+pub mod compare;
 pub mod components;
 pub mod credentials;
 pub mod explain;
@@ -47,6 +48,7 @@ struct ViewKey {
     repo: Option<String>,
     reference: Option<String>,
     blob: Option<String>,
+    with: Option<String>,
 }
 
 /// The root component: the header, breadcrumbs and the view the URL names.
@@ -61,6 +63,7 @@ pub fn App() -> impl IntoView {
             repo: r.repo.clone(),
             reference: r.reference.clone(),
             blob: r.blob.clone(),
+            with: r.with.clone(),
         })
     });
     let registry_key = Memo::new(move |_| key.with(|k| k.registry.clone()));
@@ -193,6 +196,14 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             view! { <views::copy::CopyView registry=registry repo=repo reference=reference/> }
                 .into_any()
         }
+        (Page::Compare, Some(repo)) => {
+            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
+                Ok(r) => r,
+                Err(e) => return address_error("tag or digest", e),
+            };
+            view! { <views::compare::CompareView registry=registry repo=repo reference=reference with=k.with/> }
+                .into_any()
+        }
         (Page::BulkDelete, Some(repo)) => {
             view! { <views::bulk_delete::BulkDeleteView registry=registry repo=repo/> }.into_any()
         }
@@ -200,7 +211,15 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             view! { <views::upload::UploadView registry=registry repo=repo/> }.into_any()
         }
         // Routes without a repository never name these pages (see `Route::page`).
-        (Page::Tags | Page::Manifest | Page::Blob | Page::BulkDelete | Page::Copy, None)
+        (
+            Page::Tags
+            | Page::Manifest
+            | Page::Blob
+            | Page::BulkDelete
+            | Page::Copy
+            | Page::Compare,
+            None,
+        )
         | (Page::Connect | Page::ParseTool, _) => ().into_any(),
     }
 }

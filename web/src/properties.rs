@@ -142,6 +142,7 @@ proptest! {
                 created,
                 platforms: None,
                 children: Vec::new(),
+                platform_details: Vec::new(),
             }));
         }
         for by in [views::tags::SortBy::Name, views::tags::SortBy::NameDesc, views::tags::SortBy::Created, views::tags::SortBy::Size] {

@@ -5,7 +5,9 @@
 //! the reference-parsing tool; `tool=upload` with a registry (and optionally a repository)
 //! the upload page; `tool=bulk-delete` with a registry and a repository the bulk delete of its
 //! tags; `tool=copy` with a registry, a repository and a reference the copy (or retag) of that
-//! manifest; `raw=1` shows a manifest's JSON.
+//! manifest; `tool=compare` with a registry, a repository and a reference compares that
+//! manifest `with` another (a tag or digest of the same repository); `raw=1` shows a
+//! manifest's JSON.
 
 /// The query parameters that name a view.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,6 +24,8 @@ pub struct Route {
     pub tool: Option<String>,
     /// Show the raw JSON of the manifest.
     pub raw: bool,
+    /// The other side of a comparison (`tool=compare`): a tag or digest.
+    pub with: Option<String>,
 }
 
 /// Which view a route shows.
@@ -45,6 +49,8 @@ pub enum Page {
     BulkDelete,
     /// Copy or retag one manifest.
     Copy,
+    /// Compare two manifests.
+    Compare,
 }
 
 impl Route {
@@ -61,6 +67,7 @@ impl Route {
                 "blob" => route.blob = value,
                 "tool" => route.tool = value,
                 "raw" => route.raw = value.as_deref() == Some("1"),
+                "with" => route.with = value,
                 _ => {}
             }
         }
@@ -76,6 +83,7 @@ impl Route {
             ("repo", &self.repo),
             ("ref", &self.reference),
             ("blob", &self.blob),
+            ("with", &self.with),
         ];
         for (key, value) in fields {
             if let Some(v) = value {
@@ -112,6 +120,13 @@ impl Route {
             && self.reference.is_some()
         {
             return Page::Copy;
+        }
+        if self.tool.as_deref() == Some("compare")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.reference.is_some()
+        {
+            return Page::Compare;
         }
         match (&self.registry, &self.repo, &self.reference, &self.blob) {
             (None, ..) => Page::Connect,
@@ -194,6 +209,15 @@ impl Route {
         }
     }
 
+    /// The comparison of this route's manifest with `other` (a tag or digest; empty: none yet).
+    pub fn compare(&self, other: &str) -> Route {
+        Route {
+            tool: Some("compare".into()),
+            with: Some(other.to_string()).filter(|o| !o.is_empty()),
+            ..self.manifest(self.reference.as_deref().unwrap_or_default())
+        }
+    }
+
     /// The reference-parsing tool.
     pub fn parse_tool() -> Route {
         Route {
@@ -270,6 +294,7 @@ mod tests {
             blob: None,
             tool: None,
             raw: true,
+            with: None,
         };
         let q = route.to_query();
         assert_eq!(
@@ -296,6 +321,14 @@ mod tests {
         assert_eq!(copy.page(), Page::Copy);
         assert_eq!(copy.to_query(), "?tool=copy&registry=demo:&repo=a/b&ref=v1");
         assert_eq!(Route::parse(&copy.to_query()), copy);
+        let compare = tags.manifest("v1").compare("v2");
+        assert_eq!(compare.page(), Page::Compare);
+        assert_eq!(
+            compare.to_query(),
+            "?tool=compare&registry=demo:&repo=a/b&ref=v1&with=v2"
+        );
+        assert_eq!(Route::parse(&compare.to_query()), compare);
+        assert_eq!(tags.manifest("v1").compare("").with, None);
         assert_eq!(
             Route::parse("?tool=copy&registry=demo:&repo=a/b").page(),
             Page::Tags,
@@ -367,19 +400,19 @@ mod properties {
         #[test]
         fn every_route_round_trips_through_its_query(
             registry in field(), repo in field(), reference in field(), blob in field(),
-            tool in field(), raw in any::<bool>(),
+            tool in field(), raw in any::<bool>(), with in field(),
         ) {
-            let route = Route { registry, repo, reference, blob, tool, raw };
+            let route = Route { registry, repo, reference, blob, tool, raw, with };
             prop_assert_eq!(Route::parse(&route.to_query()), route.clone());
             // Derived routes (as built from views that have a repository), empty values read back
             // as absent.
-            let derived = [route.manifest("x"), route.blob("y"), route.copy(), route.upload(), route.bulk_delete()];
+            let derived = [route.manifest("x"), route.blob("y"), route.copy(), route.upload(), route.bulk_delete(), route.compare("z")];
             let present = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
             for r in derived {
                 let expected = Route {
                     registry: present(&r.registry), repo: present(&r.repo),
                     reference: present(&r.reference), blob: present(&r.blob),
-                    tool: present(&r.tool), raw: r.raw,
+                    tool: present(&r.tool), raw: r.raw, with: present(&r.with),
                 };
                 prop_assert_eq!(Route::parse(&r.to_query()), expected);
             }

@@ -3,6 +3,7 @@
 pub mod blob;
 pub mod bulk_delete;
 pub mod catalog;
+pub mod compare;
 pub mod connect;
 pub mod copy;
 pub mod delete;
