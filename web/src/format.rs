@@ -40,6 +40,27 @@ pub fn date(rfc3339: &str) -> String {
     }
 }
 
+/// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM` (UTC), as tar writes modification times.
+pub fn epoch(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let rest = seconds % 86_400;
+    // Days to a civil date (Howard Hinnant's algorithm), valid for any u64 / 86400.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
 /// A short form of a digest for tables: algorithm and the first 12 hex digits.
 pub fn short_digest(digest: &str) -> String {
     match digest.split_once(':') {
@@ -137,6 +158,14 @@ mod tests {
         assert_eq!(pull_command("", "a", "v1"), "docker pull a:v1");
         assert_eq!(count(1, "tag", "tags"), "1 tag");
         assert_eq!(count(2, "tag", "tags"), "2 tags");
+    }
+
+    #[test]
+    fn epoch_seconds_as_utc_dates() {
+        assert_eq!(epoch(0), "1970-01-01 00:00");
+        assert_eq!(epoch(1_700_000_000), "2023-11-14 22:13");
+        assert_eq!(epoch(951_782_400), "2000-02-29 00:00");
+        let _ = epoch(u64::MAX);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod explain;
 pub mod format;
 pub mod json_segments;
+pub mod layer_stream;
 pub mod limiter;
 pub mod listing;
 pub mod nav;
@@ -204,6 +205,14 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             view! { <views::compare::CompareView registry=registry repo=repo reference=reference with=k.with/> }
                 .into_any()
         }
+        (Page::Files, Some(repo)) => {
+            let digest = match Digest::parse(k.blob.as_deref().unwrap_or_default()) {
+                Ok(d) => d,
+                Err(e) => return address_error("layer digest", e.into()),
+            };
+            view! { <views::files::FilesView registry=registry repo=repo digest=digest/> }
+                .into_any()
+        }
         (Page::BulkDelete, Some(repo)) => {
             view! { <views::bulk_delete::BulkDeleteView registry=registry repo=repo/> }.into_any()
         }
@@ -217,7 +226,8 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             | Page::Blob
             | Page::BulkDelete
             | Page::Copy
-            | Page::Compare,
+            | Page::Compare
+            | Page::Files,
             None,
         )
         | (Page::Connect | Page::ParseTool, _) => ().into_any(),

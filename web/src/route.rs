@@ -5,7 +5,8 @@
 //! the reference-parsing tool; `tool=upload` with a registry (and optionally a repository)
 //! the upload page; `tool=bulk-delete` with a registry and a repository the bulk delete of its
 //! tags; `tool=copy` with a registry, a repository and a reference the copy (or retag) of that
-//! manifest; `tool=compare` with a registry, a repository and a reference compares that
+//! manifest; `tool=files` with a registry, a repository and a blob the files inside that
+//! layer; `tool=compare` with a registry, a repository and a reference compares that
 //! manifest `with` another (a tag or digest of the same repository); `raw=1` shows a
 //! manifest's JSON.
 
@@ -51,6 +52,8 @@ pub enum Page {
     Copy,
     /// Compare two manifests.
     Compare,
+    /// The files inside a layer.
+    Files,
 }
 
 impl Route {
@@ -120,6 +123,13 @@ impl Route {
             && self.reference.is_some()
         {
             return Page::Copy;
+        }
+        if self.tool.as_deref() == Some("files")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.blob.is_some()
+        {
+            return Page::Files;
         }
         if self.tool.as_deref() == Some("compare")
             && self.registry.is_some()
@@ -215,6 +225,14 @@ impl Route {
             tool: Some("compare".into()),
             with: Some(other.to_string()).filter(|o| !o.is_empty()),
             ..self.manifest(self.reference.as_deref().unwrap_or_default())
+        }
+    }
+
+    /// The files inside the layer `digest` of this route's repository.
+    pub fn files(&self, digest: &str) -> Route {
+        Route {
+            tool: Some("files".into()),
+            ..self.blob(digest)
         }
     }
 
@@ -329,6 +347,12 @@ mod tests {
         );
         assert_eq!(Route::parse(&compare.to_query()), compare);
         assert_eq!(tags.manifest("v1").compare("").with, None);
+        let files = tags.files("sha256:00");
+        assert_eq!(files.page(), Page::Files);
+        assert_eq!(
+            files.to_query(),
+            "?tool=files&registry=demo:&repo=a/b&blob=sha256:00"
+        );
         assert_eq!(
             Route::parse("?tool=copy&registry=demo:&repo=a/b").page(),
             Page::Tags,
@@ -406,7 +430,7 @@ mod properties {
             prop_assert_eq!(Route::parse(&route.to_query()), route.clone());
             // Derived routes (as built from views that have a repository), empty values read back
             // as absent.
-            let derived = [route.manifest("x"), route.blob("y"), route.copy(), route.upload(), route.bulk_delete(), route.compare("z")];
+            let derived = [route.manifest("x"), route.blob("y"), route.copy(), route.upload(), route.bulk_delete(), route.compare("z"), route.files("f")];
             let present = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
             for r in derived {
                 let expected = Route {

@@ -361,6 +361,7 @@ fn image_view(
                     .enumerate()
                     .map(|(i, l)| {
                         let d = l.digest.to_string();
+                        let files_route = base.files(&d);
                         view! {
                             <tr>
                                 <td>{i + 1}</td>
@@ -368,6 +369,8 @@ fn image_view(
                                 <td><code>{l.media_type.clone()}</code></td>
                                 <td>
                                     <Link to=base.blob(&d) class="layer-link">{format::short_digest(&d)}</Link>
+                                    {(l.media_type.contains("tar") || l.media_type.contains("rootfs"))
+                                        .then(|| view! { " " <Link to=files_route class="files-link">"files"</Link> })}
                                     {l
                                         .annotations
                                         .get("org.opencontainers.image.title")

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod connect;
 pub mod copy;
 pub mod delete;
+pub mod files;
 pub mod manifest;
 pub mod referrers;
 pub mod tags;
