@@ -213,6 +213,14 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             view! { <views::files::FilesView registry=registry repo=repo digest=digest/> }
                 .into_any()
         }
+        (Page::ImageFiles, Some(repo)) => {
+            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
+                Ok(r) => r,
+                Err(e) => return address_error("tag or digest", e),
+            };
+            view! { <views::image_files::ImageFilesView registry=registry repo=repo reference=reference/> }
+                .into_any()
+        }
         (Page::BulkDelete, Some(repo)) => {
             view! { <views::bulk_delete::BulkDeleteView registry=registry repo=repo/> }.into_any()
         }
@@ -227,7 +235,8 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             | Page::BulkDelete
             | Page::Copy
             | Page::Compare
-            | Page::Files,
+            | Page::Files
+            | Page::ImageFiles,
             None,
         )
         | (Page::Connect | Page::ParseTool, _) => ().into_any(),

@@ -6,7 +6,8 @@
 //! the upload page; `tool=bulk-delete` with a registry and a repository the bulk delete of its
 //! tags; `tool=copy` with a registry, a repository and a reference the copy (or retag) of that
 //! manifest; `tool=files` with a registry, a repository and a blob the files inside that
-//! layer; `tool=compare` with a registry, a repository and a reference compares that
+//! layer, and with a reference instead the merged filesystem of that image's layers;
+//! `tool=compare` with a registry, a repository and a reference compares that
 //! manifest `with` another (a tag or digest of the same repository); `raw=1` shows a
 //! manifest's JSON.
 
@@ -54,6 +55,8 @@ pub enum Page {
     Compare,
     /// The files inside a layer.
     Files,
+    /// The merged filesystem of an image's layers.
+    ImageFiles,
 }
 
 impl Route {
@@ -130,6 +133,13 @@ impl Route {
             && self.blob.is_some()
         {
             return Page::Files;
+        }
+        if self.tool.as_deref() == Some("files")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.reference.is_some()
+        {
+            return Page::ImageFiles;
         }
         if self.tool.as_deref() == Some("compare")
             && self.registry.is_some()
@@ -233,6 +243,14 @@ impl Route {
         Route {
             tool: Some("files".into()),
             ..self.blob(digest)
+        }
+    }
+
+    /// The merged filesystem of this route's image.
+    pub fn image_files(&self) -> Route {
+        Route {
+            tool: Some("files".into()),
+            ..self.manifest(self.reference.as_deref().unwrap_or_default())
         }
     }
 
@@ -430,7 +448,7 @@ mod properties {
             prop_assert_eq!(Route::parse(&route.to_query()), route.clone());
             // Derived routes (as built from views that have a repository), empty values read back
             // as absent.
-            let derived = [route.manifest("x"), route.blob("y"), route.copy(), route.upload(), route.bulk_delete(), route.compare("z"), route.files("f")];
+            let derived = [route.manifest("x"), route.blob("y"), route.copy(), route.upload(), route.bulk_delete(), route.compare("z"), route.files("f"), route.image_files()];
             let present = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
             for r in derived {
                 let expected = Route {

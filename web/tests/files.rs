@@ -163,3 +163,101 @@ async fn lists_plain_gzip_and_zstd_layers_searches_shows_a_tree_and_opens_a_file
     ));
     app.find(".error-box", "not a tar archive at byte 0").await;
 }
+
+#[wasm_bindgen_test]
+async fn the_merged_filesystem_shows_what_each_layer_added_changed_removed_and_wasted() {
+    let reg = MemoryRegistry::new();
+    let lower = archive(
+        &[
+            Entry::file("etc/a.conf", vec![b'a'; 100]),
+            Entry::file("etc/b.conf", vec![b'b'; 50]),
+            Entry::file("var/cache/x", vec![b'x'; 1000]),
+        ],
+        1_700_000_000,
+    )
+    .unwrap();
+    let upper = archive(
+        &[
+            Entry::file("etc/a.conf", vec![b'A'; 10]),
+            Entry::file("etc/.wh.b.conf", ""),
+            Entry::file("var/cache/.wh..wh..opq", ""),
+            Entry::file("srv/new", "new"),
+        ],
+        1_700_000_100,
+    )
+    .unwrap();
+    let layers = vec![
+        blob(
+            &reg,
+            "m/x",
+            media_type::OCI_LAYER_TAR_GZIP,
+            &ociscope_demo::gzip(&lower).unwrap(),
+        )
+        .await,
+        blob(&reg, "m/x", media_type::OCI_LAYER_TAR, &upper).await,
+    ];
+    let config = serde_json::json!({"architecture": "amd64", "os": "linux"});
+    let config = blob(
+        &reg,
+        "m/x",
+        media_type::OCI_CONFIG,
+        config.to_string().as_bytes(),
+    )
+    .await;
+    let manifest = serde_json::json!({
+        "schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST, "config": config, "layers": layers,
+    });
+    reg.push_manifest(
+        &repo("m/x"),
+        media_type::OCI_MANIFEST,
+        Bytes::from(manifest.to_string()),
+        &[tag("v1")],
+    )
+    .await
+    .unwrap();
+    registry::install("mem:merged", Registry::memory(reg));
+
+    let app = Mounted::at("?registry=mem:merged&repo=m/x&ref=v1");
+    click(&app.find("a.image-files-link", "Files of all layers").await);
+    let summary = app
+        .find("#image-files-summary", "wasted")
+        .await
+        .text_content()
+        .unwrap();
+    // Final: etc, etc/a.conf, var, var/cache, srv, srv/new (folders as the archive lists them).
+    assert!(
+        summary.contains("1.1 KiB wasted") || summary.contains("wasted"),
+        "{summary}"
+    );
+    let rows = app.all("#image-layers tbody tr");
+    assert_eq!(rows.len(), 2);
+    let upper_row = rows[1].text_content().unwrap();
+    let cell = |sel: &str| {
+        rows[1]
+            .query_selector(sel)
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap()
+    };
+    assert_eq!(cell(".layer-changed"), "1", "{upper_row}");
+    assert_eq!(
+        cell(".layer-removed"),
+        "2",
+        "b.conf and var/cache/x: {upper_row}"
+    );
+    assert_eq!(
+        cell(".layer-wasted"),
+        "1.1 KiB",
+        "100 + 50 + 1000 bytes: {upper_row}"
+    );
+    type_into(&app.find("#image-files-search", "").await, "a.conf");
+    let row = app.find(".merged-row", "etc/a.conf").await;
+    let text = row.text_content().unwrap();
+    assert!(text.contains("10 B") && text.contains("layer 2"), "{text}");
+    type_into(&app.find("#image-files-search", "").await, "b.conf");
+    app.until("a removed file to be gone", |a| {
+        a.all(".merged-row").is_empty()
+    })
+    .await;
+}

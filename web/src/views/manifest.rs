@@ -346,6 +346,9 @@ fn image_view(
             },
         }}
         <h3>"Layers"</h3>
+        <p>
+            <Link to=base.image_files() class="image-files-link">"Files of all layers, merged…"</Link>
+        </p>
         <table id="layers">
             <thead>
                 <tr>

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod copy;
 pub mod delete;
 pub mod files;
+pub mod image_files;
 pub mod manifest;
 pub mod referrers;
 pub mod tags;
