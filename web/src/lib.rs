@@ -8,16 +8,21 @@
 
 pub mod bulk_delete;
 pub mod clock;
+pub mod compare;
 pub mod components;
 pub mod credentials;
 pub mod explain;
 pub mod format;
 pub mod json_segments;
+pub mod layer_stream;
 pub mod limiter;
 pub mod listing;
 pub mod nav;
 pub mod paging;
+pub mod panic_screen;
 pub mod pending;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties;
 pub mod recent;
 mod reference_view;
 pub mod registry;
@@ -45,11 +50,13 @@ struct ViewKey {
     repo: Option<String>,
     reference: Option<String>,
     blob: Option<String>,
+    with: Option<String>,
 }
 
 /// The root component: the header, breadcrumbs and the view the URL names.
 #[component]
 pub fn App() -> impl IntoView {
+    panic_screen::install();
     let nav = Nav::install();
     let key = Memo::new(move |_| {
         nav.with(|r| ViewKey {
@@ -58,6 +65,7 @@ pub fn App() -> impl IntoView {
             repo: r.repo.clone(),
             reference: r.reference.clone(),
             blob: r.blob.clone(),
+            with: r.with.clone(),
         })
     });
     let registry_key = Memo::new(move |_| key.with(|k| k.registry.clone()));
@@ -190,6 +198,30 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             view! { <views::copy::CopyView registry=registry repo=repo reference=reference/> }
                 .into_any()
         }
+        (Page::Compare, Some(repo)) => {
+            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
+                Ok(r) => r,
+                Err(e) => return address_error("tag or digest", e),
+            };
+            view! { <views::compare::CompareView registry=registry repo=repo reference=reference with=k.with/> }
+                .into_any()
+        }
+        (Page::Files, Some(repo)) => {
+            let digest = match Digest::parse(k.blob.as_deref().unwrap_or_default()) {
+                Ok(d) => d,
+                Err(e) => return address_error("layer digest", e.into()),
+            };
+            view! { <views::files::FilesView registry=registry repo=repo digest=digest/> }
+                .into_any()
+        }
+        (Page::ImageFiles, Some(repo)) => {
+            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
+                Ok(r) => r,
+                Err(e) => return address_error("tag or digest", e),
+            };
+            view! { <views::image_files::ImageFilesView registry=registry repo=repo reference=reference/> }
+                .into_any()
+        }
         (Page::BulkDelete, Some(repo)) => {
             view! { <views::bulk_delete::BulkDeleteView registry=registry repo=repo/> }.into_any()
         }
@@ -214,7 +246,10 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             | Page::Blob
             | Page::BulkDelete
             | Page::Copy
-            | Page::DownloadTarball,
+            | Page::DownloadTarball
+            | Page::Compare
+            | Page::Files
+            | Page::ImageFiles,
             None,
         )
         | (Page::Connect | Page::ParseTool, _) => ().into_any(),

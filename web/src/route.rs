@@ -5,7 +5,11 @@
 //! the reference-parsing tool; `tool=upload` with a registry (and optionally a repository)
 //! the upload page; `tool=bulk-delete` with a registry and a repository the bulk delete of its
 //! tags; `tool=copy` with a registry, a repository and a reference the copy (or retag) of that
-//! manifest; `raw=1` shows a manifest's JSON.
+//! manifest; `tool=files` with a registry, a repository and a blob the files inside that
+//! layer, and with a reference instead the merged filesystem of that image's layers;
+//! `tool=compare` with a registry, a repository and a reference compares that
+//! manifest `with` another (a tag or digest of the same repository); `raw=1` shows a
+//! manifest's JSON.
 
 /// The query parameters that name a view.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,6 +26,8 @@ pub struct Route {
     pub tool: Option<String>,
     /// Show the raw JSON of the manifest.
     pub raw: bool,
+    /// The other side of a comparison (`tool=compare`): a tag or digest.
+    pub with: Option<String>,
 }
 
 /// Which view a route shows.
@@ -49,6 +55,12 @@ pub enum Page {
     PushTarball,
     /// Download one manifest as a tarball.
     DownloadTarball,
+    /// Compare two manifests.
+    Compare,
+    /// The files inside a layer.
+    Files,
+    /// The merged filesystem of an image's layers.
+    ImageFiles,
 }
 
 impl Route {
@@ -65,6 +77,7 @@ impl Route {
                 "blob" => route.blob = value,
                 "tool" => route.tool = value,
                 "raw" => route.raw = value.as_deref() == Some("1"),
+                "with" => route.with = value,
                 _ => {}
             }
         }
@@ -80,6 +93,7 @@ impl Route {
             ("repo", &self.repo),
             ("ref", &self.reference),
             ("blob", &self.blob),
+            ("with", &self.with),
         ];
         for (key, value) in fields {
             if let Some(v) = value {
@@ -126,6 +140,27 @@ impl Route {
             && self.reference.is_some()
         {
             return Page::Copy;
+        }
+        if self.tool.as_deref() == Some("files")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.blob.is_some()
+        {
+            return Page::Files;
+        }
+        if self.tool.as_deref() == Some("files")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.reference.is_some()
+        {
+            return Page::ImageFiles;
+        }
+        if self.tool.as_deref() == Some("compare")
+            && self.registry.is_some()
+            && self.repo.is_some()
+            && self.reference.is_some()
+        {
+            return Page::Compare;
         }
         match (&self.registry, &self.repo, &self.reference, &self.blob) {
             (None, ..) => Page::Connect,
@@ -208,6 +243,31 @@ impl Route {
         }
     }
 
+    /// The comparison of this route's manifest with `other` (a tag or digest; empty: none yet).
+    pub fn compare(&self, other: &str) -> Route {
+        Route {
+            tool: Some("compare".into()),
+            with: Some(other.to_string()).filter(|o| !o.is_empty()),
+            ..self.manifest(self.reference.as_deref().unwrap_or_default())
+        }
+    }
+
+    /// The files inside the layer `digest` of this route's repository.
+    pub fn files(&self, digest: &str) -> Route {
+        Route {
+            tool: Some("files".into()),
+            ..self.blob(digest)
+        }
+    }
+
+    /// The merged filesystem of this route's image.
+    pub fn image_files(&self) -> Route {
+        Route {
+            tool: Some("files".into()),
+            ..self.manifest(self.reference.as_deref().unwrap_or_default())
+        }
+    }
+
     /// The reference-parsing tool.
     pub fn parse_tool() -> Route {
         Route {
@@ -284,6 +344,7 @@ mod tests {
             blob: None,
             tool: None,
             raw: true,
+            with: None,
         };
         let q = route.to_query();
         assert_eq!(
@@ -310,6 +371,20 @@ mod tests {
         assert_eq!(copy.page(), Page::Copy);
         assert_eq!(copy.to_query(), "?tool=copy&registry=demo:&repo=a/b&ref=v1");
         assert_eq!(Route::parse(&copy.to_query()), copy);
+        let compare = tags.manifest("v1").compare("v2");
+        assert_eq!(compare.page(), Page::Compare);
+        assert_eq!(
+            compare.to_query(),
+            "?tool=compare&registry=demo:&repo=a/b&ref=v1&with=v2"
+        );
+        assert_eq!(Route::parse(&compare.to_query()), compare);
+        assert_eq!(tags.manifest("v1").compare("").with, None);
+        let files = tags.files("sha256:00");
+        assert_eq!(files.page(), Page::Files);
+        assert_eq!(
+            files.to_query(),
+            "?tool=files&registry=demo:&repo=a/b&blob=sha256:00"
+        );
         assert_eq!(
             Route::parse("?tool=copy&registry=demo:&repo=a/b").page(),
             Page::Tags,
@@ -348,5 +423,62 @@ mod tests {
         let r = Route::parse("?x=1&repo=a&repo=b&raw=yes");
         assert_eq!(r.repo.as_deref(), Some("b"));
         assert!(!r.raw);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use ociscope_core::spec::{ManifestRef, RepoName, Tag};
+    use ociscope_core::{Digest, Reference};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn field() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(any::<String>().prop_filter("empty reads as absent", |s| !s.is_empty()))
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_parses_and_names_a_page(query in any::<String>(), ascii in "[?&=%+a-z0-9:/.-]*") {
+            for q in [&query, &ascii] {
+                let route = Route::parse(q);
+                let _ = route.page();
+                // What the app then does with the address: parse names, never panic.
+                if let Some(r) = &route.repo { let _ = RepoName::new(r.as_str()); }
+                if let Some(r) = &route.reference { let _ = ManifestRef::parse(r); let _ = Tag::new(r.as_str()); }
+                if let Some(b) = &route.blob { let _ = Digest::parse(b); }
+                let _ = Reference::parse_normalized(q);
+                let _ = Reference::parse_strict(q);
+            }
+        }
+
+        #[test]
+        fn every_route_round_trips_through_its_query(
+            registry in field(), repo in field(), reference in field(), blob in field(),
+            tool in field(), raw in any::<bool>(), with in field(),
+        ) {
+            let route = Route { registry, repo, reference, blob, tool, raw, with };
+            prop_assert_eq!(Route::parse(&route.to_query()), route.clone());
+            // Derived routes (as built from views that have a repository), empty values read back
+            // as absent.
+            let derived = [route.manifest("x"), route.blob("y"), route.copy(), route.upload(), route.bulk_delete(), route.compare("z"), route.files("f"), route.image_files()];
+            let present = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+            for r in derived {
+                let expected = Route {
+                    registry: present(&r.registry), repo: present(&r.repo),
+                    reference: present(&r.reference), blob: present(&r.blob),
+                    tool: present(&r.tool), raw: r.raw, with: present(&r.with),
+                };
+                prop_assert_eq!(Route::parse(&r.to_query()), expected);
+            }
+        }
+
+        #[test]
+        fn components_decode_back_and_bad_escapes_stay(text in any::<String>()) {
+            prop_assert_eq!(decode_component(&encode_component(&text)), text.clone());
+            let _ = decode_component(&text);
+            let _ = parse_query(&text);
+        }
     }
 }

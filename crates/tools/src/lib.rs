@@ -1,7 +1,8 @@
 //! ociscope-tools: what people do with a registry, in a few lines, over any
 //! [`Spec`](ociscope_core::spec::Spec): copy blobs and whole images (children, platforms,
 //! referrers) between repositories and registries, make content present, look a reference up,
-//! synthesize an index, upload files as an artifact, read an image config; and wrappers that
+//! synthesize an index, upload files as an artifact, read an image config, list the files
+//! inside a layer as it streams; and wrappers that
 //! are themselves a `Spec` over a `Spec` (cache, read-only, repository prefix, rate limit)
 //! plus repository-scoped stores.
 //!
@@ -14,6 +15,7 @@ pub mod config;
 pub mod content;
 pub mod copy;
 pub mod ensure;
+pub mod layer;
 pub mod lookup;
 pub mod store;
 pub mod synthesize;

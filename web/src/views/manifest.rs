@@ -206,6 +206,8 @@ fn ManifestBody(
         </div>
         <p class="actions">
             <Link to=base.copy() class="copy-link">"Copy or retag…"</Link>
+            " · "
+            <Link to=base.compare("") class="compare-link">"Compare with…"</Link>
         </p>
         <DeleteActions registry=registry.clone() repo=repo.clone() tag=tag digest=descriptor.digest.clone()/>
         {body}
@@ -238,6 +240,22 @@ fn content_view(registry: &Registry, repo: &RepoName, base: &Route, m: &Manifest
 }
 
 fn platforms_table(base: &Route, manifests: &[Descriptor]) -> AnyView {
+    let platforms: Vec<&Descriptor> = manifests
+        .iter()
+        .filter(|d| !crate::views::tags::is_attestation(d))
+        .collect();
+    let compare = match platforms.as_slice() {
+        [a, b, ..] => {
+            let to = base.manifest(a.digest.as_str()).compare(b.digest.as_str());
+            view! {
+                <p>
+                    <Link to=to class="compare-platforms-link">"Compare two platforms…"</Link>
+                </p>
+            }
+            .into_any()
+        }
+        _ => ().into_any(),
+    };
     view! {
         <h3>"Platforms"</h3>
         <table id="platforms">
@@ -278,6 +296,7 @@ fn platforms_table(base: &Route, manifests: &[Descriptor]) -> AnyView {
                     .collect_view()}
             </tbody>
         </table>
+        {compare}
     }
     .into_any()
 }
@@ -327,6 +346,9 @@ fn image_view(
             },
         }}
         <h3>"Layers"</h3>
+        <p>
+            <Link to=base.image_files() class="image-files-link">"Files of all layers, merged…"</Link>
+        </p>
         <table id="layers">
             <thead>
                 <tr>
@@ -342,6 +364,7 @@ fn image_view(
                     .enumerate()
                     .map(|(i, l)| {
                         let d = l.digest.to_string();
+                        let files_route = base.files(&d);
                         view! {
                             <tr>
                                 <td>{i + 1}</td>
@@ -349,6 +372,8 @@ fn image_view(
                                 <td><code>{l.media_type.clone()}</code></td>
                                 <td>
                                     <Link to=base.blob(&d) class="layer-link">{format::short_digest(&d)}</Link>
+                                    {(l.media_type.contains("tar") || l.media_type.contains("rootfs"))
+                                        .then(|| view! { " " <Link to=files_route class="files-link">"files"</Link> })}
                                     {l
                                         .annotations
                                         .get("org.opencontainers.image.title")

@@ -1,6 +1,10 @@
 //! The tags of a repository: loaded page by page, filtered, sorted by name (version-aware) or
-//! — as their details arrive, at most 4 requests at a time — by creation date or size. Each
-//! tag shows its digest, media type, size and creation date.
+//! — as their details arrive, at most 4 tags loading at a time — by creation date or size. Each
+//! tag shows its digest, media type, size and creation date; an index shows its platforms, each
+//! with its compressed size (config and layers) and created date, read one child at a time
+//! within the tag's slot (so requests stay bounded), at most [`MAX_PLATFORMS`] per index
+//! (attestation manifests skipped). An index's date is its newest platform's, which is also
+//! what sorting by date uses.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -27,6 +31,8 @@ use ociscope_tools::config::ImageConfig;
 pub const MAX_IN_FLIGHT: usize = 4;
 /// Largest image configuration read for a tag's creation date.
 const CONFIG_LIMIT: u64 = 1024 * 1024;
+/// Most platforms of one index whose details are loaded.
+pub const MAX_PLATFORMS: usize = 16;
 /// The annotation that dates a manifest without an image configuration.
 pub const CREATED_ANNOTATION: &str = "org.opencontainers.image.created";
 const ROW_HEIGHT: f64 = 36.0;
@@ -48,6 +54,84 @@ pub struct TagInfo {
     pub platforms: Option<usize>,
     /// The manifests an index lists (empty for other manifests).
     pub children: Vec<Digest>,
+    /// Each platform of an index, as loaded (empty for other manifests).
+    pub platform_details: Vec<PlatformInfo>,
+}
+
+/// One platform of an index, as its own manifest and configuration say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformInfo {
+    /// `os/architecture[/variant]` from the index (`unknown` when it names none).
+    pub platform: String,
+    /// The platform's manifest.
+    pub digest: Digest,
+    /// Compressed size (config and layers), once loaded.
+    pub size: Option<u64>,
+    /// Creation date from its configuration, once loaded.
+    pub created: Option<String>,
+}
+
+/// The newest of some RFC 3339 dates (compared as text, which orders dates written the same
+/// way, as registries write them).
+pub fn newest<'a>(dates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    dates.into_iter().max()
+}
+
+/// True for the entries of an index that are not platforms (BuildKit's attestations).
+pub fn is_attestation(d: &ociscope_core::Descriptor) -> bool {
+    d.annotations
+        .get("vnd.docker.reference.type")
+        .map(String::as_str)
+        == Some("attestation-manifest")
+}
+
+/// The created date in an image's configuration, when it has an image configuration.
+async fn config_created(
+    registry: &Registry,
+    repo: &RepoName,
+    manifest: &ociscope_core::Manifest,
+) -> Result<Option<String>, Error> {
+    let Some(config) = manifest.config() else {
+        return Ok(None);
+    };
+    if config.media_type != media_type::OCI_CONFIG && config.media_type != media_type::DOCKER_CONFIG
+    {
+        return Ok(None);
+    }
+    let bytes = registry
+        .get_blob(repo, &config.digest)
+        .await?
+        .read_to_end(CONFIG_LIMIT)
+        .await?;
+    Ok(ImageConfig::from_json(&bytes).and_then(|c| c.created))
+}
+
+/// Loads one platform of an index; what fails to load stays unknown (the row still shows it).
+async fn load_platform(
+    registry: &Registry,
+    repo: &RepoName,
+    d: &ociscope_core::Descriptor,
+) -> PlatformInfo {
+    let mut info = PlatformInfo {
+        platform: d
+            .platform
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), |p| p.to_string()),
+        digest: d.digest.clone(),
+        size: None,
+        created: None,
+    };
+    let got = registry
+        .get_manifest(repo, &ManifestRef::Digest(d.digest.clone()))
+        .await;
+    if let Ok(manifest) = got.and_then(|g| g.parse().map_err(Error::from)) {
+        info.size = manifest.image_size();
+        info.created = config_created(registry, repo, &manifest)
+            .await
+            .ok()
+            .flatten();
+    }
+    info
 }
 
 /// Loads what `tag` (a name the registry listed, `TAG_INVALID` when it is not a tag) points
@@ -72,18 +156,26 @@ pub async fn load_tag_info(
             .iter()
             .map(|d| d.digest.clone())
             .collect(),
+        platform_details: Vec::new(),
     };
-    if let Some(config) = manifest.config() {
-        if config.media_type == media_type::OCI_CONFIG
-            || config.media_type == media_type::DOCKER_CONFIG
+    info.created = config_created(registry, repo, &manifest).await?;
+    if let Some(index) = manifest.content().index() {
+        // One child at a time: this tag holds one of the loader's slots.
+        for d in index
+            .manifests
+            .iter()
+            .filter(|d| !is_attestation(d))
+            .take(MAX_PLATFORMS)
         {
-            let bytes = registry
-                .get_blob(repo, &config.digest)
-                .await?
-                .read_to_end(CONFIG_LIMIT)
-                .await?;
-            info.created = ImageConfig::from_json(&bytes).and_then(|c| c.created);
+            info.platform_details
+                .push(load_platform(registry, repo, d).await);
         }
+        info.created = newest(
+            info.platform_details
+                .iter()
+                .filter_map(|p| p.created.as_deref()),
+        )
+        .map(str::to_string);
     }
     if info.created.is_none() {
         info.created = manifest.annotations().get(CREATED_ANNOTATION).cloned();
@@ -202,6 +294,46 @@ impl DetailsLoader {
     }
 }
 
+/// An index's platforms in a tag row: each its name, size and date (all of it in the tooltip).
+fn platform_chips(platforms: &[PlatformInfo]) -> AnyView {
+    let title = platforms
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {}, created {}",
+                p.platform,
+                p.size
+                    .map(format::size)
+                    .unwrap_or_else(|| "size unknown".into()),
+                p.created
+                    .as_deref()
+                    .map(format::date)
+                    .unwrap_or_else(|| "unknown".into())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    view! {
+        <span class="platforms" title=title>
+            {platforms
+                .iter()
+                .map(|p| {
+                    view! {
+                        <span class="platform">
+                            <span class="platform-name">{p.platform.clone()}</span>
+                            " "
+                            <span class="platform-size">{p.size.map(format::size).unwrap_or_default()}</span>
+                            " "
+                            <span class="platform-created">{p.created.as_deref().map(format::date).unwrap_or_default()}</span>
+                        </span>
+                    }
+                })
+                .collect_view()}
+        </span>
+    }
+    .into_any()
+}
+
 /// The tags view.
 #[component]
 pub fn TagsView(
@@ -272,10 +404,12 @@ pub fn TagsView(
                     (None, Some(p)) => count(p, "platform", "platforms"),
                     _ => String::new(),
                 };
+                let platforms = platform_chips(&info.platform_details);
                 view! {
                     <code class="digest" title=info.digest.to_string()>{format::short_digest(info.digest.as_str())}</code>
                     <span class="kind" title=info.media_type.clone()>{format::kind_label(&info.media_type)}</span>
                     <span class="size">{size}</span>
+                    {platforms}
                     <span class="created">{info.created.as_deref().map(format::date).unwrap_or_default()}</span>
                 }
                 .into_any()
@@ -366,6 +500,7 @@ pub fn TagsView(
                 <span>"digest"</span>
                 <span>"type"</span>
                 <span>"size"</span>
+                <span>"platforms"</span>
                 <span>"created"</span>
                 <span></span>
             </div>
@@ -397,7 +532,21 @@ mod tests {
             created: created.map(str::to_string),
             platforms: None,
             children: Vec::new(),
+            platform_details: Vec::new(),
         })
+    }
+
+    #[test]
+    fn an_index_is_as_new_as_its_newest_platform() {
+        assert_eq!(
+            newest([
+                "2024-01-01T00:00:00Z",
+                "2025-06-01T00:00:00Z",
+                "2023-12-31T23:59:59Z"
+            ]),
+            Some("2025-06-01T00:00:00Z")
+        );
+        assert_eq!(newest([]), None);
     }
 
     #[test]

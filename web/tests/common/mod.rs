@@ -49,6 +49,10 @@ impl Mounted {
             .replace_state_with_url(&JsValue::NULL, "", Some(query))
             .unwrap();
         let document = window.document().unwrap();
+        // A failed test before this one (its panic) left the panic box: not this test's.
+        if let Some(left) = document.get_element_by_id(ociscope_web::panic_screen::ID) {
+            left.remove();
+        }
         let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
         document.body().unwrap().append_child(&root).unwrap();
         let handle = leptos::mount::mount_to(root.clone(), ociscope_web::App);
