@@ -82,6 +82,8 @@ pub struct Config {
     pub upstream_timeout: std::time::Duration,
     /// Upstream requests in flight at most; more answer 429.
     pub upstream_max_concurrent: usize,
+    /// The app's CSP `connect-src` sources (None: the server and any `http:`/`https:` origin).
+    pub connect_src: Option<String>,
 }
 
 /// Referrers answered in one page unless the client asks for fewer: 1000.
@@ -105,6 +107,7 @@ impl Default for Config {
             upstreams: Vec::new(),
             upstream_timeout: crate::forward::DEFAULT_TIMEOUT,
             upstream_max_concurrent: crate::forward::DEFAULT_MAX_CONCURRENT,
+            connect_src: None,
         }
     }
 }

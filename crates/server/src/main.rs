@@ -86,6 +86,11 @@ struct Args {
     #[arg(long, default_value_t = ociscope_server::DEFAULT_MAX_CONCURRENT)]
     upstream_max_concurrent: usize,
 
+    /// With --app: registries the app may connect to besides this server, as CSP sources
+    /// (e.g. `https://registry.example http://10.0.0.5:5000`); by default any http:/https: one.
+    #[arg(long, value_name = "SOURCES")]
+    connect_src: Option<String>,
+
     /// Fill the registry with the demo content (ociscope-demo) before listening.
     #[arg(long)]
     demo: bool,
@@ -288,6 +293,9 @@ impl Args {
             max_manifest_size: self.max_manifest_size,
             quirks: Quirks::from_list(&self.quirks),
             upstreams: self.upstreams,
+            connect_src: self
+                .connect_src
+                .map(|sources| format!("'self' {}", sources.trim())),
             upstream_timeout: std::time::Duration::from_secs(self.upstream_timeout_secs.max(1)),
             upstream_max_concurrent: self.upstream_max_concurrent,
             ..Config::default()

@@ -503,7 +503,13 @@ impl<S: Spec + 'static> Server<S> {
                     .get("accept-encoding")
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(app::accepts_gzip);
-                Ok(app::serve(dir, &ctx.path, ctx.is_head(), gzip).await)
+                let connect_src = self
+                    .inner
+                    .config
+                    .connect_src
+                    .as_deref()
+                    .unwrap_or(app::DEFAULT_CONNECT_SRC);
+                Ok(app::serve(dir, &ctx.path, ctx.is_head(), gzip, connect_src).await)
             }
             (Some(_), _) => Err(HttpError::with_status(
                 405,
