@@ -3,7 +3,9 @@
 # scripts/run does (wasm gzip-compressed), in headless Chromium and checks what it rendered: the
 # start page (connect), the reference tool (`ubuntu` parsed and normalized to
 # docker.io/library/ubuntu), and the demo's multi-platform index opened by URL, both the
-# in-page demo and the server's own registry on the same origin.
+# in-page demo and the server's own registry on the same origin. All with the server's
+# Content-Security-Policy on: the app still renders a registry's catalog, and an inline script
+# injected into another page of the same server does not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -13,7 +15,11 @@ source tests/harness/distribution.sh
 cargo build -q -p ociscope-server
 port=$(free_port)
 profile=$(mktemp -d)
-target/debug/ociscope-server --listen "127.0.0.1:$port" --app dist --demo \
+# The app plus a page with an injected inline script (hard links: no copy of the wasm).
+cp -al dist "$profile/app" 2>/dev/null || cp -r dist "$profile/app"
+printf '<!DOCTYPE html><html><body data-probe="1"><script>document.body.dataset.ran = "yes";</script></body></html>\n' \
+  > "$profile/app/probe.html"
+target/debug/ociscope-server --listen "127.0.0.1:$port" --app "$profile/app" --demo \
   --demo-repositories 20 --demo-tags 20 >"$profile/server.log" 2>&1 &
 server=$!
 trap 'stop_pid $server; rm -rf "$profile"' EXIT
@@ -30,6 +36,10 @@ passed=0 failed=0
 expect() {
   if grep -qF -- "$1" <<<"$dom"; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "app_smoke: rendered page lacks: $1" >&2; fi
+}
+expect_not() {
+  if grep -qF -- "$1" <<<"$dom"; then
+    failed=$((failed + 1)); echo "app_smoke: rendered page holds: $1" >&2; else passed=$((passed + 1)); fi
 }
 dom=$(dump "")
 expect 'Connect to a registry'
@@ -52,5 +62,17 @@ expect "docker pull 127.0.0.1:$port/demo/hello:latest"
 wasm=$(grep -o 'ociscope-web-[0-9a-f]*_bg.wasm' dist/index.html | head -n1)
 dom=$(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %header{content-encoding}' "$origin/$wasm")
 expect '200 gzip'
+# The catalog of the server's registry, rendered under the policy.
+dom=$(dump "?registry=$origin")
+expect 'demo/hello'
+# The hardening headers, and an injected inline script blocked (its hash is not allowed).
+dom=$(curl -s -D - -o /dev/null "$origin/")
+expect "script-src 'self' 'wasm-unsafe-eval' 'sha256-"
+expect "frame-ancestors 'none'"
+expect 'x-content-type-options: nosniff'
+expect 'referrer-policy: no-referrer'
+dom=$(dump "probe.html")
+expect 'data-probe="1"'
+expect_not 'data-ran'
 echo "app smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]

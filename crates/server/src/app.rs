@@ -8,6 +8,17 @@
 //! asset link is not masked by HTML. Text and wasm files are sent gzip-compressed to clients
 //! that accept it (the app's wasm shrinks to about 40 %), compressed once per file version and
 //! kept in memory (the server is single-threaded: a thread-local cache).
+//!
+//! Hardening: every app response carries `X-Content-Type-Options: nosniff`,
+//! `Referrer-Policy: no-referrer` (registry URLs in the app's query never leak to other sites)
+//! and `X-Frame-Options: DENY`; HTML carries a strict `Content-Security-Policy`: scripts only
+//! from the server itself plus `'wasm-unsafe-eval'` (to instantiate the app's wasm) and the
+//! sha256 hashes of the inline scripts the built `index.html` holds (Trunk's loader), computed
+//! from that file when a page is served (the same policy for every HTML file, so an inline
+//! script in any other page is blocked); `connect-src` the server itself and the registries the operator
+//! allows (`--connect-src`, any `http:`/`https:` origin by default); no plugins, no base-URI
+//! changes, no framing (`frame-ancestors 'none'`). Styles allow inline attributes (the app
+//! sets `style=` on elements); scripts never run inline unless hashed.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -161,9 +172,77 @@ async fn file_inside(root: &Path, relative: &Path) -> Option<PathBuf> {
         .then_some(candidate)
 }
 
+/// `connect-src` sources when the operator names none: the server and any registry.
+pub const DEFAULT_CONNECT_SRC: &str = "'self' http: https:";
+
+/// The text of each inline `<script>` (one without `src=`) of an HTML document.
+pub fn inline_scripts(html: &str) -> Vec<&str> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(open) = lower
+        .get(at..)
+        .and_then(|r| r.find("<script"))
+        .map(|i| i + at)
+    {
+        let Some(tag_end) = lower
+            .get(open..)
+            .and_then(|r| r.find('>'))
+            .map(|i| i + open)
+        else {
+            break;
+        };
+        let Some(close) = lower
+            .get(tag_end..)
+            .and_then(|r| r.find("</script"))
+            .map(|i| i + tag_end)
+        else {
+            break;
+        };
+        let tag = lower.get(open..tag_end).unwrap_or("");
+        if !tag.contains(" src=") {
+            if let Some(body) = html.get(tag_end + 1..close) {
+                out.push(body);
+            }
+        }
+        at = close;
+    }
+    out
+}
+
+/// The `Content-Security-Policy` of an app page with this HTML.
+pub fn content_security_policy(html: &str, connect_src: &str) -> String {
+    let hashes: String = inline_scripts(html)
+        .into_iter()
+        .filter_map(|script| {
+            let digest = ociscope_core::digest::Digest::sha256_of(script.as_bytes());
+            let hex = digest.encoded();
+            let bytes: Option<Vec<u8>> = (0..hex.len() / 2)
+                .map(|i| {
+                    hex.get(2 * i..2 * i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                })
+                .collect();
+            bytes.map(|b| format!(" 'sha256-{}'", crate::auth::base64_encode(&b)))
+        })
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
+         connect-src {connect_src}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 /// Answers a GET or HEAD of `path` from the app in `root`, gzipped when `gzip` (the client
-/// accepts it) and the file is worth it.
-pub async fn serve(root: &Path, path: &str, head: bool, gzip: bool) -> Response<Body> {
+/// accepts it) and the file is worth it, with the hardening headers (`connect_src` for the
+/// policy of HTML pages).
+pub async fn serve(
+    root: &Path,
+    path: &str,
+    head: bool,
+    gzip: bool,
+    connect_src: &str,
+) -> Response<Body> {
     let Some(relative) = safe_relative(path) else {
         return not_found();
     };
@@ -179,6 +258,19 @@ pub async fn serve(root: &Path, path: &str, head: bool, gzip: bool) -> Response<
         return not_found();
     };
     let kind = content_type(&file);
+    // Hashes come from the app's own index.html only: another HTML file in the folder gets
+    // the same policy, so an inline script injected anywhere else does not run.
+    let policy = if kind.starts_with("text/html") {
+        let index = tokio::fs::read(root.join("index.html"))
+            .await
+            .unwrap_or_default();
+        Some(content_security_policy(
+            &String::from_utf8_lossy(&index),
+            connect_src,
+        ))
+    } else {
+        None
+    };
     let worth = compressible(kind) && content.len() >= MIN_GZIP_LEN;
     let modified = tokio::fs::metadata(&file)
         .await
@@ -201,6 +293,15 @@ pub async fn serve(root: &Path, path: &str, head: bool, gzip: bool) -> Response<
     }
     if encoded {
         headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+    }
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    if let Some(value) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+        headers.insert("content-security-policy", value);
     }
     response
 }
@@ -255,7 +356,7 @@ mod tests {
             rt.block_on(async { r.into_body().collect().await.unwrap().to_bytes() })
         };
 
-        let r = rt.block_on(serve(&dir, "/app.wasm", false, true));
+        let r = rt.block_on(serve(&dir, "/app.wasm", false, true, DEFAULT_CONNECT_SRC));
         assert_eq!(r.headers()["content-encoding"], "gzip");
         assert_eq!(r.headers()["vary"], "Accept-Encoding");
         let gz = body(r);
@@ -266,15 +367,39 @@ mod tests {
             .unwrap();
         assert_eq!(plain, wasm);
         // Served again from the cache: the same bytes.
-        assert_eq!(body(rt.block_on(serve(&dir, "/app.wasm", false, true))), gz);
+        assert_eq!(
+            body(rt.block_on(serve(&dir, "/app.wasm", false, true, DEFAULT_CONNECT_SRC))),
+            gz
+        );
 
-        let r = rt.block_on(serve(&dir, "/app.wasm", false, false));
+        let r = rt.block_on(serve(&dir, "/app.wasm", false, false, DEFAULT_CONNECT_SRC));
         assert!(r.headers().get("content-encoding").is_none());
         assert_eq!(body(r), wasm);
         // Too small to be worth it.
-        let r = rt.block_on(serve(&dir, "/tiny.js", false, true));
+        let r = rt.block_on(serve(&dir, "/tiny.js", false, true, DEFAULT_CONNECT_SRC));
         assert!(r.headers().get("content-encoding").is_none());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn policy_hashes_inline_scripts_only() {
+        let html = "<html><head><script src=\"/a.js\"></script>\
+                    <script type=\"module\">import init from '/x.js';init('/x.wasm');</script>\
+                    </head><body><SCRIPT>alert(1)</SCRIPT></body></html>";
+        let scripts = inline_scripts(html);
+        assert_eq!(
+            scripts,
+            vec!["import init from '/x.js';init('/x.wasm');", "alert(1)"]
+        );
+        let csp = content_security_policy("<script>alert(1)</script>", "'self'");
+        // sha256 of "alert(1)", base64 (as browsers compute it).
+        assert!(
+            csp.contains("'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"),
+            "{csp}"
+        );
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
+        assert!(csp.contains("connect-src 'self';"));
+        assert!(csp.contains("frame-ancestors 'none'"));
     }
 
     #[test]

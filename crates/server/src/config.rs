@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use crate::auth::Grant;
 use crate::faults::FaultRule;
+use crate::forward::Upstream;
 use crate::quirks::Quirks;
 
 /// Largest manifest accepted by default: 4 MiB, as CNCF distribution and containerd.
@@ -75,6 +76,14 @@ pub struct Config {
     pub quirks: Quirks,
     /// Referrers in one answer when the client asks no `n`: more are paged with a `Link`.
     pub referrers_page_size: usize,
+    /// Registries forwarded under `/upstream/NAME/` (none by default).
+    pub upstreams: Vec<Upstream>,
+    /// Timeout of an upstream's connection, response head and stalled body.
+    pub upstream_timeout: std::time::Duration,
+    /// Upstream requests in flight at most; more answer 429.
+    pub upstream_max_concurrent: usize,
+    /// The app's CSP `connect-src` sources (None: the server and any `http:`/`https:` origin).
+    pub connect_src: Option<String>,
 }
 
 /// Referrers answered in one page unless the client asks for fewer: 1000.
@@ -95,6 +104,10 @@ impl Default for Config {
             token_lifetime_secs: 300,
             quirks: Quirks::default(),
             referrers_page_size: DEFAULT_REFERRERS_PAGE_SIZE,
+            upstreams: Vec::new(),
+            upstream_timeout: crate::forward::DEFAULT_TIMEOUT,
+            upstream_max_concurrent: crate::forward::DEFAULT_MAX_CONCURRENT,
+            connect_src: None,
         }
     }
 }

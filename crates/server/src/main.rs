@@ -71,6 +71,26 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     app: Option<PathBuf>,
 
+    /// Forward the distribution API of the registry at URL (http://HOST[:PORT]) under
+    /// /upstream/NAME/v2/… (and /v2/upstream/NAME/… for Docker-style clients), with CORS,
+    /// rewritten Location/Link/realm and redirects to other origins followed; repeatable.
+    /// Only these are reachable: never an open proxy.
+    #[arg(long = "upstream", value_name = "NAME=URL")]
+    upstreams: Vec<ociscope_server::Upstream>,
+
+    /// Seconds an upstream may take to connect, to answer, or stall in a body.
+    #[arg(long, default_value_t = ociscope_server::DEFAULT_TIMEOUT.as_secs())]
+    upstream_timeout_secs: u64,
+
+    /// Upstream requests in flight at most (more answer 429 with Retry-After).
+    #[arg(long, default_value_t = ociscope_server::DEFAULT_MAX_CONCURRENT)]
+    upstream_max_concurrent: usize,
+
+    /// With --app: registries the app may connect to besides this server, as CSP sources
+    /// (e.g. `https://registry.example http://10.0.0.5:5000`); by default any http:/https: one.
+    #[arg(long, value_name = "SOURCES")]
+    connect_src: Option<String>,
+
     /// Fill the registry with the demo content (ociscope-demo) before listening.
     #[arg(long)]
     demo: bool,
@@ -272,6 +292,12 @@ impl Args {
             max_blob_size: self.max_blob_size,
             max_manifest_size: self.max_manifest_size,
             quirks: Quirks::from_list(&self.quirks),
+            upstreams: self.upstreams,
+            connect_src: self
+                .connect_src
+                .map(|sources| format!("'self' {}", sources.trim())),
+            upstream_timeout: std::time::Duration::from_secs(self.upstream_timeout_secs.max(1)),
+            upstream_max_concurrent: self.upstream_max_concurrent,
             ..Config::default()
         };
         let demo = self.demo.then_some(DemoOptions {

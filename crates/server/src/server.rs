@@ -25,6 +25,7 @@ use crate::body::{next_data, BoxError, ChannelBody};
 use crate::config::Config;
 use crate::error::{Failure, HttpError};
 use crate::faults::{FaultKind, Faults};
+use crate::forward::Forwarder;
 use crate::route::{parse_query, Route};
 use crate::{app, cors};
 
@@ -59,6 +60,7 @@ pub(crate) struct Inner<S: Spec> {
     pub(crate) config: Config,
     pub(crate) auth: Authorizer,
     pub(crate) faults: Faults,
+    pub(crate) forwarder: Forwarder,
     pub(crate) uploads: UploadTable<S::Writer>,
 }
 
@@ -191,6 +193,11 @@ impl<S: Spec + 'static> Server<S> {
             inner: Rc::new(Inner {
                 auth: Authorizer::new(&config),
                 faults: Faults::new(config.faults.clone(), config.seed),
+                forwarder: Forwarder::new(
+                    config.upstreams.clone(),
+                    config.upstream_timeout,
+                    config.upstream_max_concurrent,
+                ),
                 spec,
                 config,
                 uploads: RefCell::new(HashMap::new()),
@@ -252,6 +259,39 @@ impl<S: Spec + 'static> Server<S> {
     ) -> Result<Response<crate::body::Body>, BoxError> {
         let (parts, body) = req.into_parts();
         let path = parts.uri.path().to_string();
+        let forwarder = &self.inner.forwarder;
+        if forwarder.claims(&path) {
+            // Forwarded as is: no local auth or faults (the upstream authenticates).
+            let mut response = if parts.method == Method::OPTIONS {
+                cors::preflight(
+                    &parts.headers,
+                    "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+                    true,
+                )
+            } else {
+                let head = parts.method == Method::HEAD;
+                match forwarder
+                    .forward(
+                        parts.method,
+                        &path,
+                        parts.uri.query(),
+                        parts.headers.clone(),
+                        body,
+                    )
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(e) => e.into_response(head),
+                }
+            };
+            cors::decorate(&parts.headers, response.headers_mut(), true);
+            return Ok(response);
+        }
+        if forwarder.enabled() && path == "/upstreams" && parts.method == Method::GET {
+            let mut response = forwarder.listing();
+            cors::decorate(&parts.headers, response.headers_mut(), false);
+            return Ok(response);
+        }
         // CORS preflights are never faulted: a browser fails a preflight answered 429, 503 or
         // reset before the client sees any status, so such a fault tests nothing of the client.
         let fault = if parts.method == Method::OPTIONS {
@@ -463,7 +503,13 @@ impl<S: Spec + 'static> Server<S> {
                     .get("accept-encoding")
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(app::accepts_gzip);
-                Ok(app::serve(dir, &ctx.path, ctx.is_head(), gzip).await)
+                let connect_src = self
+                    .inner
+                    .config
+                    .connect_src
+                    .as_deref()
+                    .unwrap_or(app::DEFAULT_CONNECT_SRC);
+                Ok(app::serve(dir, &ctx.path, ctx.is_head(), gzip, connect_src).await)
             }
             (Some(_), _) => Err(HttpError::with_status(
                 405,

@@ -318,8 +318,21 @@ pub struct Distribution {
     _dir: TempDir,
 }
 
+/// Password of the `suite` user of [`Distribution::with_htpasswd`].
+pub const HTPASSWD_PASSWORD: &str = "suite-secret";
+
 impl Distribution {
     pub fn start() -> Distribution {
+        Distribution::launch(false)
+    }
+
+    /// A registry requiring Basic auth as `suite` / [`HTPASSWD_PASSWORD`] (it answers
+    /// preflights 401, as browsers meet it).
+    pub fn with_htpasswd() -> Distribution {
+        Distribution::launch(true)
+    }
+
+    fn launch(htpasswd: bool) -> Distribution {
         let dir = TempDir::new("distribution");
         let port = free_port();
         let data = dir.path().join("data");
@@ -328,6 +341,21 @@ impl Distribution {
             "version: 0.1\nlog: {{level: warn, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\n  maintenance: {{uploadpurging: {{enabled: false}}}}\nhttp:\n  addr: 127.0.0.1:{port}\n",
             data.display()
         );
+        let config = if htpasswd {
+            // bcrypt (cost 5) of HTPASSWD_PASSWORD, computed once with libxcrypt.
+            let file = dir.path().join("htpasswd");
+            std::fs::write(
+                &file,
+                "suite:$2b$05$abcdefghijklmnopqrstuuvb7CvDodzi00/xYq.1DxPuxWAoDFoFm\n",
+            )
+            .unwrap();
+            format!(
+                "{config}auth:\n  htpasswd: {{realm: ociscope-test, path: {}}}\n",
+                file.display()
+            )
+        } else {
+            config
+        };
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
         let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
