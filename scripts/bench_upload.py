@@ -37,7 +37,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
 from webdriver import ChromeDriver, chromium_version, free_port  # noqa: E402
-from processes import stop, wait_http  # noqa: E402
+from processes import start_distribution as start_dist, stop, stop_distribution, wait_http  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -74,17 +74,11 @@ return rs;
 
 def start_distribution(work, label):
     """A fresh CNCF distribution with CORS open to any origin: (url, pid)."""
-    port = free_port()
-    script = ('source tests/harness/distribution.sh; start_distribution "$1" "$2" >/dev/null; '
-              'echo "$DISTRIBUTION_PID"')
-    out = subprocess.run(["bash", "-c", script, "_", os.path.join(work, label), str(port)],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
-    return f"http://127.0.0.1:{port}", int(out.stdout.strip())
+    return start_dist(ROOT, os.path.join(work, label), free_port())
 
 
 def stop_pid(pid):
-    subprocess.run(["bash", "-c", 'source tests/harness/distribution.sh; stop_pid "$1"', "_", str(pid)],
-                   cwd=ROOT, check=False)
+    stop_distribution(ROOT, pid)
 
 
 def make_layout(layout, mib):

@@ -31,7 +31,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
 from webdriver import ChromeDriver, free_port  # noqa: E402
-from processes import stop, wait_http  # noqa: E402
+from processes import start_distribution, stop, stop_distribution, wait_http  # noqa: E402
 
 MIB = 1024 * 1024
 failures = []
@@ -154,14 +154,8 @@ def main():
                     regs.append(reg)
                     url = reg.url
                 else:
-                    port = free_port()
-                    script = ('source tests/harness/distribution.sh; '
-                              'start_distribution "$1" "$2" >/dev/null; echo "$DISTRIBUTION_PID"')
-                    out = subprocess.run(["bash", "-c", script, "_", os.path.join(work, "dist"),
-                                          str(port)], cwd=ROOT, capture_output=True, text=True,
-                                         check=True)
-                    dist_pids.append(int(out.stdout.strip()))
-                    url = f"http://127.0.0.1:{port}"
+                    url, pid = start_distribution(ROOT, os.path.join(work, "dist"), free_port())
+                    dist_pids.append(pid)
                 with driver.session() as s:
                     open_upload(s, app.url, url, big, "reload/file")
                     s.execute("document.getElementById('upload-start').click()")
@@ -214,8 +208,7 @@ def main():
         for r in regs:
             stop(r.proc)
         for pid in dist_pids:
-            subprocess.run(["bash", "-c", 'source tests/harness/distribution.sh; stop_pid "$1"', "_",
-                            str(pid)], cwd=ROOT, check=False)
+            stop_distribution(ROOT, pid)
         shutil.rmtree(work, ignore_errors=True)
     if failures:
         sys.exit(f"upload_browser: {len(failures)} check(s) failed: {failures}")

@@ -32,3 +32,19 @@ def stop(proc):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def start_distribution(root, folder, port):
+    """A CNCF distribution (tests/harness/distribution.sh's start_distribution: CORS open to any
+    origin) with data under `folder` on 127.0.0.1:`port`; returns (url, pid)."""
+    script = ('source tests/harness/distribution.sh; start_distribution "$1" "$2" >/dev/null; '
+              'echo "$DISTRIBUTION_PID"')
+    out = subprocess.run(["bash", "-c", script, "_", folder, str(port)], cwd=root,
+                         capture_output=True, text=True, check=True)
+    return f"http://127.0.0.1:{port}", int(out.stdout.strip())
+
+
+def stop_distribution(root, pid):
+    """Stops a distribution start_distribution started, by its PID."""
+    subprocess.run(["bash", "-c", 'source tests/harness/distribution.sh; stop_pid "$1"', "_", str(pid)],
+                   cwd=root, check=False)

@@ -17,6 +17,7 @@ pub mod json_segments;
 pub mod layer_stream;
 pub mod limiter;
 pub mod listing;
+mod local_storage;
 pub mod nav;
 pub mod paging;
 pub mod panic_screen;

@@ -121,30 +121,21 @@ pub fn without(list: &[PendingUpload], registry: &str, started: f64) -> Vec<Pend
         .collect()
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
 /// The remembered uploads (none when storage is unavailable).
 pub fn load() -> Vec<PendingUpload> {
-    storage()
-        .and_then(|s| s.get_item(KEY).ok().flatten())
+    crate::local_storage::get(KEY)
         .map(|s| decode(&s))
         .unwrap_or_default()
 }
 
 /// Remembers `record` (ignored when storage is unavailable or full).
 pub fn save(record: PendingUpload) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(KEY, &encode(&upsert(&load(), record)));
-    }
+    crate::local_storage::set(KEY, &encode(&upsert(&load(), record)));
 }
 
 /// Forgets the upload that started at `started` on `registry`.
 pub fn forget(registry: &str, started: f64) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(KEY, &encode(&without(&load(), registry, started)));
-    }
+    crate::local_storage::set(KEY, &encode(&without(&load(), registry, started)));
 }
 
 #[cfg(test)]

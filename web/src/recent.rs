@@ -26,24 +26,17 @@ pub fn decode(stored: &str) -> Vec<String> {
         .collect()
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
 /// The remembered registries, most recent first (empty when storage is unavailable).
 pub fn load() -> Vec<String> {
-    storage()
-        .and_then(|s| s.get_item(KEY).ok().flatten())
+    crate::local_storage::get(KEY)
         .map(|s| decode(&s))
         .unwrap_or_default()
 }
 
 /// Remembers `registry` as the most recent one (ignored when storage is unavailable).
 pub fn save(registry: &str) {
-    if let Some(s) = storage() {
-        let list = remember(&load(), registry);
-        let _ = s.set_item(KEY, &list.join("\n"));
-    }
+    let list = remember(&load(), registry);
+    crate::local_storage::set(KEY, &list.join("\n"));
 }
 
 #[cfg(test)]
