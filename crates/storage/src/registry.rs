@@ -25,7 +25,6 @@ use bytes::Bytes;
 use ociscope_core::descriptor::Descriptor;
 use ociscope_core::digest::{Digest, DigestError, Verifier};
 use ociscope_core::manifest::Manifest;
-use ociscope_core::media_type;
 use ociscope_core::registry_error::ErrorCode;
 use ociscope_core::spec::{
     BlobReader, BlobWriter, Error, ManifestBytes, ManifestRef, Mount, Page, PageRequest, PingInfo,
@@ -40,8 +39,6 @@ use crate::layout;
 const BLOB_MEDIA_TYPE: &str = "application/octet-stream";
 /// Bytes per chunk when reading content back.
 const READ_CHUNK: usize = 1024 * 1024;
-/// Content known from its digest alone: `{}` (the OCI empty descriptor's) and zero bytes.
-const KNOWN_CONTENT: [&[u8]; 2] = [media_type::empty::CONTENT, b""];
 
 /// A registry over a storage driver; clones share the driver.
 #[derive(Debug)]
@@ -410,40 +407,7 @@ impl<D: StorageDriver> DriverRegistry<D> {
             }
             return Ok(None);
         }
-        if let Some(known) = KNOWN_CONTENT
-            .iter()
-            .find(|c| blob.digest.as_str() == Digest::sha256_of(c).as_str())
-        {
-            if blob.size != known.len() as u64 {
-                return Err(invalid(format!(
-                    "descriptor gives blob {} a size of {} bytes, but its content is {} bytes",
-                    blob.digest,
-                    blob.size,
-                    known.len()
-                )));
-            }
-            return Ok(Some(Bytes::from_static(known)));
-        }
-        if blob.data.is_some() {
-            return match blob.decoded_data() {
-                Ok(data) => Ok(data.map(Bytes::from)),
-                Err(e) => Err(invalid(format!(
-                    "embedded data of blob {} is wrong: {e}",
-                    blob.digest
-                ))),
-            };
-        }
-        if media_type::is_nondistributable(&blob.media_type) && !blob.urls.is_empty() {
-            return Ok(None);
-        }
-        Err(Error::code(
-            ErrorCode::ManifestBlobUnknown,
-            format!(
-                "manifest references blob {} ({}) which this repository does not hold: push it \
-                 first",
-                blob.digest, blob.media_type
-            ),
-        ))
+        ociscope_core::memory::unstored_blob(blob)
     }
 }
 

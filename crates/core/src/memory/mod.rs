@@ -64,6 +64,7 @@ mod state;
 mod upload;
 
 pub use options::MemoryOptions;
+pub use push::unstored_blob;
 pub use upload::MemoryWriter;
 
 use std::cell::RefCell;

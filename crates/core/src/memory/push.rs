@@ -111,6 +111,13 @@ fn check_blob(repo: Option<&Repository>, blob: &Descriptor) -> Result<Option<Byt
         }
         return Ok(None);
     }
+    unstored_blob(blob)
+}
+
+/// What a manifest may reference without the repository holding it: well-known content
+/// (the empty JSON, stored implicitly: `Some`), embedded `data` (stored: `Some`), or a
+/// non-distributable layer with `urls` (`None`); anything else is `MANIFEST_BLOB_UNKNOWN`.
+pub fn unstored_blob(blob: &Descriptor) -> Result<Option<Bytes>, Error> {
     if let Some(known) = KNOWN_CONTENT
         .iter()
         .find(|c| blob.digest.as_str() == Digest::sha256_of(c).as_str())
