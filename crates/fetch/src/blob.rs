@@ -12,13 +12,20 @@
 //!   was picked) is an `InvalidArgument` error naming the range, never short data.
 //! - It is a content store's `ReaderAt` too, so a dropped tarball is indexed and pushed in
 //!   place (`ociscope_tools::tarball::TarStore` over it).
+//! - It is also an upload body that `fetch` reads from disk itself ([`BlobSource::external`]):
+//!   an upload then reads the file only to hash it, and no chunk is copied into wasm memory
+//!   or onto the JS heap. Chromium sends a file's slices so at 109 MiB/s where copies of
+//!   them in 5 MiB requests went at 45 (512 MiB to CNCF distribution, loopback).
 //! - It builds on every target, as the workspace's other browser code does; only a page or a
 //!   worker has a `Blob` to give it.
 
+use std::any::Any;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
+use ociscope_core::client::{External, ExternalSource};
 use ociscope_core::content::{self, ReaderAt};
 use ociscope_core::spec::{Error, ErrorKind};
 use wasm_bindgen::{JsCast, JsValue};
@@ -32,6 +39,32 @@ pub const READ_BUFFER: u32 = 1024 * 1024;
 pub struct BlobSource {
     blob: Blob,
     buffer: RefCell<Option<ArrayBuffer>>,
+    body: Arc<BlobBody>,
+}
+
+/// A `Blob` as an upload body the Fetch transport sends without copying it (an
+/// [`ExternalSource`]).
+#[derive(Debug)]
+pub struct BlobBody {
+    blob: send_wrapper::SendWrapper<Blob>,
+    len: u64,
+}
+
+impl BlobBody {
+    /// The blob.
+    pub fn blob(&self) -> &Blob {
+        &self.blob
+    }
+}
+
+impl ExternalSource for BlobBody {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 fn failed(what: &str, e: &JsValue) -> Error {
@@ -49,10 +82,20 @@ fn failed(what: &str, e: &JsValue) -> Error {
 impl BlobSource {
     /// Reads from `blob`.
     pub fn new(blob: Blob) -> BlobSource {
+        let len = blob.size() as u64;
         BlobSource {
+            body: Arc::new(BlobBody {
+                blob: send_wrapper::SendWrapper::new(blob.clone()),
+                len,
+            }),
             blob,
             buffer: RefCell::new(None),
         }
+    }
+
+    /// All of the blob as an upload body that the Fetch transport sends from the blob itself.
+    pub fn external(&self) -> External {
+        External::new(self.body.clone())
     }
 
     /// The blob.

@@ -5,7 +5,8 @@ use bytes::Bytes;
 use gloo_net::http::{Method as GlooMethod, RequestBuilder};
 use js_sys::{Promise, Reflect, Uint8Array};
 use ociscope_core::client::{
-    Body, BodyStream, Headers, Method, Registry, Request, Response, Transport, TransportError,
+    Body, BodyStream, External, Headers, Method, Registry, Request, Response, Transport,
+    TransportError,
 };
 use ociscope_core::spec::ErrorKind;
 use wasm_bindgen::prelude::*;
@@ -17,7 +18,7 @@ use web_sys::{
 };
 
 use crate::explain::cors_explanation;
-use crate::{FetchBody, FetchTransport};
+use crate::{BlobBody, FetchBody, FetchTransport};
 
 #[wasm_bindgen]
 extern "C" {
@@ -140,6 +141,7 @@ impl FetchTransport {
             })?;
         match &request.body {
             Body::Bytes(bytes) if !bytes.is_empty() => with_body(&built, bytes),
+            Body::External(part) => blob_body(&built, part),
             _ => Ok(built),
         }
     }
@@ -270,6 +272,10 @@ impl Transport for FetchTransport {
         })
     }
 
+    fn sends_external(&self) -> bool {
+        true
+    }
+
     async fn sleep(&self, ms: u64) {
         sleep(ms).await;
     }
@@ -380,6 +386,29 @@ impl Drop for Stream {
             let _ = JsFuture::from(promise).await;
         });
     }
+}
+
+/// `request` with part of a `Blob` as its body, which the browser reads from disk itself.
+fn blob_body(
+    request: &web_sys::Request,
+    part: &External,
+) -> Result<web_sys::Request, TransportError> {
+    let Some(body) = part.source().as_any().downcast_ref::<BlobBody>() else {
+        return Err(TransportError {
+            kind: ErrorKind::InvalidArgument,
+            message: "an external request body that is not a Blob (ociscope_fetch::BlobBody)"
+                .to_string(),
+        });
+    };
+    let (start, end) = part.range();
+    let slice = body
+        .blob()
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|e| js_error("slicing the file", &e))?;
+    let init = web_sys::RequestInit::new();
+    init.set_body(&slice);
+    web_sys::Request::new_with_request_and_init(request, &init)
+        .map_err(|e| js_error("building the request", &e))
 }
 
 /// `request` with `bytes` as its body. The body is given as a view of wasm memory rather than a

@@ -24,7 +24,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use js_sys::{Function, Promise, Reflect, Uint8Array};
-use ociscope_core::client::{Credentials as CoreCredentials, HttpSpec, Options};
+use ociscope_core::client::{Credentials as CoreCredentials, External, HttpSpec, Options};
 use ociscope_core::spec::{
     BlobReader, BlobWriter, Error, ErrorKind, ManifestRef, Mount, PageRequest, RepoName, Resumable,
     ResumeAt, Spec, Tag,
@@ -410,6 +410,8 @@ impl Registry {
         };
         let upload = UploadOptions {
             chunk_size,
+            // An explicit chunk size holds for a Blob sent from disk too.
+            external_chunk_size: options.chunk_size.unwrap_or(defaults.external_chunk_size),
             resume: options.resume.map(|r| Resumable {
                 id: r.id,
                 offset: r.offset,
@@ -790,6 +792,13 @@ impl ChunkSource for UploadSource<'_> {
         match self.input {
             Sliceable::Bytes(a) => Ok(a.subarray(start as u32, end as u32).to_vec().into()),
             Sliceable::Blob(b) => b.read(start, end).await,
+        }
+    }
+
+    fn external(&self) -> Option<External> {
+        match self.input {
+            Sliceable::Bytes(_) => None,
+            Sliceable::Blob(b) => Some(b.external()),
         }
     }
 }

@@ -18,7 +18,7 @@ use ociscope_core::client::{
     Body, BodyStream, Headers, HttpSpec, Options, Registry, Request, Response, Transport,
     TransportError,
 };
-use ociscope_core::spec::Error;
+use ociscope_core::spec::{Error, ErrorKind};
 
 /// HTTP/1.1 over a fresh TCP connection per request.
 #[derive(Clone, Debug, Default)]
@@ -84,6 +84,14 @@ impl Transport for NativeTransport {
         let body = match request.body {
             Body::Empty => Full::new(Bytes::new()),
             Body::Bytes(b) => Full::new(b),
+            // Never given: this transport does not say it `sends_external`.
+            Body::External(_) => {
+                return Err(TransportError {
+                    kind: ErrorKind::InvalidArgument,
+                    message: "this transport sends bytes in memory only, not external bodies"
+                        .to_string(),
+                })
+            }
         };
         let req = builder.body(body).map_err(|e| net("building request", e))?;
         let resp = sender

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use ociscope_core::client::External;
 use ociscope_core::spec::{Error, ErrorKind, RepoName, Resumable, Tag};
 use ociscope_core::{Descriptor, Digest, ErrorCode};
 use ociscope_fetch::BlobSource;
@@ -63,6 +64,10 @@ impl ChunkSource for FileSource {
 
     async fn read(&self, start: u64, end: u64) -> Result<Bytes, Error> {
         self.bytes.read(start, end).await
+    }
+
+    fn external(&self) -> Option<External> {
+        Some(self.bytes.external())
     }
 }
 

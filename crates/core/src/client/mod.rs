@@ -40,7 +40,8 @@ pub use blobs::HttpBlobReader;
 pub use registry::Registry;
 pub use retry::RetryPolicy;
 pub use transport::{
-    Body, BodyStream, Headers, Method, Request, Response, Transport, TransportError,
+    Body, BodyStream, External, ExternalSource, Headers, Method, Request, Response, Transport,
+    TransportError,
 };
 pub use upload::HttpBlobWriter;
 
@@ -150,8 +151,8 @@ impl Call {
         self
     }
 
-    pub fn body(mut self, body: Bytes) -> Call {
-        self.body = Body::Bytes(body);
+    pub fn body(mut self, body: impl Into<Body>) -> Call {
+        self.body = body.into();
         self
     }
 

@@ -1,6 +1,8 @@
 //! The transport boundary: what `HttpSpec` asks of whatever moves bytes (hyper, Fetch, a script).
 
+use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -43,7 +45,102 @@ impl fmt::Display for Method {
     }
 }
 
-/// A request body. Only in-memory bytes for now; a streaming variant can be added later.
+/// Bytes that a transport reads by itself, never copied into the program: a browser `Blob`
+/// (a picked file), which `fetch` sends straight from disk. Only a transport whose
+/// [`Transport::sends_external`] is true is given one; it recognises its own kind through
+/// [`ExternalSource::as_any`].
+pub trait ExternalSource: Any + fmt::Debug + Send + Sync {
+    /// The size in bytes.
+    fn len(&self) -> u64;
+
+    /// True when there are no bytes.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Itself, for the transport to downcast to its own source type.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// The bytes `start..end` of an [`ExternalSource`].
+#[derive(Clone, Debug)]
+pub struct External {
+    source: Arc<dyn ExternalSource>,
+    start: u64,
+    end: u64,
+}
+
+impl External {
+    /// All of `source`.
+    pub fn new(source: Arc<dyn ExternalSource>) -> External {
+        let end = source.len();
+        External {
+            source,
+            start: 0,
+            end,
+        }
+    }
+
+    /// The source these bytes are part of.
+    pub fn source(&self) -> &dyn ExternalSource {
+        self.source.as_ref()
+    }
+
+    /// Where the bytes lie in the source: `start..end`.
+    pub fn range(&self) -> (u64, u64) {
+        (self.start, self.end)
+    }
+
+    /// The number of bytes.
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// True when there are no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Bytes `from..to` of these (offsets from their start, clamped to their length).
+    pub fn slice(&self, from: u64, to: u64) -> External {
+        let to = to.min(self.len());
+        let from = from.min(to);
+        External {
+            source: self.source.clone(),
+            start: self.start + from,
+            end: self.start + to,
+        }
+    }
+
+    /// These bytes followed by `next`, when `next` is the part of the same source that comes
+    /// right after them.
+    pub fn joined(&self, next: &External) -> Option<External> {
+        (Arc::ptr_eq(&self.source, &next.source) && self.end == next.start).then(|| External {
+            source: self.source.clone(),
+            start: self.start,
+            end: next.end,
+        })
+    }
+
+    /// These bytes with the `n` bytes of the source before them put back in front.
+    pub fn extended_back(&self, n: u64) -> External {
+        External {
+            source: self.source.clone(),
+            start: self.start.saturating_sub(n),
+            end: self.end,
+        }
+    }
+}
+
+impl PartialEq for External {
+    fn eq(&self, other: &External) -> bool {
+        Arc::ptr_eq(&self.source, &other.source) && self.range() == other.range()
+    }
+}
+
+impl Eq for External {}
+
+/// A request body: bytes in memory, or part of a source the transport reads itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Body {
     /// No body.
@@ -51,6 +148,8 @@ pub enum Body {
     Empty,
     /// These bytes.
     Bytes(Bytes),
+    /// Bytes the transport reads itself (only for one whose `sends_external` is true).
+    External(External),
 }
 
 impl Body {
@@ -59,12 +158,36 @@ impl Body {
         match self {
             Body::Empty => 0,
             Body::Bytes(b) => b.len() as u64,
+            Body::External(e) => e.len(),
         }
     }
 
     /// True when there are no bytes to send.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Bytes `from..to` of the body (offsets from its start, clamped to its length).
+    pub fn slice(&self, from: u64, to: u64) -> Body {
+        let to = to.min(self.len());
+        let from = from.min(to);
+        match self {
+            Body::Empty => Body::Empty,
+            Body::Bytes(b) => Body::Bytes(b.slice(from as usize..to as usize)),
+            Body::External(e) => Body::External(e.slice(from, to)),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Body {
+        Body::Bytes(b)
+    }
+}
+
+impl From<External> for Body {
+    fn from(e: External) -> Body {
+        Body::External(e)
     }
 }
 
@@ -172,6 +295,11 @@ pub trait Transport {
 
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u64);
+
+    /// True when `send` takes [`Body::External`] bodies of its platform's kind.
+    fn sends_external(&self) -> bool {
+        false
+    }
 
     /// Seconds since the Unix epoch, when the platform has a clock.
     fn now_unix_secs(&self) -> Option<u64> {

@@ -21,6 +21,10 @@
 //!     trusted (ECR's `Range` can stop advancing although the data is stored);
 //!   - the committing `PUT` always carries the last bytes (the writer holds a full chunk back
 //!     until it knows more follows), since ECR answers an empty final `PUT` with 500.
+//! - Bytes the transport reads itself ([`External`]: a picked file's `Blob` in a browser) go
+//!   through the same requests as written bytes, by [`BlobWriter::write_external`]; the
+//!   writer holds them as a range of their source, never as bytes. A writer takes one kind or
+//!   the other, not both.
 
 use bytes::{Bytes, BytesMut};
 
@@ -37,7 +41,7 @@ use super::blobs::{self, BLOB_MEDIA_TYPE};
 use super::manifests::header_digest;
 use super::registry::with_query;
 use super::retry::retryable_status;
-use super::transport::{Headers, Method, Transport};
+use super::transport::{Body, External, Headers, Method, Transport};
 use super::{protocol, Call, HttpSpec};
 
 const OCTET_STREAM: &str = "application/octet-stream";
@@ -63,8 +67,18 @@ pub struct HttpBlobWriter<T> {
     location: String,
     offset: u64,
     buffer: BytesMut,
+    /// What `write_external` handed over and the registry does not hold yet.
+    external: Option<External>,
     chunk_size: usize,
     state: State,
+}
+
+/// The bytes of a body built from written bytes.
+fn bytes_of(body: Body) -> Bytes {
+    match body {
+        Body::Bytes(b) => b,
+        _ => Bytes::new(),
+    }
 }
 
 fn location_of(headers: &Headers, request_url: &str) -> Result<String, Error> {
@@ -151,6 +165,7 @@ pub(crate) fn session<T: Transport>(
         location,
         offset,
         buffer: BytesMut::new(),
+        external: None,
         chunk_size: chunk_size_of(headers, hint, spec.chunk_min_length()).min(limit),
         state: State::Open,
     }
@@ -297,9 +312,8 @@ impl<T: Transport> HttpBlobWriter<T> {
 
     /// After the registry refused a `len`-byte request as too large: lowers the request limit,
     /// or gives `failure` back when it cannot go lower.
-    fn shrink(&mut self, len: usize, failure: Error) -> Result<(), Error> {
+    fn shrink(&mut self, len: u64, failure: Error) -> Result<(), Error> {
         let floor = self.spec.chunk_min_length().unwrap_or(0).max(MIN_REQUEST);
-        let len = len as u64;
         let next = if len > COMMON_REQUEST_LIMIT {
             COMMON_REQUEST_LIMIT
         } else {
@@ -320,22 +334,22 @@ impl<T: Transport> HttpBlobWriter<T> {
     /// stands and sends only what the registry lacks. Returns what it did not send: after the
     /// limit was lowered on the way, a tail shorter than the new limit waits for more bytes
     /// (a registry with a chunk minimum would refuse it alone).
-    async fn send_chunk(&mut self, chunk: Bytes) -> Result<Bytes, Error> {
+    async fn send_chunk(&mut self, chunk: Body) -> Result<Body, Error> {
         let start = self.offset;
-        let end = start + chunk.len() as u64;
+        let end = start + chunk.len();
         let max = self.spec.inner.retry.max_attempts.max(1);
-        let limit_at_start = self.request_limit();
+        let limit_at_start = self.request_limit() as u64;
         let mut attempt = 0;
         while self.offset < end {
-            let from = (self.offset - start) as usize;
-            let limit = self.request_limit();
+            let from = self.offset - start;
+            let limit = self.request_limit() as u64;
             if limit < limit_at_start && chunk.len() - from < limit {
-                return Ok(chunk.slice(from..));
+                return Ok(chunk.slice(from, chunk.len()));
             }
             let take = (chunk.len() - from).min(limit);
-            let part = chunk.slice(from..from + take);
-            let part_end = self.offset + take as u64;
-            let range = ChunkRange::for_chunk(self.offset, take as u64)
+            let part = chunk.slice(from, from + take);
+            let part_end = self.offset + take;
+            let range = ChunkRange::for_chunk(self.offset, take)
                 .ok_or_else(|| Error::invalid("chunk range overflows"))?;
             let call = Call::new(
                 Method::Patch,
@@ -404,36 +418,36 @@ impl<T: Transport> HttpBlobWriter<T> {
             self.offset = received;
             self.spec.back_off(attempt, None).await;
         }
-        Ok(Bytes::new())
+        Ok(Body::Empty)
     }
 
     /// Commits the upload with `rest`, the bytes after `rest_start` that the registry may
     /// lack (it holds up to `self.offset`).
     async fn commit_rest(
         &mut self,
-        rest: &Bytes,
+        rest: &Body,
         rest_start: u64,
         digest: &Digest,
     ) -> Result<(), Error> {
-        let total = rest_start + rest.len() as u64;
+        let total = rest_start + rest.len();
         let max = self.spec.inner.retry.max_attempts.max(1);
         let mut attempt = 0;
         loop {
             // What would make the PUT larger than the request limit goes first as PATCHes,
             // keeping at least one byte for the PUT.
-            let lacking = (total - self.offset) as usize;
-            let limit = self.request_limit();
+            let lacking = total - self.offset;
+            let limit = self.request_limit() as u64;
             if lacking > limit {
                 let keep = match lacking % limit {
                     0 => limit,
                     k => k,
                 };
-                let from = (self.offset - rest_start) as usize;
+                let from = self.offset - rest_start;
                 // A tail left after a lowered limit is sent again from `rest` next time round.
-                self.send_chunk(rest.slice(from..rest.len() - keep)).await?;
+                self.send_chunk(rest.slice(from, rest.len() - keep)).await?;
             }
             attempt += 1;
-            let part = rest.slice((self.offset - rest_start) as usize..);
+            let part = rest.slice(self.offset - rest_start, rest.len());
             let part_len = part.len();
             let url = with_query(&self.location, "digest", digest.as_str());
             let mut call = Call::new(Method::Put, url, vec![Scope::pull_push(&self.repo)])
@@ -441,7 +455,7 @@ impl<T: Transport> HttpBlobWriter<T> {
                 .not_found(ErrorCode::BlobUploadUnknown)
                 .once();
             if !part.is_empty() {
-                let range = ChunkRange::for_chunk(self.offset, part.len() as u64)
+                let range = ChunkRange::for_chunk(self.offset, part.len())
                     .ok_or_else(|| Error::invalid("chunk range overflows"))?;
                 call = call.header(CONTENT_RANGE, range.to_string()).body(part);
             }
@@ -484,11 +498,15 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
     }
 
     fn size(&self) -> u64 {
-        self.offset + self.buffer.len() as u64
+        self.offset + self.buffer.len() as u64 + self.external.as_ref().map_or(0, External::len)
     }
 
     fn chunk_size(&self) -> usize {
         self.chunk_size
+    }
+
+    fn stored(&self) -> u64 {
+        self.offset
     }
 
     async fn write(&mut self, data: &[u8]) -> Result<(), Error> {
@@ -498,11 +516,11 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
         while self.buffer.len() > self.chunk_size {
             let chunk = self.buffer.split_to(self.chunk_size).freeze();
             let chunk_start = self.offset;
-            match self.send_chunk(chunk.clone()).await {
+            match self.send_chunk(Body::Bytes(chunk.clone())).await {
                 Ok(tail) if tail.is_empty() => {}
                 Ok(tail) => {
                     // Sent in smaller requests than asked: the tail joins what follows.
-                    let mut back = BytesMut::from(&tail[..]);
+                    let mut back = BytesMut::from(&bytes_of(tail)[..]);
                     back.extend_from_slice(&self.buffer);
                     self.buffer = back;
                 }
@@ -528,14 +546,28 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
                 if self.state == State::Open {
                     while self.buffer.len() >= self.chunk_size.max(1) {
                         let chunk = self.buffer.split_to(self.chunk_size.max(1)).freeze();
-                        match self.send_chunk(chunk).await {
+                        match self.send_chunk(Body::Bytes(chunk)).await {
                             Ok(tail) if tail.is_empty() => {}
                             _ => break,
                         }
                     }
+                    let chunk = self.chunk_size.max(1) as u64;
+                    while let Some(held) = self.external.take() {
+                        if held.len() < chunk {
+                            break;
+                        }
+                        let from = self.offset;
+                        let sent = self.send_chunk(Body::External(held.slice(0, chunk))).await;
+                        let rest = held.slice(self.offset - from, held.len());
+                        if !matches!(sent, Ok(ref tail) if tail.is_empty()) || rest.is_empty() {
+                            break;
+                        }
+                        self.external = Some(rest);
+                    }
                 }
                 self.state = State::Closed;
                 self.buffer.clear();
+                self.external = None;
                 Ok(Resumable {
                     id: self.location.clone(),
                     offset: self.offset,
@@ -549,9 +581,12 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
 
     async fn commit(&mut self, digest: &Digest) -> Result<Descriptor, Error> {
         self.ensure_open()?;
-        let rest = self.buffer.split().freeze();
+        let rest = match self.external.take() {
+            Some(held) => Body::External(held),
+            None => Body::Bytes(self.buffer.split().freeze()),
+        };
         let rest_start = self.offset;
-        let total = rest_start + rest.len() as u64;
+        let total = rest_start + rest.len();
         match self.commit_rest(&rest, rest_start, digest).await {
             Ok(()) => {
                 self.state = State::Committed;
@@ -560,10 +595,14 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
             }
             Err(e) => {
                 // Keep what the registry does not hold, so a later commit or close is right.
-                let held = (self.offset - rest_start) as usize;
-                let mut back = BytesMut::from(&rest[held..]);
-                back.extend_from_slice(&self.buffer);
-                self.buffer = back;
+                match rest.slice(self.offset - rest_start, rest.len()) {
+                    Body::External(held) => self.external = Some(held),
+                    lacking => {
+                        let mut back = BytesMut::from(&bytes_of(lacking)[..]);
+                        back.extend_from_slice(&self.buffer);
+                        self.buffer = back;
+                    }
+                }
                 Err(e)
             }
         }
@@ -586,6 +625,56 @@ impl<T: Transport> BlobWriter for HttpBlobWriter<T> {
         }
         self.state = State::Cancelled;
         self.buffer.clear();
+        self.external = None;
+        Ok(())
+    }
+
+    fn takes_external(&self) -> bool {
+        self.spec.transport().sends_external()
+    }
+
+    async fn write_external(&mut self, bytes: External) -> Result<(), Error> {
+        self.ensure_open()?;
+        if !self.takes_external() {
+            return Err(Error::other(
+                ErrorKind::Unsupported,
+                "this client's transport reads no external bodies; write the bytes instead",
+            ));
+        }
+        if !self.buffer.is_empty() {
+            return Err(Error::invalid(
+                "bytes given to write are still buffered: an upload takes written bytes or \
+                 external ones, not both",
+            ));
+        }
+        let mut held = match self.external.take() {
+            None => bytes,
+            Some(before) => match before.joined(&bytes) {
+                Some(joined) => joined,
+                None => {
+                    self.external = Some(before);
+                    return Err(Error::invalid(
+                        "write_external takes the bytes of the same source right after the \
+                         ones before",
+                    ));
+                }
+            },
+        };
+        // Strictly more than a chunk: the last bytes always go with the committing PUT.
+        while held.len() > self.chunk_size.max(1) as u64 {
+            let from = self.offset;
+            let sent = self
+                .send_chunk(Body::External(held.slice(0, self.chunk_size.max(1) as u64)))
+                .await;
+            // What the registry does not hold stays, whatever happened (a tail after a
+            // lowered request limit is sent with what follows).
+            held = held.slice(self.offset - from, held.len());
+            if let Err(e) = sent {
+                self.external = Some(held);
+                return Err(e);
+            }
+        }
+        self.external = (!held.is_empty()).then_some(held);
         Ok(())
     }
 }

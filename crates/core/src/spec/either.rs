@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 
+use crate::client::External;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 
@@ -64,6 +65,10 @@ impl<L: BlobWriter, R: BlobWriter> BlobWriter for Either<L, R> {
         both!(self, w => w.chunk_size())
     }
 
+    fn stored(&self) -> u64 {
+        both!(self, w => w.stored())
+    }
+
     async fn write(&mut self, data: &[u8]) -> Result<(), Error> {
         both!(self, w => w.write(data).await)
     }
@@ -78,6 +83,14 @@ impl<L: BlobWriter, R: BlobWriter> BlobWriter for Either<L, R> {
 
     async fn cancel(&mut self) -> Result<(), Error> {
         both!(self, w => w.cancel().await)
+    }
+
+    fn takes_external(&self) -> bool {
+        both!(self, w => w.takes_external())
+    }
+
+    async fn write_external(&mut self, bytes: External) -> Result<(), Error> {
+        both!(self, w => w.write_external(bytes).await)
     }
 }
 

@@ -1,9 +1,10 @@
 //! Chunked, resumable blob uploads.
 
+use crate::client::External;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 
-use super::Error;
+use super::{Error, ErrorKind};
 
 /// Chunk size used when the caller gives no hint: 8 MiB, a common registry-friendly size.
 pub const DEFAULT_CHUNK_SIZE: usize = 8 * 1024 * 1024;
@@ -33,6 +34,12 @@ pub trait BlobWriter {
     /// The chunk size in use: the caller's hint raised to the registry's minimum.
     fn chunk_size(&self) -> usize;
 
+    /// Bytes the registry is known to hold: [`BlobWriter::size`] less what is buffered or held
+    /// back for the commit.
+    fn stored(&self) -> u64 {
+        self.size()
+    }
+
     /// Appends bytes; full chunks are sent as they fill.
     async fn write(&mut self, data: &[u8]) -> Result<(), Error>;
 
@@ -44,6 +51,23 @@ pub trait BlobWriter {
 
     /// Aborts the upload; a no-op once committed or cancelled.
     async fn cancel(&mut self) -> Result<(), Error>;
+
+    /// True when [`BlobWriter::write_external`] works: an HTTP upload over a transport that
+    /// reads such bytes itself (Fetch, from a picked file).
+    fn takes_external(&self) -> bool {
+        false
+    }
+
+    /// Appends bytes the transport reads itself, right after those before (as `write` does,
+    /// full chunks go out as they fill, the last bytes with the commit); `Unsupported` unless
+    /// [`BlobWriter::takes_external`].
+    async fn write_external(&mut self, bytes: External) -> Result<(), Error> {
+        let _ = bytes;
+        Err(Error::other(
+            ErrorKind::Unsupported,
+            "this upload takes written bytes only",
+        ))
+    }
 }
 
 /// Where a resumed upload continues.

@@ -211,8 +211,61 @@ pub async fn quirks(address: &str, what: &str) {
     }
     assert_eq!(read, 13 * MIB as u64);
     console_log!("{what}: 13 MiB uploaded through the quirks, request limit learned: 4 MiB");
+    // The same through a Blob that fetch reads itself (an upload from a picked file), in 6 MiB
+    // requests that the registry refuses, to a fresh client that has not learned the limit.
+    let spec = ociscope_fetch::connect(address, Options::default()).unwrap();
+    let bytes: Vec<u8> = (0..13).flat_map(|i| piece(seed + 1, i, MIB)).collect();
+    let source = BlobChunks(ociscope_fetch::BlobSource::new(blob_of(&bytes)));
+    let options = ociscope_tools::artifact::UploadOptions {
+        external_chunk_size: 6 * MIB,
+        ..Default::default()
+    };
+    let sent = std::cell::Cell::new(0u64);
+    let d = ociscope_tools::artifact::upload_blob(
+        &spec,
+        &repo,
+        &source,
+        &options,
+        &|n| sent.set(n),
+        &std::cell::Cell::new(false),
+    )
+    .await
+    .unwrap_or_else(|i| panic!("{what}: Blob upload: {:?}", i.error));
+    assert_eq!(d.digest, Digest::sha256_of(&bytes), "{what}");
+    assert_eq!(sent.get(), bytes.len() as u64);
+    assert_eq!(spec.request_limit(), Some(4 * MIB as u64), "{what}");
+    let mut r = spec.get_blob(&repo, &d.digest).await.unwrap();
+    assert_eq!(
+        r.read_to_end(64 * MIB as u64).await.unwrap(),
+        bytes,
+        "{what}"
+    );
+    console_log!("{what}: 13 MiB uploaded from a Blob fetch read itself, through the quirks");
     let ctx = Ctx::new(unique("quirks")).with_capabilities(Capabilities::all());
     suite(&spec, what, &ctx).await;
+}
+
+/// A `Blob` holding `bytes`.
+pub fn blob_of(bytes: &[u8]) -> web_sys::Blob {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap()
+}
+
+/// A [`ociscope_fetch::BlobSource`] as an upload source whose bytes fetch reads itself.
+pub struct BlobChunks(pub ociscope_fetch::BlobSource);
+
+impl ociscope_tools::artifact::ChunkSource for BlobChunks {
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
+
+    async fn read(&self, start: u64, end: u64) -> Result<Bytes, Error> {
+        self.0.read(start, end).await
+    }
+
+    fn external(&self) -> Option<ociscope_core::client::External> {
+        Some(self.0.external())
+    }
 }
 
 /// A small image (config + layer unique to `label`) pushed to `repo` with `tags`.

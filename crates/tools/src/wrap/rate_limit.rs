@@ -26,6 +26,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use bytes::Bytes;
+use ociscope_core::client::External;
 use ociscope_core::descriptor::Descriptor;
 use ociscope_core::digest::Digest;
 use ociscope_core::headers::RetryAfter;
@@ -252,6 +253,19 @@ impl<W, C> RateLimitedWriter<W, C> {
     }
 }
 
+impl<W: BlobWriter, C: Clock> RateLimitedWriter<W, C> {
+    /// Takes a token for each chunk that appending `len` bytes sends.
+    async fn pace_sends(&mut self, len: u64) {
+        let chunk = self.inner.chunk_size().max(1) as u64;
+        let before = self.inner.size();
+        let after = before.saturating_add(len);
+        let sends = after / chunk - before / chunk;
+        if sends > 0 {
+            self.pacer.take(sends).await;
+        }
+    }
+}
+
 impl<W: BlobWriter, C: Clock> BlobWriter for RateLimitedWriter<W, C> {
     fn id(&self) -> &str {
         self.inner.id()
@@ -265,15 +279,22 @@ impl<W: BlobWriter, C: Clock> BlobWriter for RateLimitedWriter<W, C> {
         self.inner.chunk_size()
     }
 
+    fn stored(&self) -> u64 {
+        self.inner.stored()
+    }
+
     async fn write(&mut self, data: &[u8]) -> Result<(), Error> {
-        let chunk = self.inner.chunk_size().max(1) as u64;
-        let before = self.inner.size();
-        let after = before.saturating_add(data.len() as u64);
-        let sends = after / chunk - before / chunk;
-        if sends > 0 {
-            self.pacer.take(sends).await;
-        }
+        self.pace_sends(data.len() as u64).await;
         self.pacer.observe(self.inner.write(data).await)
+    }
+
+    fn takes_external(&self) -> bool {
+        self.inner.takes_external()
+    }
+
+    async fn write_external(&mut self, bytes: External) -> Result<(), Error> {
+        self.pace_sends(bytes.len()).await;
+        self.pacer.observe(self.inner.write_external(bytes).await)
     }
 
     async fn close(&mut self) -> Result<Resumable, Error> {
