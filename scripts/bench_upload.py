@@ -119,8 +119,9 @@ def run_curl(file, hexdigest, registry):
     if location.startswith("/"):
         location = registry + location
     sep = "&" if "?" in location else "?"
-    subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-X", "PUT", "-H",
-                    "Content-Type: application/octet-stream", "--data-binary", f"@{file}",
+    # -T streams the file (--data-binary @file would read it all into memory first).
+    subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-T", file, "-H",
+                    "Content-Type: application/octet-stream",
                     f"{location}{sep}digest=sha256:{hexdigest}"], check=True)
     return time.monotonic() - t
 
