@@ -30,7 +30,9 @@ pub use body::{Body, BoxError};
 pub use config::{AuthMode, Config, Credentials, DEFAULT_MAX_BLOB_SIZE, DEFAULT_MAX_MANIFEST_SIZE};
 pub use error::HttpError;
 pub use faults::{FaultKind, FaultRule, SplitMix64};
-pub use forward::{Upstream, DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT, MAX_REDIRECTS};
+pub use forward::{
+    CaCertificate, Upstream, DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT, MAX_REDIRECTS,
+};
 pub use quirks::{Quirk, Quirks};
 pub use route::Route;
 pub use running::{spawn, Running};

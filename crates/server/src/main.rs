@@ -71,12 +71,17 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     app: Option<PathBuf>,
 
-    /// Forward the distribution API of the registry at URL (http://HOST[:PORT]) under
+    /// Forward the distribution API of the registry at URL (http[s]://HOST[:PORT]) under
     /// /upstream/NAME/v2/… (and /v2/upstream/NAME/… for Docker-style clients), with CORS,
     /// rewritten Location/Link/realm and redirects to other origins followed; repeatable.
     /// Only these are reachable: never an open proxy.
     #[arg(long = "upstream", value_name = "NAME=URL")]
     upstreams: Vec<ociscope_server::Upstream>,
+
+    /// A PEM file of CA certificates trusted for https:// upstreams besides Mozilla's roots
+    /// (a private registry's CA); repeatable.
+    #[arg(long = "upstream-ca", value_name = "FILE.pem")]
+    upstream_ca: Vec<PathBuf>,
 
     /// Seconds an upstream may take to connect, to answer, or stall in a body.
     #[arg(long, default_value_t = ociscope_server::DEFAULT_TIMEOUT.as_secs())]
@@ -282,7 +287,17 @@ impl Args {
                 return Err(format!("--app {}: no index.html there", dir.display()));
             }
         }
+        let mut upstream_ca = Vec::new();
+        for file in &self.upstream_ca {
+            let pem = std::fs::read(file)
+                .map_err(|e| format!("--upstream-ca {}: {e}", file.display()))?;
+            upstream_ca.extend(
+                ociscope_server::CaCertificate::from_pem(&pem)
+                    .map_err(|e| format!("--upstream-ca {}: {e}", file.display()))?,
+            );
+        }
         let config = Config {
+            upstream_ca,
             auth,
             users: self.basic_auth,
             grants: self.grants,

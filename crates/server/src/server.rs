@@ -197,6 +197,7 @@ impl<S: Spec + 'static> Server<S> {
                     config.upstreams.clone(),
                     config.upstream_timeout,
                     config.upstream_max_concurrent,
+                    &config.upstream_ca,
                 ),
                 spec,
                 config,
