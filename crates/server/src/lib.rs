@@ -26,6 +26,7 @@ mod server;
 mod uploads;
 
 pub use auth::{base64_decode, base64_encode, basic_authorization, Grant, ANONYMOUS, SERVICE};
+pub use blobs::{BlobUrlFuture, BlobUrls};
 pub use body::{Body, BoxError};
 pub use config::{AuthMode, Config, Credentials, DEFAULT_MAX_BLOB_SIZE, DEFAULT_MAX_MANIFEST_SIZE};
 pub use error::HttpError;
