@@ -177,6 +177,41 @@ fn a_tls_upstream_without_its_ca_is_refused_naming_the_certificate() {
 }
 
 #[test]
+fn the_binary_takes_the_ca_from_upstream_ca_files() {
+    let dist = TlsDistribution::start();
+    let dir = TempDir::new("upstream-ca");
+    let (good, bad) = (dir.path().join("ca.pem"), dir.path().join("bad.pem"));
+    std::fs::write(&good, &dist.ca_pem).unwrap();
+    std::fs::write(&bad, "not a certificate\n").unwrap();
+    let upstream = format!("tls={}", dist.url);
+    let bin = Binary::start(&[
+        "--upstream",
+        &upstream,
+        "--upstream-ca",
+        good.to_str().unwrap(),
+    ]);
+    let r = get(&format!("{}/upstream/tls/v2/", bin.url));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let out = Command::new(env!("CARGO_BIN_EXE_ociscope-server"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &upstream,
+            "--upstream-ca",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--upstream-ca") && err.contains("bad.pem"),
+        "{err}"
+    );
+}
+
+#[test]
 fn ca_files_must_hold_certificates() {
     assert!(CaCertificate::from_pem(b"").is_err());
     assert!(CaCertificate::from_pem(b"not pem at all").is_err());
