@@ -44,6 +44,9 @@ expect_not() {
 dom=$(dump "")
 expect 'Connect to a registry'
 expect 'href="?registry=demo:"'
+# No --upstream: the start page lists no forwarded registries (and shows no error).
+expect_not 'id="upstreams"'
+expect_not 'error-box'
 dom=$(dump "?tool=parse")
 expect '<table id="ref-result">'
 expect '<code>docker.io/library/ubuntu</code>'

@@ -34,10 +34,12 @@ def stop(proc):
             proc.wait()
 
 
-def start_distribution(root, folder, port):
+def start_distribution(root, folder, port, htpasswd=False):
     """A CNCF distribution (tests/harness/distribution.sh's start_distribution: CORS open to any
-    origin) with data under `folder` on 127.0.0.1:`port`; returns (url, pid)."""
-    script = ('source tests/harness/distribution.sh; start_distribution "$1" "$2" >/dev/null; '
+    origin) with data under `folder` on 127.0.0.1:`port`; with `htpasswd`, behind Basic auth
+    that knows distribution.sh's SUITE_USER (start_htpasswd_distribution). Returns (url, pid)."""
+    start = "start_htpasswd_distribution" if htpasswd else "start_distribution"
+    script = (f'source tests/harness/distribution.sh; {start} "$1" "$2" >/dev/null; '
               'echo "$DISTRIBUTION_PID"')
     out = subprocess.run(["bash", "-c", script, "_", folder, str(port)], cwd=root,
                          capture_output=True, text=True, check=True)

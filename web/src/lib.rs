@@ -29,6 +29,7 @@ mod reference_view;
 pub mod registry;
 pub mod route;
 pub mod safe_url;
+pub mod upstreams;
 pub mod version_sort;
 pub mod views;
 

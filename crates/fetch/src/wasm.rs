@@ -13,8 +13,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, ReadableStream, ReadableStreamDefaultReader, RequestCache, RequestMode,
-    RequestRedirect,
+    AbortSignal, ReadableStream, ReadableStreamDefaultReader, RequestCache, RequestCredentials,
+    RequestMode, RequestRedirect,
 };
 
 use crate::explain::cors_explanation;
@@ -128,7 +128,12 @@ impl FetchTransport {
             .headers(gloo_net::http::Headers::from_raw(headers))
             .cache(RequestCache::NoStore)
             .redirect(RequestRedirect::Follow)
-            .mode(RequestMode::Cors);
+            .mode(RequestMode::Cors)
+            // The client sends `Authorization` itself. Omitting the browser's own credentials
+            // (cookies, its HTTP-auth cache) also keeps it from opening its sign-in dialog on
+            // a same-origin `401 Basic` (a registry forwarded by ociscope-server, or one that
+            // serves the app), which would stall the request until someone answers it.
+            .credentials(RequestCredentials::Omit);
         if let Some(signal) = &self.signal {
             builder = builder.abort_signal(Some(signal));
         }

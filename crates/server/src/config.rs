@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use crate::auth::Grant;
 use crate::faults::FaultRule;
-use crate::forward::Upstream;
+use crate::forward::{CaCertificate, Upstream};
 use crate::quirks::Quirks;
 
 /// Largest manifest accepted by default: 4 MiB, as CNCF distribution and containerd.
@@ -82,6 +82,8 @@ pub struct Config {
     pub upstream_timeout: std::time::Duration,
     /// Upstream requests in flight at most; more answer 429.
     pub upstream_max_concurrent: usize,
+    /// CAs trusted for `https://` upstreams besides Mozilla's roots (none by default).
+    pub upstream_ca: Vec<CaCertificate>,
     /// The app's CSP `connect-src` sources (None: the server and any `http:`/`https:` origin).
     pub connect_src: Option<String>,
 }
@@ -107,6 +109,7 @@ impl Default for Config {
             upstreams: Vec::new(),
             upstream_timeout: crate::forward::DEFAULT_TIMEOUT,
             upstream_max_concurrent: crate::forward::DEFAULT_MAX_CONCURRENT,
+            upstream_ca: Vec::new(),
             connect_src: None,
         }
     }

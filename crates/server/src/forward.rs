@@ -8,7 +8,7 @@
 //!   `/v2/upstream/NAME/REST` (for Docker-style clients such as skopeo, which always talk to
 //!   `/v2/` at the root: the image is `SERVER/upstream/NAME/REPO`) both go to the upstream's
 //!   `/v2/REST`. With `--upstream`, the local namespace `upstream/` is reserved for this.
-//! - **Never an open proxy.** Only configured upstreams (plain `http://` origins) are reached;
+//! - **Never an open proxy.** Only configured upstreams (`http://` or `https://` origins) are reached;
 //!   the upstream comes from the path's NAME, never from the request's Host or an absolute
 //!   request URI; paths with `.`/`..` segments are refused; only `/v2/…` is forwarded, plus the
 //!   token endpoints the upstreams announced in a `WWW-Authenticate` realm on the origin of a
@@ -24,8 +24,15 @@
 //!   `http://HOST/upstream/THAT/PATH` (HOST: the request's `Host`). Upstream CORS headers are
 //!   dropped (the server adds its own).
 //! - **Redirects to another origin** (object storage) of a GET or HEAD are followed by the
-//!   server (at most [`MAX_REDIRECTS`], `http://` only), so the browser never meets a
+//!   server (at most [`MAX_REDIRECTS`], `http://` or `https://`), so the browser never meets a
 //!   cross-origin redirect; a redirect within the upstream is rewritten and passed on.
+//! - **TLS.** `https://` upstreams and redirect targets are verified by rustls against
+//!   Mozilla's roots (webpki-roots) plus the operator's own CAs ([`CaCertificate`],
+//!   `--upstream-ca FILE.pem`); nothing skips verification. A refused certificate answers 502
+//!   with rustls' reason (e.g. `invalid peer certificate: UnknownIssuer`).
+//! - **Connections are pooled.** One hyper-util client keeps idle connections per origin
+//!   (plain and TLS) and reuses them, instead of a connection (and a TLS handshake) per
+//!   request.
 //! - **Limits.** Connecting and the response head must come within the timeout
 //!   ([`Forwarder::timeout`], 30 s by default) and a response body must not stall longer than
 //!   it between frames; at most [`Forwarder::max_concurrent`] upstream requests are in flight
@@ -46,9 +53,14 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::header::{HeaderMap, HeaderValue};
-use hyper::{Method, Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper::{Method, Request, Response, Uri};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use ociscope_core::ErrorCode;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 
 use crate::body::{full, Body, BoxError};
 use crate::error::HttpError;
@@ -63,12 +75,33 @@ pub const DEFAULT_MAX_CONCURRENT: usize = 64;
 /// Timeout of connecting, of the response head and of a stalled body, by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// One configured upstream: `NAME=http://HOST[:PORT]`.
+/// Idle upstream connections kept per origin.
+pub const MAX_IDLE_PER_ORIGIN: usize = 32;
+
+/// A CA certificate trusted for `https://` upstreams besides Mozilla's roots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaCertificate(CertificateDer<'static>);
+
+impl CaCertificate {
+    /// Every certificate of a PEM file's text; an error when it holds none or a broken one.
+    pub fn from_pem(pem: &[u8]) -> Result<Vec<CaCertificate>, String> {
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .map(|c| c.map(CaCertificate))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("not a PEM certificate file: {e}"))?;
+        if certs.is_empty() {
+            return Err("no CERTIFICATE block in the PEM file".to_string());
+        }
+        Ok(certs)
+    }
+}
+
+/// One configured upstream: `NAME=http[s]://HOST[:PORT]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upstream {
     /// The name in `/upstream/NAME/…`: letters, digits, `-`, `_` and `.`.
     pub name: String,
-    /// `http://host:port`, without a path.
+    /// `http[s]://host:port`, without a path.
     pub origin: String,
     /// `host:port`, what is connected to.
     pub authority: String,
@@ -76,7 +109,7 @@ pub struct Upstream {
 
 impl FromStr for Upstream {
     type Err = String;
-    /// Parses `NAME=http://HOST[:PORT][/]`.
+    /// Parses `NAME=http[s]://HOST[:PORT][/]`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (name, url) = s
             .split_once('=')
@@ -91,16 +124,12 @@ impl FromStr for Upstream {
                 "upstream name {name:?}: use letters, digits, '-', '_' or '.'"
             ));
         }
-        let (scheme, authority) = parse_origin(url.trim_end_matches('/'))
-            .ok_or_else(|| format!("upstream {name}: {url:?} is not an http://HOST[:PORT] URL"))?;
-        if scheme != "http" {
-            return Err(format!(
-                "upstream {name}: only http:// upstreams are supported (this build has no TLS)"
-            ));
-        }
+        let (scheme, authority) = parse_origin(url.trim_end_matches('/')).ok_or_else(|| {
+            format!("upstream {name}: {url:?} is not an http[s]://HOST[:PORT] URL")
+        })?;
         Ok(Upstream {
             name: name.to_string(),
-            origin: format!("http://{authority}"),
+            origin: format!("{scheme}://{authority}"),
             authority,
         })
     }
@@ -125,23 +154,77 @@ fn parse_origin(url: &str) -> Option<(String, String)> {
     Some((scheme, authority))
 }
 
-/// `(origin, path-and-query)` of an absolute `http://` URL (the origin with an explicit port).
+/// `(origin, path-and-query)` of an absolute `http://` or `https://` URL (the origin with an
+/// explicit port).
 fn split_url(url: &str) -> Option<(String, String)> {
     let (scheme, rest) = url.split_once("://")?;
-    if !scheme.eq_ignore_ascii_case("http") {
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
         return None;
     }
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) => (rest.get(..i)?, rest.get(i..)?),
         None => (rest, "/"),
     };
-    let (_, authority) = parse_origin(&format!("http://{authority}"))?;
+    let (_, authority) = parse_origin(&format!("{scheme}://{authority}"))?;
     let path = if path.starts_with('?') {
         format!("/{path}")
     } else {
         path.to_string()
     };
-    Some((format!("http://{authority}"), path))
+    Some((format!("{scheme}://{authority}"), path))
+}
+
+/// The pooled upstream client: plain HTTP and rustls-verified HTTPS.
+type UpstreamClient = Client<HttpsConnector<HttpConnector>, Body>;
+
+/// A client trusting Mozilla's roots and `ca`, connecting within `timeout`; an error only
+/// when rustls refuses its own defaults (never with ring's provider).
+fn upstream_client(ca: &[CaCertificate], timeout: Duration) -> Result<UpstreamClient, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in ca {
+        // A certificate rustls cannot use as a trust anchor is left out (and then refused
+        // where it would have been needed, with rustls' reason).
+        let _ = roots.add(cert.0.clone());
+    }
+    // An explicit provider: the process-wide default is ambiguous when another crate (the S3
+    // driver's HTTP stack) enables a second one.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS configuration: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(timeout));
+    let connector = HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .timer(TokioTimer::new())
+        .pool_max_idle_per_host(MAX_IDLE_PER_ORIGIN)
+        .build(connector))
+}
+
+/// The text of an error and each of its sources, `a: b: c`.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 /// Which of the two path forms a request used.
@@ -162,6 +245,7 @@ pub struct Forwarder {
     pub max_concurrent: usize,
     in_flight: Arc<AtomicUsize>,
     realms: RefCell<HashSet<(String, String)>>,
+    client: Result<UpstreamClient, String>,
 }
 
 /// Holds one of the forwarder's concurrent slots until dropped.
@@ -188,9 +272,16 @@ const HOP_BY_HOP: &[&str] = &[
 ];
 
 impl Forwarder {
-    /// A forwarder to these upstreams with the default limits.
-    pub fn new(upstreams: Vec<Upstream>, timeout: Duration, max_concurrent: usize) -> Forwarder {
+    /// A forwarder to these upstreams with these limits, trusting `ca` besides Mozilla's roots
+    /// for `https://` upstreams.
+    pub fn new(
+        upstreams: Vec<Upstream>,
+        timeout: Duration,
+        max_concurrent: usize,
+        ca: &[CaCertificate],
+    ) -> Forwarder {
         Forwarder {
+            client: upstream_client(ca, timeout),
             upstreams,
             timeout,
             max_concurrent: max_concurrent.max(1),
@@ -318,7 +409,7 @@ impl Forwarder {
         }
         let body: Body = body.map_err(BoxError::from).boxed_unsync();
         let mut response = self
-            .send(&method, &upstream.authority, &target, &out_headers, body)
+            .send(&method, &upstream.origin, &target, &out_headers, body)
             .await?;
         // Redirects to another origin are followed here, without credentials.
         let mut hops = 0;
@@ -328,13 +419,6 @@ impl Forwarder {
             };
             let absolute = resolve(&upstream.origin, &location);
             let Some((origin, next)) = split_url(&absolute) else {
-                if absolute.starts_with("https://") {
-                    return Err(HttpError::with_status(
-                        502,
-                        ErrorCode::Unavailable,
-                        "the upstream redirected to https://, which this build cannot follow (no TLS)",
-                    ));
-                }
                 break;
             };
             if origin == upstream.origin {
@@ -350,10 +434,9 @@ impl Forwarder {
             }
             let mut redirected = out_headers.clone();
             redirected.remove("authorization");
-            let authority = origin.trim_start_matches("http://").to_string();
             let empty: Body = Empty::new().map_err(|never| match never {}).boxed_unsync();
             response = self
-                .send(&method, &authority, &next, &redirected, empty)
+                .send(&method, &origin, &next, &redirected, empty)
                 .await?;
         }
         let (mut parts, incoming) = response.into_parts();
@@ -390,50 +473,47 @@ impl Forwarder {
         Ok(Response::from_parts(parts, body.boxed_unsync()))
     }
 
-    /// Sends one request to `authority` and waits (within the timeout) for the response head.
+    /// Sends one request to `origin` (over a pooled connection) and waits, within the
+    /// timeout, for the response head.
     async fn send(
         &self,
         method: &Method,
-        authority: &str,
+        origin: &str,
         target: &str,
         headers: &HeaderMap,
         body: Body,
     ) -> Result<Response<Incoming>, HttpError> {
         let unavailable = |why: String| HttpError::with_status(502, ErrorCode::Unavailable, why);
-        let timed_out = || {
-            HttpError::with_status(
+        let client = self.client.as_ref().map_err(|e| unavailable(e.clone()))?;
+        let uri: Uri = format!("{origin}{target}")
+            .parse()
+            .map_err(|_| refused(400, "invalid request target"))?;
+        let mut request = Request::new(body);
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers.clone();
+        match tokio::time::timeout(self.timeout, client.request(request)).await {
+            Err(_) => Err(HttpError::with_status(
                 504,
                 ErrorCode::Unavailable,
                 format!(
-                    "the upstream did not answer within {} s",
+                    "the upstream {origin} did not answer within {} s",
                     self.timeout.as_secs()
                 ),
-            )
-        };
-        let stream = tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect(authority))
-            .await
-            .map_err(|_| timed_out())?
-            .map_err(|e| unavailable(format!("cannot reach the upstream: {e}")))?;
-        let _ = stream.set_nodelay(true);
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| unavailable(format!("upstream handshake: {e}")))?;
-        tokio::task::spawn_local(async move {
-            let _ = conn.await;
-        });
-        let mut request = Request::new(body);
-        *request.method_mut() = method.clone();
-        *request.uri_mut() = target
-            .parse()
-            .map_err(|_| refused(400, "invalid request target"))?;
-        *request.headers_mut() = headers.clone();
-        if let Ok(host) = HeaderValue::from_str(authority) {
-            request.headers_mut().insert("host", host);
+            )),
+            Ok(Err(e)) => {
+                let chain = error_chain(&e);
+                let hint = if chain.contains("certificate") {
+                    " (a private CA's certificate is given with --upstream-ca FILE.pem)"
+                } else {
+                    ""
+                };
+                Err(unavailable(format!(
+                    "cannot reach the upstream {origin}: {chain}{hint}"
+                )))
+            }
+            Ok(Ok(response)) => Ok(response),
         }
-        tokio::time::timeout(self.timeout, sender.send_request(request))
-            .await
-            .map_err(|_| timed_out())?
-            .map_err(|e| unavailable(format!("upstream request failed: {e}")))
     }
 
     /// `url` (absolute or relative, from `upstream`) through this server, when it points at
@@ -517,7 +597,8 @@ fn resolve(origin: &str, url: &str) -> String {
     if url.contains("://") {
         url.to_string()
     } else if let Some(rest) = url.strip_prefix("//") {
-        format!("http://{rest}")
+        let scheme = origin.split("://").next().unwrap_or("http");
+        format!("{scheme}://{rest}")
     } else if url.starts_with('/') {
         format!("{origin}{url}")
     } else {
@@ -589,6 +670,7 @@ mod tests {
             ],
             DEFAULT_TIMEOUT,
             4,
+            &[],
         )
     }
 
@@ -596,7 +678,9 @@ mod tests {
     fn parses_upstreams() {
         let u: Upstream = "hub=http://Registry.Example:5000/".parse().unwrap();
         assert_eq!(u.origin, "http://registry.example:5000");
-        assert!("x=https://ghcr.io".parse::<Upstream>().is_err());
+        let tls: Upstream = "ghcr=https://GHCR.io".parse().unwrap();
+        assert_eq!(tls.origin, "https://ghcr.io:443");
+        assert!("x=ftp://a".parse::<Upstream>().is_err());
         assert!("x=http://a/b".parse::<Upstream>().is_err());
         assert!("x=http://u:p@a".parse::<Upstream>().is_err());
         assert!("../x=http://a".parse::<Upstream>().is_err());

@@ -26,11 +26,14 @@ mod server;
 mod uploads;
 
 pub use auth::{base64_decode, base64_encode, basic_authorization, Grant, ANONYMOUS, SERVICE};
+pub use blobs::{BlobUrlFuture, BlobUrls};
 pub use body::{Body, BoxError};
 pub use config::{AuthMode, Config, Credentials, DEFAULT_MAX_BLOB_SIZE, DEFAULT_MAX_MANIFEST_SIZE};
 pub use error::HttpError;
 pub use faults::{FaultKind, FaultRule, SplitMix64};
-pub use forward::{Upstream, DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT, MAX_REDIRECTS};
+pub use forward::{
+    CaCertificate, Upstream, DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT, MAX_REDIRECTS,
+};
 pub use quirks::{Quirk, Quirks};
 pub use route::Route;
 pub use running::{spawn, Running};

@@ -71,12 +71,17 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     app: Option<PathBuf>,
 
-    /// Forward the distribution API of the registry at URL (http://HOST[:PORT]) under
+    /// Forward the distribution API of the registry at URL (http[s]://HOST[:PORT]) under
     /// /upstream/NAME/v2/… (and /v2/upstream/NAME/… for Docker-style clients), with CORS,
     /// rewritten Location/Link/realm and redirects to other origins followed; repeatable.
     /// Only these are reachable: never an open proxy.
     #[arg(long = "upstream", value_name = "NAME=URL")]
     upstreams: Vec<ociscope_server::Upstream>,
+
+    /// A PEM file of CA certificates trusted for https:// upstreams besides Mozilla's roots
+    /// (a private registry's CA); repeatable.
+    #[arg(long = "upstream-ca", value_name = "FILE.pem")]
+    upstream_ca: Vec<PathBuf>,
 
     /// Seconds an upstream may take to connect, to answer, or stall in a body.
     #[arg(long, default_value_t = ociscope_server::DEFAULT_TIMEOUT.as_secs())]
@@ -90,6 +95,12 @@ struct Args {
     /// (e.g. `https://registry.example http://10.0.0.5:5000`); by default any http:/https: one.
     #[arg(long, value_name = "SOURCES")]
     connect_src: Option<String>,
+
+    /// With --storage s3://…: answer whole-blob GETs with a 307 to a presigned URL of the
+    /// object, valid this many seconds (as distribution's redirect middleware); HEAD and
+    /// ranged GETs stay answered by the server.
+    #[arg(long, value_name = "SECONDS")]
+    blob_redirect: Option<u64>,
 
     /// Fill the registry with the demo content (ociscope-demo) before listening.
     #[arg(long)]
@@ -168,6 +179,53 @@ type ObjectStorage = MemoryRegistry;
 
 /// The storage the server runs over.
 type Storage = Either<MemoryRegistry, Either<DriverRegistry<FsDriver>, ObjectStorage>>;
+
+/// What serving needs: listen address, demo, storage, config, `--blob-redirect`.
+type Serve = (
+    String,
+    Option<DemoOptions>,
+    StorageArg,
+    Config,
+    Option<std::time::Duration>,
+);
+
+/// Presigned URLs of the S3 storage's blobs, valid `expires` (`--blob-redirect`).
+#[cfg(feature = "s3")]
+struct SignedBlobUrls {
+    registry: ObjectStorage,
+    expires: std::time::Duration,
+}
+
+#[cfg(feature = "s3")]
+impl ociscope_server::BlobUrls for SignedBlobUrls {
+    fn blob_url<'a>(
+        &'a self,
+        repo: &'a ociscope_core::spec::RepoName,
+        digest: &'a ociscope_core::Digest,
+    ) -> ociscope_server::BlobUrlFuture<'a> {
+        Box::pin(self.registry.blob_url(repo, digest, self.expires))
+    }
+}
+
+/// The `--blob-redirect` URLs of `storage` (S3 only).
+fn blob_urls(
+    storage: &Storage,
+    expires: std::time::Duration,
+) -> std::io::Result<Box<dyn ociscope_server::BlobUrls>> {
+    match storage {
+        #[cfg(feature = "s3")]
+        Either::Right(Either::Right(registry)) => Ok(Box::new(SignedBlobUrls {
+            registry: registry.clone(),
+            expires,
+        })),
+        _ => {
+            let _ = expires;
+            Err(std::io::Error::other(
+                "--blob-redirect needs --storage s3://… in a build with the s3 feature",
+            ))
+        }
+    }
+}
 
 /// Opens the storage (cleaning a directory's half-written temporary files).
 fn open_storage(arg: &StorageArg) -> std::io::Result<Storage> {
@@ -270,7 +328,7 @@ fn run_gc(storage: &StorageArg, options: GcOptions) -> ExitCode {
 }
 
 impl Args {
-    fn config(self) -> Result<(String, Option<DemoOptions>, StorageArg, Config), String> {
+    fn config(self) -> Result<Serve, String> {
         let auth = match (self.token_auth, self.basic_auth.is_empty()) {
             (true, _) => AuthMode::Bearer,
             (false, false) => AuthMode::Basic,
@@ -282,7 +340,17 @@ impl Args {
                 return Err(format!("--app {}: no index.html there", dir.display()));
             }
         }
+        let mut upstream_ca = Vec::new();
+        for file in &self.upstream_ca {
+            let pem = std::fs::read(file)
+                .map_err(|e| format!("--upstream-ca {}: {e}", file.display()))?;
+            upstream_ca.extend(
+                ociscope_server::CaCertificate::from_pem(&pem)
+                    .map_err(|e| format!("--upstream-ca {}: {e}", file.display()))?,
+            );
+        }
         let config = Config {
+            upstream_ca,
             auth,
             users: self.basic_auth,
             grants: self.grants,
@@ -304,7 +372,13 @@ impl Args {
             repositories: self.demo_repositories,
             tags: self.demo_tags,
         });
-        Ok((self.listen, demo, self.storage, config))
+        if self.blob_redirect.is_some() && !matches!(self.storage, StorageArg::S3(_)) {
+            return Err("--blob-redirect needs --storage s3://… (presigned URLs)".into());
+        }
+        let blob_redirect = self
+            .blob_redirect
+            .map(|secs| std::time::Duration::from_secs(secs.clamp(1, 7 * 24 * 3600)));
+        Ok((self.listen, demo, self.storage, config, blob_redirect))
     }
 }
 
@@ -346,7 +420,7 @@ fn main() -> ExitCode {
         };
         return run_gc(&storage, options);
     }
-    let (listen, demo, storage, config) = match args.config() {
+    let (listen, demo, storage, config, blob_redirect) = match args.config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ociscope-server: {e}");
@@ -378,7 +452,14 @@ fn main() -> ExitCode {
                 summary.highlights().join(", ")
             );
         }
-        let server = Server::new(spec, config);
+        let urls = match blob_redirect {
+            Some(expires) => Some(blob_urls(&spec, expires)?),
+            None => None,
+        };
+        let mut server = Server::new(spec, config);
+        if let Some(urls) = urls {
+            server = server.with_blob_urls(urls);
+        }
         {
             let mut out = std::io::stdout().lock();
             writeln!(out, "listening on http://{addr}")?;

@@ -21,6 +21,7 @@ use ociscope_core::ErrorCode;
 use tokio::net::TcpListener;
 
 use crate::auth::{Access, Authorizer};
+use crate::blobs::BlobUrls;
 use crate::body::{next_data, BoxError, ChannelBody};
 use crate::config::Config;
 use crate::error::{Failure, HttpError};
@@ -62,6 +63,7 @@ pub(crate) struct Inner<S: Spec> {
     pub(crate) faults: Faults,
     pub(crate) forwarder: Forwarder,
     pub(crate) uploads: UploadTable<S::Writer>,
+    pub(crate) blob_urls: Option<Box<dyn BlobUrls>>,
 }
 
 /// One request being answered.
@@ -197,12 +199,23 @@ impl<S: Spec + 'static> Server<S> {
                     config.upstreams.clone(),
                     config.upstream_timeout,
                     config.upstream_max_concurrent,
+                    &config.upstream_ca,
                 ),
                 spec,
                 config,
                 uploads: RefCell::new(HashMap::new()),
+                blob_urls: None,
             }),
         }
+    }
+
+    /// This server answering whole-blob GETs with a redirect to `urls` where it gives one
+    /// (see [`BlobUrls`]); call before the server is cloned or served (a no-op afterwards).
+    pub fn with_blob_urls(mut self, urls: Box<dyn BlobUrls>) -> Server<S> {
+        if let Some(inner) = Rc::get_mut(&mut self.inner) {
+            inner.blob_urls = Some(urls);
+        }
+        self
     }
 
     /// The store the server answers from.

@@ -107,4 +107,16 @@ pub trait StorageDriver {
 
     /// Deletes a file or a directory tree.
     async fn delete(&self, path: &str) -> Result<(), DriverError>;
+
+    /// A URL from which anyone may GET the file at `path` straight from the backend for the
+    /// next `expires` (a presigned URL), where the backend has them (S3); `None` otherwise
+    /// (memory, filesystem), and then the file is served through the registry.
+    async fn signed_url(
+        &self,
+        path: &str,
+        expires: std::time::Duration,
+    ) -> Result<Option<String>, DriverError> {
+        let _ = (path, expires);
+        Ok(None)
+    }
 }

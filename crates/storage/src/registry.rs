@@ -193,6 +193,22 @@ impl<D: StorageDriver> DriverRegistry<D> {
             .ok_or_else(|| blob_unknown(repo, digest))
     }
 
+    /// A presigned URL of the blob `digest` of `repo` valid for `expires`, when the driver has
+    /// them (S3); `None` when it has not; `BLOB_UNKNOWN` when the repository lacks the blob.
+    /// The URL serves the stored bytes as they are: the client verifies the digest.
+    pub async fn blob_url(
+        &self,
+        repo: &RepoName,
+        digest: &Digest,
+        expires: std::time::Duration,
+    ) -> Result<Option<String>, Error> {
+        self.blob_size(repo, digest).await?;
+        self.driver
+            .signed_url(&layout::blob_data(digest), expires)
+            .await
+            .map_err(storage_error)
+    }
+
     /// Stores verified content under its digest (once) and links it into `repo`.
     async fn store_blob(&self, repo: &str, digest: &Digest, content: Bytes) -> Result<(), Error> {
         if self.content_size(digest).await?.is_none() {

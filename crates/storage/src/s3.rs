@@ -13,6 +13,8 @@
 //!   of the segments in order (5 MiB parts) and then deletes them. A plain object is renamed
 //!   with a server-side copy and a delete.
 //! - Times are the objects' `LastModified` (garbage collection's grace period uses them).
+//! - `signed_url` is a SigV4 presigned GET of the object (object_store's `Signer`), valid for
+//!   the duration asked; what the server's `--blob-redirect` answers blob GETs with.
 //! - Folders are found by listing, never by a `HEAD` of the folder's own key: S3 answers such a
 //!   HEAD 404, but S3-compatible servers over a filesystem (e.g. s3s-fs) answer 500 because the
 //!   key is a directory there. `stat` reports a HEAD's failure only when the listing shows no
@@ -20,13 +22,14 @@
 
 use std::ops::Range;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use futures::TryStreamExt;
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
+use object_store::signer::Signer;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 use crate::driver::{check_path, DriverError, FileInfo, StorageDriver};
@@ -40,6 +43,10 @@ const PART_SIZE: usize = 5 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct S3Driver {
     store: Arc<dyn ObjectStore>,
+    /// The bucket itself (no prefix), for presigned URLs.
+    signer: Arc<AmazonS3>,
+    /// The key prefix of `store` (empty for none).
+    prefix: String,
     description: String,
 }
 
@@ -89,19 +96,23 @@ impl S3Driver {
         prefix: &str,
         description: &str,
     ) -> Result<S3Driver, DriverError> {
-        let s3 = builder
-            .build()
-            .map_err(|e| DriverError::Backend(format!("{description}: {e}")))?;
+        let build = |b: AmazonS3Builder| {
+            b.build()
+                .map_err(|e| DriverError::Backend(format!("{description}: {e}")))
+        };
+        let s3 = Arc::new(build(builder.clone())?);
         let prefix = prefix.trim_matches('/');
         let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
-            Arc::new(s3)
+            s3.clone()
         } else {
             let p = Path::parse(prefix)
                 .map_err(|_| DriverError::InvalidPath(format!("{description}: bad prefix")))?;
-            Arc::new(PrefixStore::new(s3, p))
+            Arc::new(PrefixStore::new(build(builder)?, p))
         };
         Ok(S3Driver {
             store,
+            signer: s3,
+            prefix: prefix.to_string(),
             description: description.to_string(),
         })
     }
@@ -357,5 +368,26 @@ impl StorageDriver for S3Driver {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(backend(path, e)),
         }
+    }
+
+    async fn signed_url(
+        &self,
+        path: &str,
+        expires: Duration,
+    ) -> Result<Option<String>, DriverError> {
+        check_path(path)?;
+        let full = if self.prefix.is_empty() {
+            path.to_string()
+        } else {
+            format!("{}/{path}", self.prefix)
+        };
+        let location =
+            Path::parse(&full).map_err(|_| DriverError::InvalidPath(path.to_string()))?;
+        let url = self
+            .signer
+            .signed_url(object_store::signer::Method::GET, &location, expires)
+            .await
+            .map_err(|e| backend(path, e))?;
+        Ok(Some(url.to_string()))
     }
 }

@@ -145,6 +145,7 @@ pub fn ConnectView() -> impl IntoView {
                      token service."
                 </p>
             </form>
+            <crate::upstreams::UpstreamList/>
             <h3>"No registry at hand?"</h3>
             <p>
                 <Link to=Route::catalog(DEMO) class="demo-link">
