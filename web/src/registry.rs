@@ -144,6 +144,15 @@ pub async fn open(key: &str) -> Result<Registry, Error> {
         install(DEMO, demo.clone());
         return Ok(demo);
     }
+    open_remote(key).await
+}
+
+/// [`open`] without the demo: a registry installed in this page or one over HTTP (the catalog
+/// bundle's, which leaves the demo and its content to the tools bundle; see [`crate::bundle`]).
+pub async fn open_remote(key: &str) -> Result<Registry, Error> {
+    if let Some(r) = OPEN.with(|open| open.borrow().get(key).cloned()) {
+        return Ok(r);
+    }
     let lower = key.to_ascii_lowercase();
     if lower.starts_with("mem:") {
         return Err(Error::invalid(format!(

@@ -63,6 +63,16 @@ pub enum Page {
     ImageFiles,
 }
 
+impl Page {
+    /// True for the pages the catalog bundle renders (see [`crate::bundle`]): the start page,
+    /// the reference tool and a registry's catalog, what a first navigation shows. Any other
+    /// page, including one added later, is in the tools bundle only. (`index.html` repeats this
+    /// rule to preload the tools bundle for other pages; a mismatch costs time, not function.)
+    pub fn in_catalog_bundle(&self) -> bool {
+        matches!(self, Page::Connect | Page::ParseTool | Page::Catalog)
+    }
+}
+
 impl Route {
     /// Parses a query string (with or without its leading `?`); unknown parameters are ignored,
     /// empty values read as absent.
