@@ -12,8 +12,11 @@ docs/benchmarks.md). Standard library only. Prints:
       list every repository is measured too;
   (c) memory after the first rows: performance.memory.usedJSHeapSize and the wasm linear memory.
 
+  (d) with --baseline OTHER_DIST: the same cold loads of both builds, interleaved, side by side.
+
 Usage: python3 scripts/bench_app.py [--runs 5] [--repositories 10000] [--tags 100]
                                     [--server target/release/ociscope-server] [--dist dist]
+                                    [--baseline OTHER_DIST]
 """
 
 import argparse
@@ -176,6 +179,9 @@ def main():
     ap.add_argument("--tags", type=int, default=100)
     ap.add_argument("--server", default="target/release/ociscope-server")
     ap.add_argument("--dist", default="dist")
+    ap.add_argument("--baseline", help="another app build (a dist/ folder) to time in the same run: "
+                    "served by a second server, its cold loads interleaved with --dist's (A B, B A, ...) "
+                    "so the machine's load falls on both alike")
     ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--height", type=int, default=800)
     args = ap.parse_args()
@@ -257,9 +263,50 @@ def main():
         print("\n== (c) memory after the first rows (median): "
               f"performance.memory.usedJSHeapSize {mib(med('jsHeapUsed'))}, "
               f"wasm linear memory {mib(med('wasmMemory'))}")
+        if args.baseline:
+            baseline(args, driver, url, work)
     finally:
         if driver:
             driver.stop()
+        stop(server)
+
+
+def baseline(args, driver, url, work):
+    """--baseline: cold loads of --dist and --baseline interleaved; prints both medians."""
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    log = os.path.join(work, "baseline.log")
+    server = subprocess.Popen(
+        [args.server, "--listen", f"127.0.0.1:{port}", "--demo",
+         "--demo-repositories", str(args.repositories), "--demo-tags", str(args.tags),
+         "--app", args.baseline],
+        stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_http(origin + "/v2/", server, log, who="bench_app")
+        urls = {args.dist: url, args.baseline: f"{origin}/?registry={origin}"}
+        got = {args.dist: [], args.baseline: []}
+        print(f"\n== (d) {args.dist} against {args.baseline}, {args.runs} cold loads each, interleaved "
+              "(ms since navigation)")
+        for i in range(args.runs):
+            order = [args.dist, args.baseline] if i % 2 == 0 else [args.baseline, args.dist]
+            for which in order:
+                with driver.session(args.width, args.height, args=["--enable-precise-memory-info"]) as s:
+                    s.cdp("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
+                    s.navigate(urls[which])
+                    marks = s.execute_async(WAIT_MARKS)
+                if marks.get("firstRows") is None:
+                    sys.exit(f"bench_app: {which}: catalog did not render in 60 s")
+                got[which].append(marks)
+        print(f"  {'build':40} {'wasm received':>13} {'app started':>12} {'first catalog':>14} "
+              f"{'first rows':>11}  first rows of each run")
+        for which, rs in got.items():
+            def m(key):
+                vals = [r[key] for r in rs if r.get(key) is not None]
+                return statistics.median(vals) if vals else float("nan")
+            runs = " / ".join(f"{r['firstRows']:.0f}" for r in rs)
+            print(f"  {which:40} {m('wasmEnd'):>13.0f} {m('started'):>12.0f} {m('catalogEnd'):>14.0f} "
+                  f"{m('firstRows'):>11.0f}  {runs}")
+    finally:
         stop(server)
 
 

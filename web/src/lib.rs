@@ -1,6 +1,8 @@
 //! The ociscope explorer app: connect to a registry and browse its repositories, tags,
 //! manifests, referrers and blobs. Each view lives in a module of its own; the pure helpers
-//! (routes, sorting, names, formatting) in modules of their own, tested natively.
+//! (routes, sorting, names, formatting) in modules of their own, tested natively. The app ships
+//! as two bundles from this one library ([`bundle`]): [`CatalogApp`] for the first navigation,
+//! [`App`] (every page, in `tools`) loaded when a page needs it.
 //!
 //! Safety: nothing a registry returns is ever rendered as HTML (`inner_html` is never used with
 //! registry data; Leptos text nodes escape it), and links are built from registry data only
@@ -68,8 +70,8 @@ impl ViewKey {
 trait Bundle: 'static {
     /// True when this bundle renders `k` itself.
     fn holds(k: &ViewKey) -> bool;
-    /// Opens the registry `key` names.
-    fn open(key: String) -> impl std::future::Future<Output = Result<Registry, Error>>;
+    /// Opens the registry `key` names (for `page`).
+    fn open(key: String, page: Page) -> impl std::future::Future<Output = Result<Registry, Error>>;
     /// The view of a registry page other than the catalog.
     fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView;
 }
@@ -81,7 +83,7 @@ impl Bundle for Everything {
     fn holds(_: &ViewKey) -> bool {
         true
     }
-    async fn open(key: String) -> Result<Registry, Error> {
+    async fn open(key: String, _: Page) -> Result<Registry, Error> {
         registry::open(&key).await
     }
     fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView {
@@ -96,8 +98,8 @@ impl Bundle for CatalogOnly {
     fn holds(k: &ViewKey) -> bool {
         k.in_catalog_bundle()
     }
-    async fn open(key: String) -> Result<Registry, Error> {
-        registry::open_remote(&key).await
+    async fn open(key: String, page: Page) -> Result<Registry, Error> {
+        registry::open_remote(&key, page == Page::Catalog).await
     }
     fn tool_page(_: ViewKey, _: Option<RepoName>, _: Registry) -> AnyView {
         view! { <bundle::LoadTools/> }.into_any()
@@ -135,10 +137,12 @@ fn shell<B: Bundle>() -> impl IntoView {
     let registry_key = Memo::new(move |_| key.with(|k| k.registry.clone().filter(|_| B::holds(k))));
     let registry = LocalResource::new(move || {
         let wanted = registry_key.get();
+        // The page it is opened for (untracked: another page of the same registry reuses it).
+        let page = key.with_untracked(|k| k.page.clone());
         async move {
             match wanted {
                 Some(k) => {
-                    let opened = B::open(k.clone()).await;
+                    let opened = B::open(k.clone(), page).await;
                     if opened.is_ok() {
                         recent::save(&k);
                     }
