@@ -346,6 +346,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_the_first_navigations_pages_are_in_the_catalog_bundle() {
+        let page = |q: &str| Route::parse(q).page();
+        for q in [
+            "",
+            "?tool=parse",
+            "?registry=http://r",
+            "?registry=http://r&tool=parse",
+        ] {
+            assert!(page(q).in_catalog_bundle(), "{q}");
+        }
+        for q in [
+            "?registry=http://r&repo=a",
+            "?registry=http://r&repo=a&ref=v1",
+            "?registry=http://r&repo=a&blob=sha256:ab",
+            "?registry=http://r&repo=a&blob=sha256:ab&tool=files",
+            "?registry=http://r&repo=a&ref=v1&tool=compare&with=v2",
+            "?registry=http://r&repo=a&ref=v1&tool=copy",
+            "?registry=http://r&tool=upload",
+            "?registry=http://r&tool=push-tarball",
+        ] {
+            assert!(!page(q).in_catalog_bundle(), "{q}");
+        }
+    }
+
+    #[test]
     fn round_trips_every_field_with_slashes_and_colons() {
         let route = Route {
             registry: Some("https://r.example:5000".into()),
