@@ -74,6 +74,9 @@ trait Bundle: 'static {
     fn open(key: String, page: Page) -> impl std::future::Future<Output = Result<Registry, Error>>;
     /// The view of a registry page other than the catalog.
     fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView;
+    /// The view of a page that needs no registry ([`Page::needs_registry`]) other than the
+    /// start page and the reference tool.
+    fn page_without_registry(k: ViewKey) -> AnyView;
 }
 
 /// The tools bundle: every page.
@@ -89,6 +92,9 @@ impl Bundle for Everything {
     fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView {
         tools::page(k, repo, registry)
     }
+    fn page_without_registry(k: ViewKey) -> AnyView {
+        tools::page_without_registry(k)
+    }
 }
 
 /// The catalog bundle: its pages of registries over HTTP; the rest loads the tools bundle.
@@ -102,6 +108,9 @@ impl Bundle for CatalogOnly {
         registry::open_remote(&key, page == Page::Catalog).await
     }
     fn tool_page(_: ViewKey, _: Option<RepoName>, _: Registry) -> AnyView {
+        view! { <bundle::LoadTools/> }.into_any()
+    }
+    fn page_without_registry(_: ViewKey) -> AnyView {
         view! { <bundle::LoadTools/> }.into_any()
     }
 }
@@ -169,6 +178,7 @@ fn shell<B: Bundle>() -> impl IntoView {
                     Page::Connect => view! { <views::connect::ConnectView/> }.into_any(),
                     Page::ParseTool => view! { <ReferenceView/> }.into_any(),
                     _ if !B::holds(&k) => view! { <bundle::LoadTools/> }.into_any(),
+                    _ if !k.page.needs_registry() => B::page_without_registry(k),
                     _ => {
                         match registry.get().flatten() {
                             Some((opened_key, opened)) if Some(&opened_key) == k.registry.as_ref() => {

@@ -71,6 +71,12 @@ impl Page {
     pub fn in_catalog_bundle(&self) -> bool {
         matches!(self, Page::Connect | Page::ParseTool | Page::Catalog)
     }
+
+    /// True for the pages of an open registry; a tool page that needs none (a new one is
+    /// listed here) renders through `tools::page_without_registry`.
+    pub fn needs_registry(&self) -> bool {
+        !matches!(self, Page::Connect | Page::ParseTool)
+    }
 }
 
 impl Route {

@@ -1,7 +1,8 @@
 //! The pages only the tools bundle renders (see [`crate::bundle`]): every registry page but the
 //! catalog. A new tool page is a `Page` variant (with its `tool=` name in
-//! [`crate::route`]), a view in [`crate::views`], and an arm here; it is in the tools bundle
-//! without anything else to change.
+//! [`crate::route`]), a view in [`crate::views`], and an arm in [`page`] (or, for a page that
+//! needs no registry, in [`page_without_registry`], with the page listed in
+//! `Page::needs_registry`); it is in the tools bundle without anything else to change.
 
 use leptos::prelude::*;
 use ociscope_core::spec::RepoName;
@@ -77,4 +78,10 @@ pub(crate) fn page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> An
         )
         | (Page::Connect | Page::ParseTool | Page::Catalog, _) => ().into_any(),
     }
+}
+
+/// The view of a tool page that needs no open registry (none yet besides the start page and
+/// the reference tool, which both bundles render in the shell): a new one is an arm here.
+pub(crate) fn page_without_registry(_k: ViewKey) -> AnyView {
+    ().into_any()
 }
