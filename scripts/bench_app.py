@@ -12,8 +12,11 @@ docs/benchmarks.md). Standard library only. Prints:
       list every repository is measured too;
   (c) memory after the first rows: performance.memory.usedJSHeapSize and the wasm linear memory.
 
+  (d) with --baseline OTHER_DIST: the same cold loads of both builds, interleaved, side by side.
+
 Usage: python3 scripts/bench_app.py [--runs 5] [--repositories 10000] [--tags 100]
                                     [--server target/release/ociscope-server] [--dist dist]
+                                    [--baseline OTHER_DIST]
 """
 
 import argparse
@@ -73,6 +76,18 @@ const tick = () => {
   if ((b.firstRows !== undefined && b.summary !== undefined) || Date.now() - t0 > 60000) {
     b.catalogRequests = performance.getEntriesByType('resource')
       .map((e) => e.name).filter((n) => n.includes('/v2/_catalog'));
+    // Where the time went: the document, the wasm download, the ping and first catalog request.
+    const nav = performance.getEntriesByType('navigation')[0];
+    b.htmlEnd = nav ? nav.responseEnd : undefined;
+    const res = performance.getEntriesByType('resource');
+    const first = (f) => res.find(f);
+    const w = first((e) => e.name.endsWith('.wasm'));
+    if (w) { b.wasmStart = w.startTime; b.wasmEnd = w.responseEnd; }
+    const ping = first((e) => /\/v2\/$/.test(e.name));
+    if (ping) { b.pingStart = ping.startTime; b.pingEnd = ping.responseEnd; }
+    const cat = first((e) => e.name.includes('/v2/_catalog'));
+    if (cat) { b.catalogStart = cat.startTime; b.catalogEnd = cat.responseEnd; }
+    b.toolsFetched = res.some((e) => e.name.includes('ociscope-tools'));
     b.bodyText = document.body ? document.body.innerText.slice(0, 400) : '';
     done(b);
   } else setTimeout(tick, 5);
@@ -110,20 +125,28 @@ def mib(n):
 
 
 def sizes(dist):
-    """Prints the release app's sizes; exits if dist/ has no wasm."""
-    wasm = glob.glob(os.path.join(dist, "*.wasm"))
-    if len(wasm) != 1:
-        sys.exit(f"bench_app: expected one .wasm in {dist}/, found {wasm}: run trunk build --release")
-    js = [p for p in glob.glob(os.path.join(dist, "*.js"))]
+    """Prints the release app's sizes: each file, and what the first navigation (a catalog)
+    loads, i.e. everything but the tools bundle (ociscope-tools*, loaded only for other pages;
+    web/src/bundle.rs); exits if dist/ has no catalog bundle."""
+    wasm = sorted(glob.glob(os.path.join(dist, "*.wasm")))
+    if not [w for w in wasm if not os.path.basename(w).startswith("ociscope-tools")]:
+        sys.exit(f"bench_app: no catalog bundle .wasm in {dist}/ (found {wasm}): run trunk build --release")
+    js = sorted(glob.glob(os.path.join(dist, "*.js")) + glob.glob(os.path.join(dist, "snippets", "**", "*.js"), recursive=True))
     print("== (a) release app size (dist/)")
-    rows = [("wasm", wasm[0])] + [("JS glue", p) for p in js]
+    rows = [("wasm", w) for w in wasm] + [("JS", p) for p in js]
     rows += [("index.html", os.path.join(dist, "index.html"))]
     rows += [("CSS", p) for p in glob.glob(os.path.join(dist, "*.css"))]
+    first = [0, 0]
     for label, path in rows:
         data = open(path, "rb").read()
         gz = len(gzip.compress(data, compresslevel=9))
-        print(f"  {label:10} {os.path.basename(path):44} {len(data):>10,} B ({kib(len(data))}), "
+        name = os.path.relpath(path, dist)
+        if not os.path.basename(path).startswith("ociscope-tools"):
+            first[0] += len(data)
+            first[1] += gz
+        print(f"  {label:10} {name:58} {len(data):>10,} B ({kib(len(data))}), "
               f"gzip -9 {gz:>9,} B ({kib(gz)})")
+    print(f"  first navigation (all but ociscope-tools*): {first[0]:,} B, gzip -9 {first[1]:,} B ({kib(first[1])})")
 
 
 def count_repositories(origin):
@@ -156,6 +179,9 @@ def main():
     ap.add_argument("--tags", type=int, default=100)
     ap.add_argument("--server", default="target/release/ociscope-server")
     ap.add_argument("--dist", default="dist")
+    ap.add_argument("--baseline", help="another app build (a dist/ folder) to time in the same run: "
+                    "served by a second server, its cold loads interleaved with --dist's (A B, B A, ...) "
+                    "so the machine's load falls on both alike")
     ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--height", type=int, default=800)
     args = ap.parse_args()
@@ -223,6 +249,12 @@ def main():
 
         print(f"  med {med('started'):>12.0f} {med('firstRows'):>11.0f} {med('summary'):>9.0f} "
               f"{med('loadAll', 'ms'):>9.0f}  {mib(med('jsHeapUsed')):>9} {mib(med('wasmMemory')):>9}")
+        print("\n  where the time went (medians, ms since navigation; Navigation and Resource Timing):")
+        print(f"    index.html received {med('htmlEnd'):.0f}; wasm requested {med('wasmStart'):.0f}, received "
+              f"{med('wasmEnd'):.0f}; app started (compiled, instantiated, mounted) {med('started'):.0f}; "
+              f"GET /v2/ (ping) {med('pingStart'):.0f}-{med('pingEnd'):.0f}; first /v2/_catalog "
+              f"{med('catalogStart'):.0f}-{med('catalogEnd'):.0f}; first rows {med('firstRows'):.0f}; "
+              f"tools bundle fetched in {sum(1 for r in results if r.get('toolsFetched'))} of {len(results)} runs")
         last = results[-1]["loadAll"]
         if last:
             print(f"  * load all: ms from clicking 'Load all' (after the first rows) until the summary says "
@@ -231,9 +263,50 @@ def main():
         print("\n== (c) memory after the first rows (median): "
               f"performance.memory.usedJSHeapSize {mib(med('jsHeapUsed'))}, "
               f"wasm linear memory {mib(med('wasmMemory'))}")
+        if args.baseline:
+            baseline(args, driver, url, work)
     finally:
         if driver:
             driver.stop()
+        stop(server)
+
+
+def baseline(args, driver, url, work):
+    """--baseline: cold loads of --dist and --baseline interleaved; prints both medians."""
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    log = os.path.join(work, "baseline.log")
+    server = subprocess.Popen(
+        [args.server, "--listen", f"127.0.0.1:{port}", "--demo",
+         "--demo-repositories", str(args.repositories), "--demo-tags", str(args.tags),
+         "--app", args.baseline],
+        stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_http(origin + "/v2/", server, log, who="bench_app")
+        urls = {args.dist: url, args.baseline: f"{origin}/?registry={origin}"}
+        got = {args.dist: [], args.baseline: []}
+        print(f"\n== (d) {args.dist} against {args.baseline}, {args.runs} cold loads each, interleaved "
+              "(ms since navigation)")
+        for i in range(args.runs):
+            order = [args.dist, args.baseline] if i % 2 == 0 else [args.baseline, args.dist]
+            for which in order:
+                with driver.session(args.width, args.height, args=["--enable-precise-memory-info"]) as s:
+                    s.cdp("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
+                    s.navigate(urls[which])
+                    marks = s.execute_async(WAIT_MARKS)
+                if marks.get("firstRows") is None:
+                    sys.exit(f"bench_app: {which}: catalog did not render in 60 s")
+                got[which].append(marks)
+        print(f"  {'build':40} {'wasm received':>13} {'app started':>12} {'first catalog':>14} "
+              f"{'first rows':>11}  first rows of each run")
+        for which, rs in got.items():
+            def m(key):
+                vals = [r[key] for r in rs if r.get(key) is not None]
+                return statistics.median(vals) if vals else float("nan")
+            runs = " / ".join(f"{r['firstRows']:.0f}" for r in rs)
+            print(f"  {which:40} {m('wasmEnd'):>13.0f} {m('started'):>12.0f} {m('catalogEnd'):>14.0f} "
+                  f"{m('firstRows'):>11.0f}  {runs}")
+    finally:
         stop(server)
 
 

@@ -46,7 +46,11 @@ PROBE = r"""
 (() => {
   const b = window.__bench = {longTasks: [], maxMemory: 0, maxJsHeap: 0, maxWasm: 0};
   performance.setResourceTimingBufferSize(100000);
-  addEventListener('TrunkApplicationStarted', (e) => { window.__benchWasm = e.detail && e.detail.wasm; });
+  // The catalog bundle (Trunk's event) and the tools bundle it starts for the upload page.
+  const instances = window.__benchWasm = [];
+  const add = (e) => { if (e.detail && e.detail.wasm) instances.push(e.detail.wasm); };
+  addEventListener('TrunkApplicationStarted', add);
+  addEventListener('ociscope-tools-started', add);
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) b.longTasks.push(e.duration);
@@ -54,7 +58,8 @@ PROBE = r"""
   } catch (e) { b.longTaskError = String(e); }
   setInterval(() => {
     const js = performance.memory ? performance.memory.usedJSHeapSize : 0;
-    const w = window.__benchWasm && window.__benchWasm.memory ? window.__benchWasm.memory.buffer.byteLength : 0;
+    let w = 0;
+    for (const i of instances) if (i.memory) w += i.memory.buffer.byteLength;
     b.maxJsHeap = Math.max(b.maxJsHeap, js);
     b.maxWasm = Math.max(b.maxWasm, w);
     b.maxMemory = Math.max(b.maxMemory, js + w);

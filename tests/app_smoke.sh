@@ -3,7 +3,8 @@
 # scripts/run does (wasm gzip-compressed), in headless Chromium and checks what it rendered: the
 # start page (connect), the reference tool (`ubuntu` parsed and normalized to
 # docker.io/library/ubuntu), and the demo's multi-platform index opened by URL, both the
-# in-page demo and the server's own registry on the same origin. All with the server's
+# in-page demo and the server's own registry on the same origin (pages of the tools bundle,
+# which the catalog bundle loads and starts in their place). All with the server's
 # Content-Security-Policy on: the app still renders a registry's catalog, and an inline script
 # injected into another page of the same server does not run.
 set -euo pipefail
@@ -64,6 +65,9 @@ expect "docker pull 127.0.0.1:$port/demo/hello:latest"
 # The wasm goes out gzip-compressed to a client that asks (Chromium does).
 wasm=$(grep -o 'ociscope-web-[0-9a-f]*_bg.wasm' dist/index.html | head -n1)
 dom=$(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %header{content-encoding}' "$origin/$wasm")
+expect '200 gzip'
+# So does the tools bundle the catalog bundle loads for every other page (web/src/bundle.rs).
+dom=$(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %header{content-encoding}' "$origin/ociscope-tools_bg.wasm")
 expect '200 gzip'
 # The catalog of the server's registry, rendered under the policy.
 dom=$(dump "?registry=$origin")

@@ -3,6 +3,9 @@
 //! tar as it is. The compression is told by the first bytes (not the media type, which
 //! registries get wrong). Nothing holds the layer: each chunk is decompressed, listed and
 //! dropped, and the blob's digest is verified as it arrives (a mismatch fails the listing).
+//! At least every [`BREATHE_MS`] the listing yields to the page (a `setTimeout(0)`): chunks
+//! already received resolve as microtasks, and without it a fast layer froze the page (timers,
+//! input and painting) until it was listed.
 
 use ociscope_core::spec::{BlobReader, Error, ErrorKind, RepoName, Spec};
 use ociscope_core::Digest;
@@ -25,7 +28,22 @@ extern "C" {
     fn writable(this: &Decompressor) -> web_sys::WritableStream;
 }
 
+use crate::clock::BrowserClock;
 use crate::registry::Registry;
+use ociscope_tools::wrap::clock::Clock;
+
+/// Longest stretch of listing without giving the page a turn, in ms: chunks that are already
+/// there resolve as microtasks, which would otherwise starve timers, input and painting.
+pub const BREATHE_MS: f64 = 50.0;
+
+/// Lets the page's other tasks run (a `setTimeout(0)`) when `last` is BREATHE_MS old.
+async fn breathe(last: &std::cell::Cell<f64>) {
+    let now = js_sys::Date::now();
+    if now - last.get() >= BREATHE_MS {
+        BrowserClock.sleep(0).await;
+        last.set(js_sys::Date::now());
+    }
+}
 
 /// How far a listing is: compressed bytes read and uncompressed bytes listed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,6 +86,7 @@ pub async fn list(
     };
     let mut lister = TarLister::new();
     let mut p = Progress::default();
+    let turn = std::cell::Cell::new(js_sys::Date::now());
     match detect(&first) {
         Compression::None => {
             let mut chunk = Some(first);
@@ -79,6 +98,7 @@ pub async fn list(
                 if stop() || lister.ended() {
                     return Ok(());
                 }
+                breathe(&turn).await;
                 chunk = reader.next_chunk().await?;
             }
         }
@@ -94,6 +114,7 @@ pub async fn list(
                 if stop() || lister.ended() {
                     return Ok(());
                 }
+                breathe(&turn).await;
                 chunk = reader.next_chunk().await?;
             }
             z.finish(&mut |b: &[u8]| lister.push(b, sink))
@@ -128,6 +149,7 @@ async fn gunzip<R: BlobReader>(
         .map_err(|e| browser_error("opening the decompressor", &e))?;
     let out: web_sys::ReadableStreamDefaultReader = ds.readable().get_reader().unchecked_into();
     let read = std::cell::Cell::new(0u64);
+    let turn = std::cell::Cell::new(js_sys::Date::now());
     let write_side = async {
         let mut chunk = Some(first);
         while let Some(c) = chunk {
@@ -178,6 +200,7 @@ async fn gunzip<R: BlobReader>(
                 let _ = writer.abort();
                 return Ok(());
             }
+            breathe(&turn).await;
         }
     };
     let (written, listed) = futures::join!(write_side, read_side);

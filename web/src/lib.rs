@@ -1,12 +1,15 @@
 //! The ociscope explorer app: connect to a registry and browse its repositories, tags,
 //! manifests, referrers and blobs. Each view lives in a module of its own; the pure helpers
-//! (routes, sorting, names, formatting) in modules of their own, tested natively.
+//! (routes, sorting, names, formatting) in modules of their own, tested natively. The app ships
+//! as two bundles from this one library ([`bundle`]): [`CatalogApp`] for the first navigation,
+//! [`App`] (every page, in `tools`) loaded when a page needs it.
 //!
 //! Safety: nothing a registry returns is ever rendered as HTML (`inner_html` is never used with
 //! registry data; Leptos text nodes escape it), and links are built from registry data only
 //! for `http:`/`https:` URLs ([`safe_url::link_target`]).
 
 pub mod bulk_delete;
+pub mod bundle;
 pub mod clock;
 pub mod compare;
 pub mod components;
@@ -29,13 +32,13 @@ mod reference_view;
 pub mod registry;
 pub mod route;
 pub mod safe_url;
+mod tools;
 pub mod upstreams;
 pub mod version_sort;
 pub mod views;
 
 use leptos::prelude::*;
 use ociscope_core::spec::{Error, ManifestRef, RepoName};
-use ociscope_core::Digest;
 
 pub use reference_view::ReferenceView;
 
@@ -46,7 +49,7 @@ use route::{Page, Route};
 
 /// What the current URL shows, minus presentation switches (`raw`): a change re-creates the view.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct ViewKey {
+pub(crate) struct ViewKey {
     page: Page,
     registry: Option<String>,
     repo: Option<String>,
@@ -55,9 +58,79 @@ struct ViewKey {
     with: Option<String>,
 }
 
-/// The root component: the header, breadcrumbs and the view the URL names.
+impl ViewKey {
+    /// True when the catalog bundle renders this view (see [`bundle`]): one of its pages, of a
+    /// registry other than the in-page demo.
+    fn in_catalog_bundle(&self) -> bool {
+        self.page.in_catalog_bundle() && self.registry.as_deref() != Some(registry::DEMO)
+    }
+}
+
+/// What one bundle of the app holds (see [`bundle`]); static dispatch, so the catalog bundle
+/// never names what only the tools bundle renders.
+trait Bundle: 'static {
+    /// True when this bundle renders `k` itself.
+    fn holds(k: &ViewKey) -> bool;
+    /// Opens the registry `key` names (for `page`).
+    fn open(key: String, page: Page) -> impl std::future::Future<Output = Result<Registry, Error>>;
+    /// The view of a registry page other than the catalog.
+    fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView;
+    /// The view of a page that needs no registry ([`Page::needs_registry`]) other than the
+    /// start page and the reference tool.
+    fn page_without_registry(k: ViewKey) -> AnyView;
+}
+
+/// The tools bundle: every page.
+struct Everything;
+
+impl Bundle for Everything {
+    fn holds(_: &ViewKey) -> bool {
+        true
+    }
+    async fn open(key: String, _: Page) -> Result<Registry, Error> {
+        registry::open(&key).await
+    }
+    fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView {
+        tools::page(k, repo, registry)
+    }
+    fn page_without_registry(k: ViewKey) -> AnyView {
+        tools::page_without_registry(k)
+    }
+}
+
+/// The catalog bundle: its pages of registries over HTTP; the rest loads the tools bundle.
+struct CatalogOnly;
+
+impl Bundle for CatalogOnly {
+    fn holds(k: &ViewKey) -> bool {
+        k.in_catalog_bundle()
+    }
+    async fn open(key: String, page: Page) -> Result<Registry, Error> {
+        registry::open_remote(&key, page == Page::Catalog).await
+    }
+    fn tool_page(_: ViewKey, _: Option<RepoName>, _: Registry) -> AnyView {
+        view! { <bundle::LoadTools/> }.into_any()
+    }
+    fn page_without_registry(_: ViewKey) -> AnyView {
+        view! { <bundle::LoadTools/> }.into_any()
+    }
+}
+
+/// The root component of the whole app (the tools bundle, and every test): the header,
+/// breadcrumbs and the view the URL names.
 #[component]
 pub fn App() -> impl IntoView {
+    shell::<Everything>()
+}
+
+/// The root component of the catalog bundle (what `index.html` loads first): [`App`] for the
+/// pages [`Page::in_catalog_bundle`] names; any other page loads the tools bundle.
+#[component]
+pub fn CatalogApp() -> impl IntoView {
+    shell::<CatalogOnly>()
+}
+
+fn shell<B: Bundle>() -> impl IntoView {
     panic_screen::install();
     let nav = Nav::install();
     let key = Memo::new(move |_| {
@@ -70,13 +143,16 @@ pub fn App() -> impl IntoView {
             with: r.with.clone(),
         })
     });
-    let registry_key = Memo::new(move |_| key.with(|k| k.registry.clone()));
+    // The registry to open: none for a view this bundle hands to the other.
+    let registry_key = Memo::new(move |_| key.with(|k| k.registry.clone().filter(|_| B::holds(k))));
     let registry = LocalResource::new(move || {
         let wanted = registry_key.get();
+        // The page it is opened for (untracked: another page of the same registry reuses it).
+        let page = key.with_untracked(|k| k.page.clone());
         async move {
             match wanted {
                 Some(k) => {
-                    let opened = registry::open(&k).await;
+                    let opened = B::open(k.clone(), page).await;
                     if opened.is_ok() {
                         recent::save(&k);
                     }
@@ -102,11 +178,13 @@ pub fn App() -> impl IntoView {
                 match k.page {
                     Page::Connect => view! { <views::connect::ConnectView/> }.into_any(),
                     Page::ParseTool => view! { <ReferenceView/> }.into_any(),
+                    _ if !B::holds(&k) => view! { <bundle::LoadTools/> }.into_any(),
+                    _ if !k.page.needs_registry() => B::page_without_registry(k),
                     _ => {
                         match registry.get().flatten() {
                             Some((opened_key, opened)) if Some(&opened_key) == k.registry.as_ref() => {
                                 match opened {
-                                    Ok(registry) => registry_page(k, registry),
+                                    Ok(registry) => registry_page::<B>(k, registry),
                                     Err(error) => {
                                         let retry = Callback::new(move |()| registry.refetch());
                                         connect_error(opened_key, error, retry)
@@ -152,7 +230,7 @@ fn connect_error(key: String, error: Error, retry: Callback<()>) -> AnyView {
 }
 
 /// An address that names no valid repository, tag or digest: what is wrong with it.
-fn address_error(what: &'static str, error: Error) -> AnyView {
+pub(crate) fn address_error(what: &'static str, error: Error) -> AnyView {
     view! {
         <section class="address-error">
             <h2>"This address names nothing valid"</h2>
@@ -165,97 +243,25 @@ fn address_error(what: &'static str, error: Error) -> AnyView {
     .into_any()
 }
 
-/// The view of a registry page. The repository, tag or digest the address gives are parsed
-/// here, once, into their types: views never see an invalid one.
-fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
-    let repo = match k.repo.map(RepoName::new).transpose() {
+/// The view of a registry page: the catalog here, the rest in [`tools::page`]. The repository,
+/// tag or digest the address gives are parsed, once, into their types: views never see an
+/// invalid one.
+fn registry_page<B: Bundle>(k: ViewKey, registry: Registry) -> AnyView {
+    let repo = match k.repo.clone().map(RepoName::new).transpose() {
         Ok(repo) => repo,
         Err(e) => return address_error("repository name", e),
     };
-    match (k.page, repo) {
-        (Page::Catalog, _) => view! { <views::catalog::CatalogView registry=registry/> }.into_any(),
-        (Page::Tags, Some(repo)) => {
-            view! { <views::tags::TagsView registry=registry repo=repo/> }.into_any()
-        }
-        (Page::Manifest, Some(repo)) => {
-            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
-                Ok(r) => r,
-                Err(e) => return address_error("tag or digest", e),
-            };
-            view! { <views::manifest::ManifestView registry=registry repo=repo reference=reference/> }
-                .into_any()
-        }
-        (Page::Blob, Some(repo)) => {
-            let digest = match Digest::parse(k.blob.as_deref().unwrap_or_default()) {
-                Ok(d) => d,
-                Err(e) => return address_error("blob digest", e.into()),
-            };
-            view! { <views::blob::BlobView registry=registry repo=repo digest=digest/> }.into_any()
-        }
-        (Page::Copy, Some(repo)) => {
-            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
-                Ok(r) => r,
-                Err(e) => return address_error("tag or digest", e),
-            };
-            view! { <views::copy::CopyView registry=registry repo=repo reference=reference/> }
-                .into_any()
-        }
-        (Page::Compare, Some(repo)) => {
-            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
-                Ok(r) => r,
-                Err(e) => return address_error("tag or digest", e),
-            };
-            view! { <views::compare::CompareView registry=registry repo=repo reference=reference with=k.with/> }
-                .into_any()
-        }
-        (Page::Files, Some(repo)) => {
-            let digest = match Digest::parse(k.blob.as_deref().unwrap_or_default()) {
-                Ok(d) => d,
-                Err(e) => return address_error("layer digest", e.into()),
-            };
-            view! { <views::files::FilesView registry=registry repo=repo digest=digest/> }
-                .into_any()
-        }
-        (Page::ImageFiles, Some(repo)) => {
-            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
-                Ok(r) => r,
-                Err(e) => return address_error("tag or digest", e),
-            };
-            view! { <views::image_files::ImageFilesView registry=registry repo=repo reference=reference/> }
-                .into_any()
-        }
-        (Page::BulkDelete, Some(repo)) => {
-            view! { <views::bulk_delete::BulkDeleteView registry=registry repo=repo/> }.into_any()
-        }
-        (Page::Upload, repo) => {
-            view! { <views::upload::UploadView registry=registry repo=repo/> }.into_any()
-        }
-        (Page::DownloadTarball, Some(repo)) => {
-            let reference = match ManifestRef::parse(k.reference.as_deref().unwrap_or_default()) {
-                Ok(r) => r,
-                Err(e) => return address_error("tag or digest", e),
-            };
-            view! { <views::download::DownloadTarballView registry=registry repo=repo reference=reference/> }
-                .into_any()
-        }
-        (Page::PushTarball, repo) => {
-            view! { <views::tarball::PushTarballView registry=registry repo=repo/> }.into_any()
-        }
-        // Routes without a repository never name these pages (see `Route::page`).
-        (
-            Page::Tags
-            | Page::Manifest
-            | Page::Blob
-            | Page::BulkDelete
-            | Page::Copy
-            | Page::DownloadTarball
-            | Page::Compare
-            | Page::Files
-            | Page::ImageFiles,
-            None,
-        )
-        | (Page::Connect | Page::ParseTool, _) => ().into_any(),
+    match k.page {
+        Page::Catalog => view! { <views::catalog::CatalogView registry=registry/> }.into_any(),
+        Page::Connect | Page::ParseTool => ().into_any(),
+        _ => B::tool_page(k, repo, registry),
     }
+}
+
+/// The tag or digest of the address, or the view saying it is invalid.
+pub(crate) fn reference(k: &ViewKey) -> Result<ManifestRef, AnyView> {
+    ManifestRef::parse(k.reference.as_deref().unwrap_or_default())
+        .map_err(|e| address_error("tag or digest", e))
 }
 
 /// Where the current view is: registry › repository › reference or blob, each a link.

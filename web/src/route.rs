@@ -63,6 +63,22 @@ pub enum Page {
     ImageFiles,
 }
 
+impl Page {
+    /// True for the pages the catalog bundle renders (see [`crate::bundle`]): the start page,
+    /// the reference tool and a registry's catalog, what a first navigation shows. Any other
+    /// page, including one added later, is in the tools bundle only. (`index.html` repeats this
+    /// rule to preload the tools bundle for other pages; a mismatch costs time, not function.)
+    pub fn in_catalog_bundle(&self) -> bool {
+        matches!(self, Page::Connect | Page::ParseTool | Page::Catalog)
+    }
+
+    /// True for the pages of an open registry; a tool page that needs none (a new one is
+    /// listed here) renders through `tools::page_without_registry`.
+    pub fn needs_registry(&self) -> bool {
+        !matches!(self, Page::Connect | Page::ParseTool)
+    }
+}
+
 impl Route {
     /// Parses a query string (with or without its leading `?`); unknown parameters are ignored,
     /// empty values read as absent.
@@ -334,6 +350,31 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn only_the_first_navigations_pages_are_in_the_catalog_bundle() {
+        let page = |q: &str| Route::parse(q).page();
+        for q in [
+            "",
+            "?tool=parse",
+            "?registry=http://r",
+            "?registry=http://r&tool=parse",
+        ] {
+            assert!(page(q).in_catalog_bundle(), "{q}");
+        }
+        for q in [
+            "?registry=http://r&repo=a",
+            "?registry=http://r&repo=a&ref=v1",
+            "?registry=http://r&repo=a&blob=sha256:ab",
+            "?registry=http://r&repo=a&blob=sha256:ab&tool=files",
+            "?registry=http://r&repo=a&ref=v1&tool=compare&with=v2",
+            "?registry=http://r&repo=a&ref=v1&tool=copy",
+            "?registry=http://r&tool=upload",
+            "?registry=http://r&tool=push-tarball",
+        ] {
+            assert!(!page(q).in_catalog_bundle(), "{q}");
+        }
+    }
 
     #[test]
     fn round_trips_every_field_with_slashes_and_colons() {

@@ -2,7 +2,8 @@
 //! ([`crate::layer_stream`]), with path, size, mode, owner, modification time, link targets and
 //! whiteouts; a search by path; a tree with folder sizes; a small text file opened in place
 //! and any file downloaded — each by streaming the layer again up to that file, holding only
-//! that file.
+//! that file. While the layer streams the view is redrawn at most every [`REDRAW_MS`] (a
+//! redraw per chunk cost more than listing it).
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -25,6 +26,8 @@ use crate::registry::Registry;
 pub const OPEN_LIMIT: u64 = 256 * 1024;
 /// Largest file downloaded (held in memory once, the layer never is).
 pub const DOWNLOAD_LIMIT: u64 = 512 * 1024 * 1024;
+/// Shortest time between two redraws of the listing while it runs, in ms.
+pub const REDRAW_MS: f64 = 100.0;
 const ROW_HEIGHT: f64 = 28.0;
 const LIST_HEIGHT: f64 = 520.0;
 
@@ -196,7 +199,17 @@ pub fn FilesView(
             let start = js_sys::Date::now();
             let batch = RefCell::new(Vec::new());
             let mut collect = |e: &FileEntry| batch.borrow_mut().push(e.clone());
+            // The view is redrawn at most every REDRAW_MS, not after every chunk: a redraw
+            // costs as much as listing many chunks (the list's window and the summary).
+            let latest = std::cell::Cell::new(Progress::default());
+            let shown_at = std::cell::Cell::new(f64::NEG_INFINITY);
             let mut report = |p: Progress| {
+                latest.set(p);
+                let now = js_sys::Date::now();
+                if now - shown_at.get() < REDRAW_MS {
+                    return;
+                }
+                shown_at.set(now);
                 let mut b = batch.borrow_mut();
                 if !b.is_empty() {
                     let taken = std::mem::take(&mut *b);
@@ -216,6 +229,7 @@ pub fn FilesView(
             .await;
             let rest = std::mem::take(&mut *batch.borrow_mut());
             entries.try_update(|v| v.extend(rest));
+            progress.try_set(latest.get());
             status.try_set(match result {
                 Ok(()) => Status::Done {
                     ms: js_sys::Date::now() - start,
