@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                 match k.page {
                     Page::Connect => view! { <views::connect::ConnectView/> }.into_any(),
                     Page::ParseTool => view! { <ReferenceView/> }.into_any(),
+                    Page::Store => view! { <views::store::StoreView registry=k.registry.clone()/> }.into_any(),
                     _ => {
                         match registry.get().flatten() {
                             Some((opened_key, opened)) if Some(&opened_key) == k.registry.as_ref() => {
@@ -253,7 +254,7 @@ fn registry_page(k: ViewKey, registry: Registry) -> AnyView {
             | Page::ImageFiles,
             None,
         )
-        | (Page::Connect | Page::ParseTool, _) => ().into_any(),
+        | (Page::Connect | Page::ParseTool | Page::Store, _) => ().into_any(),
     }
 }
 

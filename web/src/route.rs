@@ -8,8 +8,8 @@
 //! manifest; `tool=files` with a registry, a repository and a blob the files inside that
 //! layer, and with a reference instead the merged filesystem of that image's layers;
 //! `tool=compare` with a registry, a repository and a reference compares that
-//! manifest `with` another (a tag or digest of the same repository); `raw=1` shows a
-//! manifest's JSON.
+//! manifest `with` another (a tag or digest of the same repository); `tool=store` (a
+//! registry optional) the images kept in this browser; `raw=1` shows a manifest's JSON.
 
 /// The query parameters that name a view.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,6 +55,8 @@ pub enum Page {
     PushTarball,
     /// Download one manifest as a tarball.
     DownloadTarball,
+    /// The images kept in this browser's content store.
+    Store,
     /// Compare two manifests.
     Compare,
     /// The files inside a layer.
@@ -114,6 +116,9 @@ impl Route {
     pub fn page(&self) -> Page {
         if self.tool.as_deref() == Some("parse") {
             return Page::ParseTool;
+        }
+        if self.tool.as_deref() == Some("store") {
+            return Page::Store;
         }
         if self.tool.as_deref() == Some("upload") && self.registry.is_some() {
             return Page::Upload;
