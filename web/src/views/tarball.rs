@@ -1,5 +1,5 @@
 //! Push an image from a tarball (`?tool=push-tarball&registry=…[&repo=…]`): a `docker save`
-//! or OCI layout tar, picked from disk, is read in place (`ociscope_tools::tarball::TarStore`
+//! or OCI layout tar, picked from disk or dropped on the page, is read in place (`ociscope_tools::tarball::TarStore`
 //! over the `File`, slice by slice, never whole into memory); every image in it is listed with
 //! its names and platforms; the chosen one is pushed with `push_archive_image` (a copy: blobs
 //! the registry has are skipped, progress per item, the tag pushed last).
@@ -16,6 +16,7 @@ use ociscope_core::spec::{RepoName, Tag};
 use ociscope_tools::copy::{CopyOptions, Progress};
 use ociscope_tools::tarball::{push_archive_image, tag_of, FoundImage, TarStore};
 use send_wrapper::SendWrapper;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::format;
@@ -92,14 +93,7 @@ pub fn PushTarballView(
         StoredValue::new(SendWrapper::new(Rc::new(RefCell::new(None))));
     let file_ref = NodeRef::<html::Input>::new();
 
-    let read = move |_| {
-        let Some(file) = file_ref
-            .get_untracked()
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
-            return;
-        };
+    let open = move |file: web_sys::File| {
         images.set(Vec::new());
         error.set(None);
         done.set(None);
@@ -132,6 +126,27 @@ pub fn PushTarballView(
                 }
             }
         });
+    };
+    let read = move |_| {
+        if let Some(file) = file_ref
+            .get_untracked()
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0))
+        {
+            open(file);
+        }
+    };
+    // A tarball dropped anywhere on the section (`dataTransfer.files`).
+    let dropped = move |e: leptos::ev::DragEvent| {
+        e.prevent_default();
+        let file = js_sys::Reflect::get(&e, &"dataTransfer".into())
+            .and_then(|d| js_sys::Reflect::get(&d, &"files".into()))
+            .ok()
+            .and_then(|f| f.dyn_into::<web_sys::FileList>().ok())
+            .and_then(|files| files.get(0));
+        if let Some(file) = file {
+            open(file);
+        }
     };
 
     let push = move || {
@@ -198,11 +213,16 @@ pub fn PushTarballView(
     };
 
     view! {
-        <section class="upload">
+        <section
+            class="upload"
+            id="tarball-drop"
+            on:dragover=move |e: leptos::ev::DragEvent| e.prevent_default()
+            on:drop=dropped
+        >
             <h2>"Push an image from a tarball"</h2>
             <p class="hint">
                 "A `docker save` tar or an OCI layout tar (`skopeo copy … oci-archive:` or \
-                 `docker-archive:`), read in place, never whole into memory. Blobs the registry \
+                 `docker-archive:`), picked or dropped on this page, read in place, never whole into memory. Blobs the registry \
                  has are skipped; the tag is pushed last. A `docker save` tar holds no manifest: \
                  one is made (Docker schema 2, uncompressed layers), so its digest differs from \
                  the original image's."
