@@ -191,7 +191,21 @@ pub async fn pull_image<S: Spec, C: Store + Clone>(
     let mut options = options.clone();
     options.tags = vec![tag.clone()];
     options.same_registry = false;
-    let plan = copy::plan(src, src_repo, reference, view, dst_repo, &options).await?;
+    // The plan reads manifests; a transient failure (network, 429, 5xx) is tried again, as
+    // the copy's items are.
+    let mut tries = 0;
+    let plan = loop {
+        match copy::plan(src, src_repo, reference, view, dst_repo, &options).await {
+            Ok(p) => break p,
+            Err(e)
+                if tries < options.retries
+                    && e.failures.iter().all(|f| copy::is_transient(&f.error)) =>
+            {
+                tries += 1
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let missing: Vec<&Descriptor> = plan
         .missing()
         .filter(|i| i.role == Role::Blob)
