@@ -341,6 +341,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_store_page_needs_no_registry() {
+        assert_eq!(Route::parse("?tool=store").page(), Page::Store);
+        let with = Route::parse("?tool=store&registry=http://r:5000");
+        assert_eq!(with.page(), Page::Store);
+        assert_eq!(with.to_query(), "?tool=store&registry=http://r:5000");
+    }
+
+    #[test]
     fn round_trips_every_field_with_slashes_and_colons() {
         let route = Route {
             registry: Some("https://r.example:5000".into()),
