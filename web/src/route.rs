@@ -8,8 +8,8 @@
 //! manifest; `tool=files` with a registry, a repository and a blob the files inside that
 //! layer, and with a reference instead the merged filesystem of that image's layers;
 //! `tool=compare` with a registry, a repository and a reference compares that
-//! manifest `with` another (a tag or digest of the same repository); `raw=1` shows a
-//! manifest's JSON.
+//! manifest `with` another (a tag or digest of the same repository); `tool=store` (a
+//! registry optional) the images kept in this browser; `raw=1` shows a manifest's JSON.
 
 /// The query parameters that name a view.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,6 +55,8 @@ pub enum Page {
     PushTarball,
     /// Download one manifest as a tarball.
     DownloadTarball,
+    /// The images kept in this browser's content store.
+    Store,
     /// Compare two manifests.
     Compare,
     /// The files inside a layer.
@@ -75,7 +77,7 @@ impl Page {
     /// True for the pages of an open registry; a tool page that needs none (a new one is
     /// listed here) renders through `tools::page_without_registry`.
     pub fn needs_registry(&self) -> bool {
-        !matches!(self, Page::Connect | Page::ParseTool)
+        !matches!(self, Page::Connect | Page::ParseTool | Page::Store)
     }
 }
 
@@ -130,6 +132,9 @@ impl Route {
     pub fn page(&self) -> Page {
         if self.tool.as_deref() == Some("parse") {
             return Page::ParseTool;
+        }
+        if self.tool.as_deref() == Some("store") {
+            return Page::Store;
         }
         if self.tool.as_deref() == Some("upload") && self.registry.is_some() {
             return Page::Upload;
@@ -371,9 +376,19 @@ mod tests {
             "?registry=http://r&repo=a&ref=v1&tool=copy",
             "?registry=http://r&tool=upload",
             "?registry=http://r&tool=push-tarball",
+            "?registry=http://r&tool=store",
+            "?tool=store",
         ] {
             assert!(!page(q).in_catalog_bundle(), "{q}");
         }
+    }
+
+    #[test]
+    fn the_store_page_needs_no_registry() {
+        assert_eq!(Route::parse("?tool=store").page(), Page::Store);
+        let with = Route::parse("?tool=store&registry=http://r:5000");
+        assert_eq!(with.page(), Page::Store);
+        assert_eq!(with.to_query(), "?tool=store&registry=http://r:5000");
     }
 
     #[test]

@@ -76,12 +76,15 @@ pub(crate) fn page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> An
             | Page::ImageFiles,
             None,
         )
-        | (Page::Connect | Page::ParseTool | Page::Catalog, _) => ().into_any(),
+        | (Page::Connect | Page::ParseTool | Page::Catalog | Page::Store, _) => ().into_any(),
     }
 }
 
-/// The view of a tool page that needs no open registry (none yet besides the start page and
-/// the reference tool, which both bundles render in the shell): a new one is an arm here.
-pub(crate) fn page_without_registry(_k: ViewKey) -> AnyView {
-    ().into_any()
+/// The view of a tool page that needs no open registry (besides the start page and the
+/// reference tool, which both bundles render in the shell): a new one is an arm here.
+pub(crate) fn page_without_registry(k: ViewKey) -> AnyView {
+    match k.page {
+        Page::Store => view! { <views::store::StoreView registry=k.registry.clone()/> }.into_any(),
+        _ => ().into_any(),
+    }
 }

@@ -118,3 +118,30 @@ async fn a_file_that_is_not_a_tarball_is_explained() {
         .await;
     assert!(app.all("#tarball-images li").is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn a_dropped_file_is_read_as_a_picked_one() {
+    registry::install("mem:tarball-drop", Registry::memory(MemoryRegistry::new()));
+    let app = Mounted::at("?tool=push-tarball&registry=mem:tarball-drop");
+    let section = app.find("#tarball-drop", "").await;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&b"dropped, not a tar"[..]));
+    let file = web_sys::File::new_with_u8_array_sequence(&parts, "dropped.txt").unwrap();
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(&file).unwrap();
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"dataTransfer".into(), &transfer).unwrap();
+    js_sys::Reflect::set(&init, &"bubbles".into(), &true.into()).unwrap();
+    js_sys::Reflect::set(&init, &"cancelable".into(), &true.into()).unwrap();
+    let class: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"DragEvent".into())
+        .unwrap()
+        .unchecked_into();
+    let event: web_sys::Event =
+        js_sys::Reflect::construct(&class, &js_sys::Array::of2(&"drop".into(), &init))
+            .unwrap()
+            .unchecked_into();
+    section.dispatch_event(&event).unwrap();
+    assert!(event.default_prevented(), "the page takes the drop");
+    app.find("#tarball-progress, #tarball-error", "").await;
+    app.find("#tarball-error", "not a tarball ociscope can read")
+        .await;
+}

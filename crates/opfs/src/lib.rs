@@ -17,7 +17,9 @@
 //!   quota, and no transaction spanning two stores is needed, because presence is decided by
 //!   one file written last.
 //! - A commit streams the ingest's files into the blob file as `Blob`s (`write(blob)`), so the
-//!   bytes never pass through wasm memory; reads slice the `File` (`slice().arrayBuffer()`).
+//!   bytes never pass through wasm memory; reads go through a `BlobSource` of the `File` (one
+//!   reused buffer per reader: a fresh `arrayBuffer()` per read is garbage the collector frees
+//!   late, which made page memory grow with the bytes read).
 //! - Ref locks are per page (a thread-local set by folder and ref); two tabs writing one ref
 //!   are not kept apart.
 //! - `QuotaExceededError` is [`Error::QuotaExceeded`] with the browser's message; any other
@@ -469,9 +471,10 @@ impl Manager for OpfsStore {
     }
 }
 
-/// Random-access reads of a committed blob (slices of its `File`).
+/// Random-access reads of a committed blob: its `File` read through a [`tarball::BlobSource`]
+/// (one reused buffer, no fresh `ArrayBuffer` per read left for the garbage collector).
 pub struct OpfsReader {
-    file: web_sys::File,
+    source: tarball::BlobSource,
     size: u64,
 }
 
@@ -481,16 +484,14 @@ impl ReaderAt for OpfsReader {
     }
 
     async fn read_at(&self, offset: u64, len: usize) -> Result<Bytes, Error> {
-        if offset >= self.size || len == 0 {
+        let end = self.size.min(offset.saturating_add(len as u64));
+        if offset >= end {
             return Ok(Bytes::new());
         }
-        let end = self.size.min(offset.saturating_add(len as u64));
-        let blob = self
-            .file
-            .slice_with_f64_and_f64(offset as f64, end as f64)
-            .map_err(|e| dom("slice a blob", e))?;
-        let buf = wait("read a blob", Ok(blob.array_buffer())).await?;
-        Ok(Bytes::from(Uint8Array::new(&buf).to_vec()))
+        self.source
+            .read(offset, end)
+            .await
+            .map_err(|e| Error::Io(format!("read a blob: {e}")))
     }
 }
 
@@ -512,7 +513,10 @@ impl Provider for OpfsStore {
                 meta.size
             )));
         }
-        Ok(OpfsReader { file: f, size })
+        Ok(OpfsReader {
+            source: tarball::BlobSource::new(f.into()),
+            size,
+        })
     }
 }
 

@@ -16,8 +16,10 @@
 //!   one departure from the Spec suite (whose mount check wants a blob absent from a
 //!   repository it was not pushed to), declared as `mount: false` when the suite runs.
 //! - **Names** (`repository:tag` → descriptor) live in the view ([`Names`]), as containerd's
-//!   image store lives beside its content store; save them with [`ContentSpec::names`] to keep
-//!   them.
+//!   image store lives beside its content store, and are also kept **as labels** on the
+//!   manifest they point at (`ociscope.name.REPO:TAG`, [`LABEL_NAME_PREFIX`], valued with the
+//!   time it was tagged), so a persistent store keeps them: [`ContentSpec::open`] reads them
+//!   back. A read-only store (a tarball) keeps them in the view only.
 //! - **Manifests** are content too, labelled [`LABEL_MEDIA_TYPE`] (their media type) and,
 //!   when they have a subject, [`LABEL_SUBJECT`] / [`LABEL_ARTIFACT_TYPE`], which is how
 //!   referrers are listed (a walk filtered by label). Content without the media-type label (a
@@ -52,6 +54,22 @@ pub const LABEL_SUBJECT: &str = "ociscope.subject";
 /// Label holding a manifest's artifactType (its config's media type when it has none).
 pub const LABEL_ARTIFACT_TYPE: &str = "ociscope.artifact-type";
 
+/// Prefix of the labels naming a manifest: `ociscope.name.REPO:TAG`, valued with the time
+/// (ms since the epoch) it was tagged.
+pub const LABEL_NAME_PREFIX: &str = "ociscope.name.";
+
+/// The label key naming `repo:tag`.
+pub fn name_label(repo: &RepoName, tag: &Tag) -> String {
+    format!("{LABEL_NAME_PREFIX}{repo}:{tag}")
+}
+
+/// `repo:tag` from a name label's key, when it is one and both parts are valid.
+pub fn parse_name_label(key: &str) -> Option<(RepoName, Tag)> {
+    let name = key.strip_prefix(LABEL_NAME_PREFIX)?;
+    let (repo, tag) = name.rsplit_once(':')?;
+    Some((RepoName::new(repo).ok()?, Tag::new(tag).ok()?))
+}
+
 /// Largest manifest read (as the registries' 4 MiB).
 pub const MANIFEST_LIMIT: u64 = 4 * 1024 * 1024;
 
@@ -81,6 +99,60 @@ impl<C: Store + Clone> ContentSpec<C> {
             names: RefCell::new(names),
             uploads: Cell::new(0),
         }
+    }
+
+    /// A view of `store` with the names its labels keep (see the module doc).
+    pub async fn open(store: C) -> Result<ContentSpec<C>, Error> {
+        let mut names = Names::new();
+        for info in store.walk(&Filter::everything()).await? {
+            let media_type = info.labels.get(LABEL_MEDIA_TYPE);
+            for key in info.labels.keys() {
+                let (Some((repo, tag)), Some(media_type)) = (parse_name_label(key), media_type)
+                else {
+                    continue;
+                };
+                let d = Descriptor::new(media_type.clone(), info.digest.clone(), info.size);
+                names.entry(repo).or_default().insert(tag, d);
+            }
+        }
+        Ok(ContentSpec::with_names(store, names))
+    }
+
+    /// Keeps `repo:tag` → `digest` as a label (dropping it from the manifest it named before);
+    /// a read-only store keeps names in the view only.
+    async fn label_name(
+        &self,
+        repo: &RepoName,
+        tag: &Tag,
+        before: Option<&Digest>,
+        now: Option<&Digest>,
+    ) -> Result<(), Error> {
+        let key = name_label(repo, tag);
+        let path = format!("labels.{key}");
+        if let Some(old) = before.filter(|old| Some(*old) != now) {
+            match self.store.info(old).await {
+                Ok(mut info) => {
+                    info.labels.remove(&key);
+                    match self.store.update(&info, &[&path]).await {
+                        Ok(_) | Err(ContentError::ReadOnly(_)) => {}
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Some(digest) = now {
+            let mut info = self.store.info(digest).await?;
+            let stamp = ociscope_core::content::Timestamp::now().0;
+            info.labels.insert(key, stamp.to_string());
+            match self.store.update(&info, &[&path]).await {
+                Ok(_) | Err(ContentError::ReadOnly(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// The store underneath.
@@ -386,6 +458,14 @@ impl<C: Store + Clone> Spec for ContentSpec<C> {
             }
         }
         for t in tags {
+            let before = self
+                .names
+                .borrow()
+                .get(repo)
+                .and_then(|n| n.get(t))
+                .map(|d| d.digest.clone());
+            self.label_name(repo, t, before.as_ref(), Some(&descriptor.digest))
+                .await?;
             self.set_tag(repo, t, descriptor.clone());
         }
         Ok(descriptor)
@@ -477,12 +557,14 @@ impl<C: Store + Clone> Spec for ContentSpec<C> {
             .borrow_mut()
             .get_mut(repo)
             .and_then(|t| t.remove(tag));
-        removed.map(|_| ()).ok_or_else(|| {
-            Error::code(
+        let Some(removed) = removed else {
+            return Err(Error::code(
                 ErrorCode::ManifestUnknown,
                 format!("no tag {tag} in {repo}"),
-            )
-        })
+            ));
+        };
+        self.label_name(repo, tag, Some(&removed.digest), None)
+            .await
     }
 
     async fn delete_blob(&self, _repo: &RepoName, digest: &Digest) -> Result<(), Error> {

@@ -15,6 +15,7 @@ pub mod config;
 pub mod content;
 pub mod copy;
 pub mod ensure;
+pub mod images;
 pub mod layer;
 pub mod lookup;
 pub mod store;

@@ -321,3 +321,127 @@ fn a_corrupted_tarball_is_refused_or_caught() {
         );
     });
 }
+
+#[test]
+fn images_kept_in_a_store_resume_keep_their_names_and_are_removed() {
+    use ociscope_tools::images::{fetch_ref, list_images, pull_image, remove_image, PullEvent};
+    block_on(async {
+        let src = Counting::new(MemoryRegistry::new());
+        let r = repo("demo/hello");
+        let demo = push_demo(&src.inner, &r).await;
+        let store = MemoryStore::new();
+        // A reload stopped a pull 100 000 bytes into the shared base layer.
+        let base = read(&src.inner, &r, &demo.base.digest).await;
+        let mut w = store
+            .writer(&WriterOptions::expecting(
+                fetch_ref(&demo.base.digest),
+                &demo.base,
+            ))
+            .await
+            .unwrap();
+        ociscope_core::content::Writer::write(&mut w, &base[..100_000])
+            .await
+            .unwrap();
+        drop(w);
+        let view = ContentSpec::new(store.clone());
+        let local = repo("kept/hello");
+        let resumed = RefCell::new(Vec::new());
+        let options = CopyOptions {
+            platforms: vec![ociscope_core::Platform::parse("linux/amd64").unwrap()],
+            referrers: true,
+            ..CopyOptions::default()
+        };
+        let report = pull_image(
+            &src,
+            &r,
+            &ManifestRef::Tag(tag("latest")),
+            &view,
+            &local,
+            "registry.test/demo/hello:latest",
+            &options,
+            &|e| {
+                if let PullEvent::Blob {
+                    descriptor,
+                    resumed_at,
+                } = e
+                {
+                    resumed
+                        .borrow_mut()
+                        .push((descriptor.digest.clone(), *resumed_at));
+                }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.resumed, vec![(demo.base.digest.clone(), 100_000)]);
+        assert!(resumed
+            .borrow()
+            .contains(&(demo.base.digest.clone(), 100_000)));
+        assert_eq!(src.count("get_blob_range"), 1, "{:?}", src.log.borrow());
+        assert!(src
+            .log
+            .borrow()
+            .iter()
+            .all(|l| !(l.starts_with("get_blob ") && l.contains(demo.base.digest.as_str()))));
+        assert_eq!(
+            ociscope_core::content::read_blob(&store, &demo.base.digest, u64::MAX)
+                .await
+                .unwrap(),
+            base
+        );
+        // The names are labels: a view opened later over the same store has them.
+        let later = ContentSpec::open(store.clone()).await.unwrap();
+        // One platform chosen: the tag names that platform's image.
+        let amd64 = demo.image("linux/amd64").digest.clone();
+        assert_eq!(later.names()[&local][&tag("latest")].digest, amd64);
+        let kept = list_images(&later).await.unwrap();
+        assert_eq!(kept.len(), 1);
+        assert!(kept[0].platforms.is_empty());
+        assert_eq!(kept[0].missing, 0, "{kept:?}");
+        assert_eq!(
+            kept[0].referrers, 3,
+            "SBOM, signature, signature of the SBOM: {kept:?}"
+        );
+        assert_eq!(
+            kept[0].source.as_deref(),
+            Some("registry.test/demo/hello:latest")
+        );
+        let all: u64 = store
+            .walk(&Filter::everything())
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.size)
+            .sum();
+        assert_eq!(kept[0].bytes, all);
+        // Pushing it to another registry from the later view is a copy.
+        let dst = MemoryRegistry::new();
+        copy_image(
+            &later,
+            &local,
+            &ManifestRef::Tag(tag("latest")),
+            &dst,
+            &repo("mirror/hello"),
+            &everything(&["v1"]),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            dst.stat_manifest(&repo("mirror/hello"), &ManifestRef::Tag(tag("v1")))
+                .await
+                .unwrap()
+                .digest,
+            amd64
+        );
+        // Removing it deletes everything it reached; the name label goes too.
+        let gone = remove_image(&later, &local, &tag("latest")).await.unwrap();
+        assert_eq!(gone.bytes, all);
+        assert!(store.walk(&Filter::everything()).await.unwrap().is_empty());
+        assert!(ContentSpec::open(store.clone())
+            .await
+            .unwrap()
+            .names()
+            .is_empty());
+    });
+}

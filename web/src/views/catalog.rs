@@ -30,6 +30,11 @@ pub fn CatalogView(
     let base = nav.current();
     let upload_route = base.upload();
     let key = base.registry.clone().unwrap_or_default();
+    let tarball_route = Route {
+        tool: Some("push-tarball".into()),
+        ..base.clone()
+    };
+    let store_route = crate::views::store::route(base.registry.as_deref());
     let pager = Pager::new(move |req| {
         let registry = registry.clone();
         // The first page may have come with the ping (`registry::take_first_page`).
@@ -105,6 +110,10 @@ pub fn CatalogView(
             <h2>"Repositories"</h2>
             <p class="actions">
                 <Link to=upload_route class="upload-link">"Upload a file"</Link>
+                " · "
+                <Link to=tarball_route class="push-tarball-link">"Push an image from a tarball"</Link>
+                " · "
+                <Link to=store_route class="store-link">"Push an image kept in this browser"</Link>
             </p>
             <div class="toolbar">
                 <label class="inline" for="catalog-filter">

@@ -146,6 +146,13 @@ pub fn ConnectView() -> impl IntoView {
                 </p>
             </form>
             <crate::upstreams::UpstreamList/>
+            <h3>"Kept in this browser"</h3>
+            <p>
+                <Link to=crate::views::store::route(None) class="store-link">
+                    "Images kept in this browser"
+                </Link>
+                " — downloaded from one registry, to push to another later or save as a tarball."
+            </p>
             <h3>"No registry at hand?"</h3>
             <p>
                 <Link to=Route::catalog(DEMO) class="demo-link">

@@ -3,18 +3,26 @@
 //! write_archive` as an OCI layout tar with `docker save`'s `manifest.json` (so `skopeo copy
 //! oci-archive:` and `docker load` read it), streamed into a file in the Origin Private File
 //! System in 1 MiB writes (`ociscope_opfs::tarball::OpfsFileSink`), never whole in memory; the
-//! finished file is then offered as a download link.
+//! finished file is then offered as a download link. Or the image is **kept in this
+//! browser** (the tab's content store, [`crate::views::store`]): fetched blob by blob into
+//! resumable ingests, so a reload in the middle resumes when it is kept again. Either way, one
+//! platform of an index or all of them, optionally with the referrers.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use ociscope_core::manifest::Manifest;
 use ociscope_core::spec::{ManifestRef, RepoName, Spec};
+use ociscope_core::Platform;
 use ociscope_opfs::tarball::OpfsFileSink;
 use ociscope_opfs::OpfsStore;
 use ociscope_tools::copy::CopyOptions;
 use ociscope_tools::tarball::{write_archive, ArchiveImage};
 
 use crate::format;
+use crate::nav::Link;
 use crate::registry::Registry;
+use crate::route::Route;
+use crate::views::store;
 
 /// The OPFS folder tarballs are written to before they are downloaded.
 pub const DOWNLOAD_FOLDER: &str = "ociscope-downloads";
@@ -22,6 +30,24 @@ pub const DOWNLOAD_FOLDER: &str = "ociscope-downloads";
 /// The file name of a download: `repo-ref.tar`, with `/` and `:` made `_`.
 pub fn file_name(repo: &RepoName, reference: &ManifestRef) -> String {
     format!("{repo}-{reference}.tar").replace(['/', ':'], "_")
+}
+
+/// The download page of the manifest `manifest` (a manifest route) names.
+pub fn route(manifest: &Route) -> Route {
+    Route {
+        tool: Some("download".into()),
+        raw: false,
+        ..manifest.clone()
+    }
+}
+
+/// The copy options for the platform chosen (empty: all) and the referrers choice.
+fn options(platform: &str, referrers: bool) -> CopyOptions {
+    CopyOptions {
+        referrers,
+        platforms: Platform::parse(platform).ok().into_iter().collect(),
+        ..CopyOptions::default()
+    }
 }
 
 /// The download page of one manifest.
@@ -40,7 +66,25 @@ pub fn DownloadTarballView(
     let status = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<(String, String)>);
+    let platforms = RwSignal::new(Vec::<String>::new());
+    let platform = RwSignal::new(String::new());
+    let kept = RwSignal::new(None::<String>);
     let name = file_name(&repo, &reference);
+    {
+        let (registry, repo, reference) = (registry.get_value(), repo.clone(), reference.clone());
+        spawn_local(async move {
+            if let Ok(m) = registry.get_manifest(&repo, &reference).await {
+                if let Ok(parsed) = Manifest::parse(&m.content, Some(&m.descriptor.media_type)) {
+                    let list: Vec<String> = parsed
+                        .manifests()
+                        .iter()
+                        .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
+                        .collect();
+                    platforms.try_set(list);
+                }
+            }
+        });
+    }
     let what = format!("{repo}:{reference}");
     let (repo, reference) = (StoredValue::new(repo), StoredValue::new(reference));
 
@@ -68,10 +112,7 @@ pub fn DownloadTarballView(
                 let mut sink = OpfsFileSink::create(store.folder(), &name)
                     .await
                     .map_err(|e| e.to_string())?;
-                let options = CopyOptions {
-                    referrers: referrers.get_untracked(),
-                    ..CopyOptions::default()
-                };
+                let options = options(&platform.get_untracked(), referrers.get_untracked());
                 let images = [ArchiveImage { descriptor, names }];
                 let report = write_archive(&registry, &repo, &images, &options, &mut sink)
                     .await
@@ -100,6 +141,35 @@ pub fn DownloadTarballView(
         });
     };
 
+    let keep = move |_| {
+        let registry = registry.get_value();
+        let (repo, reference) = (repo.get_value(), reference.get_value());
+        busy.set(true);
+        error.set(None);
+        kept.set(None);
+        status.set("keeping the image in this browser…".into());
+        spawn_local(async move {
+            let options = options(&platform.get_untracked(), referrers.get_untracked());
+            let report = |text: String| {
+                status.try_set(text);
+            };
+            match store::keep_image(&registry, &repo, &reference, &options, &report).await {
+                Ok(r) => {
+                    status.try_set(String::new());
+                    kept.try_set(Some(store::describe_keep(&repo, &r)));
+                }
+                Err(e) => {
+                    status.try_set(String::new());
+                    error.try_set(Some(format!(
+                        "The image could not be kept in this browser: {e}"
+                    )));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    let store_route = StoredValue::new(store::route(None));
+
     view! {
         <section class="upload">
             <h2>"Download " {what} " as a tarball"</h2>
@@ -117,9 +187,41 @@ pub fn DownloadTarballView(
                 />
                 " with its referrers (signatures, SBOMs)"
             </label>
-            <button type="button" id="download-start" disabled=move || busy.get() on:click=start>
-                "Write the tarball"
-            </button>
+            {move || {
+                let list = platforms.get();
+                (!list.is_empty())
+                    .then(|| {
+                        view! {
+                            <label>
+                                " platform "
+                                <select id="download-platform" on:change=move |e| platform.set(event_target_value(&e))>
+                                    <option value="" selected=move || platform.get().is_empty()>"all platforms"</option>
+                                    {list
+                                        .into_iter()
+                                        .map(|p| {
+                                            let v = p.clone();
+                                            view! { <option value=v.clone() selected=move || platform.get() == v>{p}</option> }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                        }
+                    })
+            }}
+            <p>
+                <button type="button" id="download-start" disabled=move || busy.get() on:click=start>
+                    "Write the tarball"
+                </button>
+                " "
+                <button type="button" id="keep-start" disabled=move || busy.get() on:click=keep>
+                    "Keep in this browser"
+                </button>
+            </p>
+            <p class="hint">
+                "Kept images stay in this site's private browser storage across reloads; an                  interrupted keep resumes where it stopped when you keep the image again. "
+                <Link to=store_route.get_value()>"Kept in this browser"</Link>
+            </p>
+            {move || kept.get().map(|k| view! { <p id="keep-done">{k}</p> })}
             <p id="download-status" aria-live="polite">{move || status.get()}</p>
             {move || error.get().map(|e| view! { <p id="download-error" class="error-box" role="alert">{e}</p> })}
             {move || {

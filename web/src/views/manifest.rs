@@ -208,6 +208,10 @@ fn ManifestBody(
             <Link to=base.copy() class="copy-link">"Copy or retag…"</Link>
             " · "
             <Link to=base.compare("") class="compare-link">"Compare with…"</Link>
+            " · "
+            <Link to=crate::views::download::route(&base) class="download-link">"Download or keep in this browser…"</Link>
+            " · "
+            <Link to=crate::views::store::route(base.registry.as_deref()) class="store-link">"Kept in this browser"</Link>
         </p>
         <DeleteActions registry=registry.clone() repo=repo.clone() tag=tag digest=descriptor.digest.clone()/>
         {body}

@@ -12,6 +12,7 @@ pub mod files;
 pub mod image_files;
 pub mod manifest;
 pub mod referrers;
+pub mod store;
 pub mod tags;
 pub mod tarball;
 pub mod upload;

@@ -1,55 +1,28 @@
 //! Push an image from a tarball (`?tool=push-tarball&registry=…[&repo=…]`): a `docker save`
-//! or OCI layout tar, picked from disk, is read in place (`ociscope_tools::tarball::TarStore`
-//! over the `File`, slice by slice, never whole into memory); every image in it is listed with
+//! or OCI layout tar, picked from disk or dropped on the page, is read in place
+//! (`ociscope_tools::tarball::TarStore` over a `BlobSource` of the `File`: range by range
+//! through one reused 1 MiB buffer, never whole into memory, and no fresh `ArrayBuffer` per
+//! read for the garbage collector to free late); every image in it is listed with
 //! its names and platforms; the chosen one is pushed with `push_archive_image` (a copy: blobs
 //! the registry has are skipped, progress per item, the tag pushed last).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bytes::Bytes;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use ociscope_core::content::{Error as ContentError, ReaderAt};
 use ociscope_core::spec::{RepoName, Tag};
+use ociscope_opfs::tarball::BlobSource;
 use ociscope_tools::copy::{CopyOptions, Progress};
 use ociscope_tools::tarball::{push_archive_image, tag_of, FoundImage, TarStore};
 use send_wrapper::SendWrapper;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsCast;
 
 use crate::format;
 use crate::registry::Registry;
 
-/// A picked `File`, read at any offset.
-struct FileAt(web_sys::File);
-
-impl ReaderAt for FileAt {
-    fn size(&self) -> u64 {
-        self.0.size() as u64
-    }
-
-    async fn read_at(&self, offset: u64, len: usize) -> Result<Bytes, ContentError> {
-        let size = self.size();
-        if offset >= size || len == 0 {
-            return Ok(Bytes::new());
-        }
-        let end = size.min(offset.saturating_add(len as u64));
-        let failed = |e: wasm_bindgen::JsValue| {
-            ContentError::Io(format!(
-                "reading the tarball failed (was it moved or changed?): {e:?}"
-            ))
-        };
-        let part = self
-            .0
-            .slice_with_f64_and_f64(offset as f64, end as f64)
-            .map_err(failed)?;
-        let buffer = JsFuture::from(part.array_buffer()).await.map_err(failed)?;
-        Ok(Bytes::from(js_sys::Uint8Array::new(&buffer).to_vec()))
-    }
-}
-
-type Archive = SendWrapper<Rc<RefCell<Option<TarStore<FileAt>>>>>;
+type Archive = SendWrapper<Rc<RefCell<Option<TarStore<BlobSource>>>>>;
 
 /// One line about an image: names, platforms, digest.
 fn describe(image: &FoundImage) -> String {
@@ -92,14 +65,7 @@ pub fn PushTarballView(
         StoredValue::new(SendWrapper::new(Rc::new(RefCell::new(None))));
     let file_ref = NodeRef::<html::Input>::new();
 
-    let read = move |_| {
-        let Some(file) = file_ref
-            .get_untracked()
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
-            return;
-        };
+    let open = move |file: web_sys::File| {
         images.set(Vec::new());
         error.set(None);
         done.set(None);
@@ -110,7 +76,7 @@ pub fn PushTarballView(
         ));
         let slot = archive.with_value(|a| Rc::clone(a));
         spawn_local(async move {
-            match TarStore::open(FileAt(file)).await {
+            match TarStore::open(BlobSource::new(file.into())).await {
                 Ok(store) => {
                     let found = store.images().to_vec();
                     let first_tag = found
@@ -132,6 +98,27 @@ pub fn PushTarballView(
                 }
             }
         });
+    };
+    let read = move |_| {
+        if let Some(file) = file_ref
+            .get_untracked()
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0))
+        {
+            open(file);
+        }
+    };
+    // A tarball dropped anywhere on the section (`dataTransfer.files`).
+    let dropped = move |e: leptos::ev::DragEvent| {
+        e.prevent_default();
+        let file = js_sys::Reflect::get(&e, &"dataTransfer".into())
+            .and_then(|d| js_sys::Reflect::get(&d, &"files".into()))
+            .ok()
+            .and_then(|f| f.dyn_into::<web_sys::FileList>().ok())
+            .and_then(|files| files.get(0));
+        if let Some(file) = file {
+            open(file);
+        }
     };
 
     let push = move || {
@@ -198,11 +185,16 @@ pub fn PushTarballView(
     };
 
     view! {
-        <section class="upload">
+        <section
+            class="upload"
+            id="tarball-drop"
+            on:dragover=move |e: leptos::ev::DragEvent| e.prevent_default()
+            on:drop=dropped
+        >
             <h2>"Push an image from a tarball"</h2>
             <p class="hint">
                 "A `docker save` tar or an OCI layout tar (`skopeo copy … oci-archive:` or \
-                 `docker-archive:`), read in place, never whole into memory. Blobs the registry \
+                 `docker-archive:`), picked or dropped on this page, read in place, never whole into memory. Blobs the registry \
                  has are skipped; the tag is pushed last. A `docker save` tar holds no manifest: \
                  one is made (Docker schema 2, uncompressed layers), so its digest differs from \
                  the original image's."

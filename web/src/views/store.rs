@@ -1,0 +1,613 @@
+//! The images kept in this browser (`?tool=store[&registry=…]`): the tab's content store
+//! (`ociscope_opfs::OpfsStore` in the OPFS folder [`STORE_FOLDER`], seen through
+//! `ociscope_tools::content::ContentSpec`, names kept as labels) listed with names, sizes,
+//! dates and sources, and the ingests in progress with their offset and total. An image can be
+//! deleted (with whatever no other kept image uses), pushed to any registry open in this tab or
+//! typed in (the air-gapped case: kept from one registry, pushed to another later; blobs the
+//! registry has are skipped, tags pushed last), or saved as a tarball (an OCI layout tar with
+//! docker save's `manifest.json`). An ingest can be aborted.
+//!
+//! Decisions:
+//! - Images get into the store from the download page ("Keep in this browser",
+//!   [`keep_image`]): `ociscope_tools::images::pull_image`, which fetches each blob into its own
+//!   ingest (`fetch-<digest>`) with ranged GETs, so a reload in the middle resumes where the
+//!   ingest stands when the same image is kept again.
+//! - Storage errors are explained ([`explain_storage`]): a full quota says what to free.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use ociscope_core::content::{IngestManager, Status, StatusFilter};
+use ociscope_core::spec::{ManifestRef, RepoName, Tag};
+use ociscope_opfs::tarball::OpfsFileSink;
+use ociscope_opfs::OpfsStore;
+use ociscope_tools::content::ContentSpec;
+use ociscope_tools::copy::{copy_image, CopyError, CopyOptions, Progress};
+use ociscope_tools::images::{
+    list_images, pull_image, remove_image, KeptImage, PullEvent, PullReport,
+};
+use ociscope_tools::tarball::{write_archive, ArchiveImage};
+
+use wasm_bindgen::JsCast;
+
+use crate::format;
+use crate::nav::Link;
+use crate::registry::{self, Registry};
+use crate::route::Route;
+use crate::views::download::DOWNLOAD_FOLDER;
+
+/// The OPFS folder of the tab's content store.
+pub const STORE_FOLDER: &str = "ociscope-store";
+
+/// The route of the store page (`?tool=store`), with a registry to preselect as the
+/// destination of pushes.
+pub fn route(registry: Option<&str>) -> Route {
+    Route {
+        tool: Some("store".into()),
+        registry: registry.map(str::to_string),
+        ..Route::default()
+    }
+}
+
+/// The tab's content store, with the names its labels keep.
+pub async fn open_store() -> Result<ContentSpec<OpfsStore>, String> {
+    let store = OpfsStore::open(STORE_FOLDER)
+        .await
+        .map_err(|e| explain_storage(&e.to_string()))?;
+    ContentSpec::open(store)
+        .await
+        .map_err(|e| explain_storage(&e.to_string()))
+}
+
+/// A storage failure as people should read it: a full quota says what to do.
+pub fn explain_storage(message: &str) -> String {
+    if message.to_ascii_lowercase().contains("quota") {
+        format!(
+            "This site's browser storage is full: delete images kept in this browser (Kept in \
+             this browser), or free disk space, then try again; what was written so far is kept \
+             as an ingest and resumes, nothing half-written is shown as kept. ({message})"
+        )
+    } else {
+        message.to_string()
+    }
+}
+
+/// A copy failure, each item with its reason, storage failures explained.
+pub fn explain_copy(e: &CopyError) -> String {
+    let why: Vec<String> = e
+        .failures
+        .iter()
+        .map(|f| format!("{}: {}", f.item, explain_storage(&f.error.to_string())))
+        .collect();
+    why.join("; ")
+}
+
+/// Keeps `reference` of `repo` in `registry` in the tab's store (one platform or all,
+/// optionally with referrers), reporting progress as text.
+pub async fn keep_image(
+    registry: &Registry,
+    repo: &RepoName,
+    reference: &ManifestRef,
+    options: &CopyOptions,
+    report: &dyn Fn(String),
+) -> Result<PullReport, String> {
+    let view = open_store().await?;
+    let source = if registry.pull_host().is_empty() {
+        format!("{repo}:{reference}")
+    } else {
+        format!("{}/{repo}:{reference}", registry.pull_host())
+    };
+    let progress = |e: &PullEvent| match e {
+        PullEvent::Planned { blobs, bytes, .. } => report(format!(
+            "{} to fetch ({})",
+            format::count(*blobs, "blob", "blobs"),
+            format::size(*bytes)
+        )),
+        PullEvent::Blob {
+            descriptor,
+            resumed_at,
+        } if *resumed_at > 0 => report(format!(
+            "resuming {} at {} of {}",
+            format::short_digest(descriptor.digest.as_str()),
+            format::size(*resumed_at),
+            format::size(descriptor.size)
+        )),
+        PullEvent::Blob { .. } => {}
+        PullEvent::Offset { descriptor, offset } => report(format!(
+            "{}: {} of {}",
+            format::short_digest(descriptor.digest.as_str()),
+            format::size(*offset),
+            format::size(descriptor.size)
+        )),
+        PullEvent::Copy(p) => report(format!(
+            "manifests and tags: {} of {} items",
+            p.items_done, p.items_total
+        )),
+    };
+    pull_image(
+        registry, repo, reference, &view, repo, &source, options, &progress,
+    )
+    .await
+    .map_err(|e| explain_copy(&e))
+}
+
+/// One line about a finished keep: what was fetched, and where ingests resumed.
+pub fn describe_keep(repo: &RepoName, report: &PullReport) -> String {
+    let tag = report
+        .tag
+        .as_ref()
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let resumed: Vec<String> = report
+        .resumed
+        .iter()
+        .map(|(d, at)| format!("{} at {at} bytes", format::short_digest(d.as_str())))
+        .collect();
+    let mut text = format!(
+        "Kept {repo}:{tag} in this browser: {} fetched, {} read from the registry",
+        format::count(report.blobs, "blob", "blobs"),
+        format::size(report.fetched),
+    );
+    if !resumed.is_empty() {
+        text.push_str(&format!("; resumed {}", resumed.join(", ")));
+    }
+    text.push_str(&format!(" (fetched-bytes={})", report.fetched));
+    text
+}
+
+/// What the page holds: the kept images, the ingests, the storage estimate.
+#[derive(Clone, Default)]
+struct Contents {
+    images: Vec<KeptImage>,
+    ingests: Vec<Status>,
+    usage: Option<(f64, f64)>,
+}
+
+/// `navigator.storage.estimate()`: bytes used and the quota.
+async fn estimate() -> Option<(f64, f64)> {
+    use js_sys::{Function, Reflect};
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let storage = Reflect::get(&navigator, &"storage".into()).ok()?;
+    let f: Function = Reflect::get(&storage, &"estimate".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: js_sys::Promise = f.call0(&storage).ok()?.dyn_into().ok()?;
+    let e = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let usage = Reflect::get(&e, &"usage".into()).ok()?.as_f64()?;
+    let quota = Reflect::get(&e, &"quota".into()).ok()?.as_f64()?;
+    Some((usage, quota))
+}
+
+async fn load() -> Result<Contents, String> {
+    let view = open_store().await?;
+    let images = list_images(&view)
+        .await
+        .map_err(|e| explain_storage(&e.to_string()))?;
+    let ingests = view
+        .store()
+        .list_statuses(&StatusFilter::everything())
+        .await
+        .map_err(|e| explain_storage(&e.to_string()))?;
+    Ok(Contents {
+        images,
+        ingests,
+        usage: estimate().await,
+    })
+}
+
+fn when(ms: u64) -> String {
+    format::epoch(ms / 1000)
+}
+
+/// The store page.
+#[component]
+pub fn StoreView(
+    /// A registry to preselect as the destination of pushes.
+    registry: Option<String>,
+) -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let contents = RwSignal::new(None::<Result<Contents, String>>);
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let link = RwSignal::new(None::<(String, String)>);
+    let mut keys = registry::open_keys();
+    if let Some(r) = &registry {
+        if !keys.contains(r) {
+            keys.insert(0, r.clone());
+        }
+    }
+    let destination = RwSignal::new(
+        registry
+            .or_else(|| keys.first().cloned())
+            .unwrap_or_default(),
+    );
+    let keys = StoredValue::new(keys);
+    let dst_repo = RwSignal::new(String::new());
+    let dst_tag = RwSignal::new(String::new());
+
+    Effect::new(move |_| {
+        version.track();
+        spawn_local(async move {
+            let loaded = load().await;
+            contents.try_set(Some(loaded));
+        });
+    });
+    let refresh = move || version.update(|v| *v += 1);
+
+    let delete = move |repo: RepoName, tag: Tag| {
+        busy.set(true);
+        message.set(None);
+        spawn_local(async move {
+            let result = async {
+                let view = open_store().await?;
+                remove_image(&view, &repo, &tag)
+                    .await
+                    .map_err(|e| explain_storage(&e.to_string()))
+            }
+            .await;
+            message.try_set(Some(result.map(|c| {
+                format!(
+                    "Deleted {repo}:{tag}: {} freed ({})",
+                    format::size(c.bytes),
+                    format::count(c.deleted, "piece of content", "pieces of content")
+                )
+            })));
+            busy.try_set(false);
+            refresh();
+        });
+    };
+
+    let abort = move |reference: String| {
+        busy.set(true);
+        message.set(None);
+        spawn_local(async move {
+            let result = async {
+                let view = open_store().await?;
+                view.store()
+                    .abort(&reference)
+                    .await
+                    .map_err(|e| explain_storage(&e.to_string()))
+            }
+            .await;
+            message.try_set(Some(
+                result.map(|()| format!("Aborted the ingest {reference}")),
+            ));
+            busy.try_set(false);
+            refresh();
+        });
+    };
+
+    let push = move |image: KeptImage| {
+        let key = destination.get_untracked().trim().to_string();
+        let repo_text = dst_repo.get_untracked();
+        let tag_text = dst_tag.get_untracked();
+        busy.set(true);
+        message.set(None);
+        spawn_local(async move {
+            let result = async {
+                if key.is_empty() {
+                    return Err("choose or type a registry to push to".to_string());
+                }
+                let target = match repo_text.trim() {
+                    "" => image.repo.clone(),
+                    t => RepoName::new(t).map_err(|e| e.to_string())?,
+                };
+                let tag = match tag_text.trim() {
+                    "" => image.tag.clone(),
+                    t => Tag::new(t).map_err(|e| e.to_string())?,
+                };
+                let dst = registry::open(&key)
+                    .await
+                    .map_err(|e| format!("cannot open {key}: {e}"))?;
+                let view = open_store().await?;
+                let options = CopyOptions {
+                    referrers: true,
+                    tags: vec![tag.clone()],
+                    ..CopyOptions::default()
+                };
+                let progress = |p: &Progress| {
+                    message.try_set(Some(Ok(format!(
+                        "pushing: {} of {} items, {} of {}",
+                        p.items_done,
+                        p.items_total,
+                        format::size(p.bytes_done),
+                        format::size(p.bytes_total)
+                    ))));
+                };
+                let r = copy_image(
+                    &view,
+                    &image.repo,
+                    &ManifestRef::Tag(image.tag.clone()),
+                    &dst,
+                    &target,
+                    &options,
+                    &progress,
+                )
+                .await
+                .map_err(|e| format!("The push failed, no tag moved. {}", explain_copy(&e)))?;
+                Ok(format!(
+                    "Pushed {} to {key} as {target}:{tag} and tagged it ({} copied, {} already there, {} sent)",
+                    image.descriptor.digest,
+                    r.copied,
+                    r.present,
+                    format::size(r.bytes_copied)
+                ))
+            }
+            .await;
+            message.try_set(Some(result));
+            busy.try_set(false);
+        });
+    };
+
+    let save = move |image: KeptImage| {
+        busy.set(true);
+        message.set(None);
+        link.set(None);
+        spawn_local(async move {
+            let name = format!("{}-{}.tar", image.repo, image.tag).replace(['/', ':'], "_");
+            let result = async {
+                let view = open_store().await?;
+                let folder = OpfsStore::open(DOWNLOAD_FOLDER)
+                    .await
+                    .map_err(|e| explain_storage(&e.to_string()))?;
+                let mut sink = OpfsFileSink::create(folder.folder(), &name)
+                    .await
+                    .map_err(|e| explain_storage(&e.to_string()))?;
+                let images = [ArchiveImage {
+                    descriptor: image.descriptor.clone(),
+                    names: vec![format!("{}:{}", image.repo, image.tag)],
+                }];
+                let options = CopyOptions {
+                    referrers: true,
+                    ..CopyOptions::default()
+                };
+                let report = write_archive(&view, &image.repo, &images, &options, &mut sink)
+                    .await
+                    .map_err(|e| explain_copy(&e))?;
+                let file = sink
+                    .finish()
+                    .await
+                    .map_err(|e| explain_storage(&e.to_string()))?;
+                let url = web_sys::Url::create_object_url_with_blob(&file)
+                    .map_err(|e| format!("{e:?}"))?;
+                Ok::<_, String>((url, report))
+            }
+            .await;
+            match result {
+                Ok((url, report)) => {
+                    message.try_set(Some(Ok(format!(
+                        "Wrote {name}: {} blobs and manifests, {}",
+                        report.blobs,
+                        format::size(report.tar_bytes)
+                    ))));
+                    link.try_set(Some((url, name)));
+                }
+                Err(e) => {
+                    message.try_set(Some(Err(format!("The tarball could not be written: {e}"))));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+
+    let images_view = move |images: Vec<KeptImage>| {
+        if images.is_empty() {
+            return view! {
+                <p class="none" id="store-empty">
+                    "No image is kept in this browser yet: open an image and choose Download… → Keep in this browser."
+                </p>
+            }
+            .into_any();
+        }
+        view! {
+            <table id="store-images">
+                <thead>
+                    <tr>
+                        <th>"Image"</th>
+                        <th>"From"</th>
+                        <th>"Digest"</th>
+                        <th>"Platforms"</th>
+                        <th>"Size"</th>
+                        <th>"Kept"</th>
+                        <th>"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {images
+                        .into_iter()
+                        .map(|image| {
+                            let name = format!("{}:{}", image.repo, image.tag);
+                            let platforms = if image.platforms.is_empty() {
+                                "one image".to_string()
+                            } else {
+                                let p: Vec<String> = image.platforms.iter().map(|p| p.to_string()).collect();
+                                p.join(", ")
+                            };
+                            let extra = match (image.missing, image.referrers) {
+                                (0, 0) => String::new(),
+                                (m, r) => {
+                                    let mut parts = Vec::new();
+                                    if m > 0 {
+                                        parts.push(format!("{m} not kept"));
+                                    }
+                                    if r > 0 {
+                                        parts.push(format::count(r, "referrer", "referrers"));
+                                    }
+                                    format!(" ({})", parts.join(", "))
+                                }
+                            };
+                            let (i1, i2) = (image.clone(), image.clone());
+                            let (repo, tag) = (image.repo.clone(), image.tag.clone());
+                            view! {
+                                <tr class="store-image">
+                                    <td class="store-name">{name}</td>
+                                    <td>{image.source.clone().unwrap_or_default()}</td>
+                                    <td title=image.descriptor.digest.to_string()>
+                                        {format::short_digest(image.descriptor.digest.as_str())}
+                                    </td>
+                                    <td>{platforms}{extra}</td>
+                                    <td class="store-size">{format::size(image.bytes)}</td>
+                                    <td>{when(image.tagged.0)}</td>
+                                    <td>
+                                        <button type="button" class="store-push" disabled=move || busy.get() on:click=move |_| push(i1.clone())>
+                                            "Push"
+                                        </button>
+                                        " "
+                                        <button type="button" class="store-save" disabled=move || busy.get() on:click=move |_| save(i2.clone())>
+                                            "Save as tarball"
+                                        </button>
+                                        " "
+                                        <button
+                                            type="button"
+                                            class="store-delete"
+                                            disabled=move || busy.get()
+                                            on:click=move |_| delete(repo.clone(), tag.clone())
+                                        >
+                                            "Delete"
+                                        </button>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+
+    let ingests_view = move |ingests: Vec<Status>| {
+        if ingests.is_empty() {
+            return view! { <p class="none" id="store-no-ingests">"No ingest in progress."</p> }
+                .into_any();
+        }
+        view! {
+            <table id="store-ingests">
+                <thead>
+                    <tr>
+                        <th>"Ingest"</th>
+                        <th>"Written"</th>
+                        <th>"Started"</th>
+                        <th>"Updated"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {ingests
+                        .into_iter()
+                        .map(|s| {
+                            let written = match s.total {
+                                Some(t) => format!("{} of {}", format::size(s.offset), format::size(t)),
+                                None => format::size(s.offset),
+                            };
+                            let reference = s.reference.clone();
+                            view! {
+                                <tr class="store-ingest" data-offset=s.offset.to_string() data-total=s.total.map(|t| t.to_string()).unwrap_or_default()>
+                                    <td class="store-ingest-ref">{s.reference.clone()}</td>
+                                    <td>{written}</td>
+                                    <td>{when(s.started.0)}</td>
+                                    <td>{when(s.updated.0)}</td>
+                                    <td>
+                                        <button type="button" class="store-abort" disabled=move || busy.get() on:click=move |_| abort(reference.clone())>
+                                            "Abort"
+                                        </button>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="store">
+            <h2>"Kept in this browser"</h2>
+            <p class="hint">
+                "Images kept in this site's private browser storage (the Origin Private File \
+                 System), across reloads and restarts: push them to another registry later \
+                 (for networks without a path between the two), or save them as a tarball. \
+                 Keep an image from its Download… page."
+            </p>
+            <div class="row">
+                <label for="store-registry">"Push to registry"</label>
+                <input
+                    id="store-registry"
+                    type="text"
+                    list="store-registries"
+                    spellcheck="false"
+                    placeholder="http://registry.example:5000"
+                    prop:value=move || destination.get()
+                    on:input=move |e| destination.set(event_target_value(&e))
+                />
+                <datalist id="store-registries">
+                    {keys.get_value().into_iter().map(|k| view! { <option value=k.clone()>{k.clone()}</option> }).collect_view()}
+                </datalist>
+                <label for="store-repo">"as repository"</label>
+                <input
+                    id="store-repo"
+                    type="text"
+                    spellcheck="false"
+                    placeholder="(the image's own)"
+                    prop:value=move || dst_repo.get()
+                    on:input=move |e| dst_repo.set(event_target_value(&e))
+                />
+                <label for="store-tag">"tag"</label>
+                <input
+                    id="store-tag"
+                    type="text"
+                    spellcheck="false"
+                    placeholder="(the image's own)"
+                    prop:value=move || dst_tag.get()
+                    on:input=move |e| dst_tag.set(event_target_value(&e))
+                />
+            </div>
+            {move || match message.get() {
+                Some(Ok(m)) => view! { <p id="store-message" aria-live="polite">{m}</p> }.into_any(),
+                Some(Err(e)) => view! { <p id="store-error" class="error-box" role="alert">{e}</p> }.into_any(),
+                None => ().into_any(),
+            }}
+            {move || {
+                link.get()
+                    .map(|(url, name)| {
+                        let label = format!("Download {name}");
+                        view! {
+                            <p>
+                                <a id="store-download" href=url download=name>
+                                    {label}
+                                </a>
+                            </p>
+                        }
+                    })
+            }}
+            {move || match contents.get() {
+                None => view! { <p>"Reading the store…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p id="store-error" class="error-box" role="alert">{e}</p> }.into_any(),
+                Some(Ok(c)) => {
+                    let usage = c
+                        .usage
+                        .map(|(u, q)| format!("This site uses {} of its {} browser storage.", format::size(u as u64), format::size(q as u64)))
+                        .unwrap_or_default();
+                    view! {
+                        <h3>"Images"</h3>
+                        {images_view(c.images)}
+                        <h3>"Ingests in progress"</h3>
+                        <p class="hint">
+                            "Content being written. A keep interrupted by a reload resumes from here when the same image is kept again."
+                        </p>
+                        {ingests_view(c.ingests)}
+                        <p class="hint" id="store-usage">{usage}</p>
+                    }
+                    .into_any()
+                }
+            }}
+            <p>
+                <button type="button" id="store-refresh" on:click=move |_| refresh()>"Refresh"</button>
+                " "
+                <Link to=Route::home()>"Start page"</Link>
+            </p>
+        </section>
+    }
+}
