@@ -8,6 +8,13 @@
 //!   the garbage collector frees late: a 512 MiB upload in 5 MiB ranges had 80 MiB of such
 //!   garbage on the JS heap. Where `Blob.stream()` is not a byte stream (no BYOB reader), each
 //!   range falls back to `arrayBuffer()`.
+//! - Reads that follow one another (an upload hashing its file, a tarball read in order)
+//!   continue one stream of the rest of the blob, kept open between them: a new stream per
+//!   1 MiB range read 177–201 MiB/s in Chromium, one stream 395 MiB/s (512 MiB, page cache). A
+//!   read anywhere else cancels it and opens another. Data already in such a stream resolves
+//!   reads without the page's event loop turning, so a read made [`YIELD_AFTER_MS`] or more
+//!   after the last turn lets it turn first (`setTimeout`): a caller hashing what it reads
+//!   never holds the main thread for long (it did for a second at a time).
 //! - A blob that yields fewer bytes than asked (a file changed or truncated on disk since it
 //!   was picked) is an `InvalidArgument` error naming the range, never short data.
 //! - It is a content store's `ReaderAt` too, so a dropped tarball is indexed and pushed in
@@ -32,6 +39,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStreamByobReader};
 
+/// A read this long (in ms) after the page's event loop last turned for a read waits for it.
+pub const YIELD_AFTER_MS: f64 = 25.0;
+
 /// Size of the reused read buffer: 1 MiB.
 pub const READ_BUFFER: u32 = 1024 * 1024;
 
@@ -40,6 +50,11 @@ pub struct BlobSource {
     blob: Blob,
     buffer: RefCell<Option<ArrayBuffer>>,
     body: Arc<BlobBody>,
+    /// The stream of the blob from `.1` on, left open by the read that ended there.
+    open: RefCell<Option<(ReadableStreamByobReader, u64)>>,
+    /// When (`Date.now()`) a read last let the event loop turn (only a page or worker has one).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    turned: std::cell::Cell<f64>,
 }
 
 /// A `Blob` as an upload body the Fetch transport sends without copying it (an
@@ -90,6 +105,8 @@ impl BlobSource {
             }),
             blob,
             buffer: RefCell::new(None),
+            open: RefCell::new(None),
+            turned: std::cell::Cell::new(0.0),
         }
     }
 
@@ -124,13 +141,44 @@ impl BlobSource {
         let want = usize::try_from(end - start).map_err(|_| {
             Error::invalid(format!("a range of {} bytes is too large", end - start))
         })?;
-        let part = self
-            .blob
-            .slice_with_f64_and_f64(start as f64, end as f64)
-            .map_err(|e| failed("slice", &e))?;
-        let out = match ReadableStreamByobReader::new(&part.stream()) {
-            Ok(reader) => self.read_byob(&reader, want).await,
-            Err(_) => {
+        #[cfg(target_arch = "wasm32")]
+        if js_sys::Date::now() - self.turned.get() >= YIELD_AFTER_MS {
+            crate::sleep(0).await;
+            self.turned.set(js_sys::Date::now());
+        }
+        // The stream a read that ended here left open, else a new one of the rest of the blob.
+        let kept = self.open.borrow_mut().take();
+        let reader = match kept {
+            Some((reader, at)) if at == start => Some(reader),
+            other => {
+                if let Some((reader, _)) = other {
+                    let _ = reader.cancel();
+                }
+                let rest = self
+                    .blob
+                    .slice_with_f64(start as f64)
+                    .map_err(|e| failed("slice", &e))?;
+                ReadableStreamByobReader::new(&rest.stream()).ok()
+            }
+        };
+        let out = match reader {
+            Some(reader) => {
+                let read = self.read_byob(&reader, want).await;
+                match &read {
+                    Ok(out) if out.len() == want => {
+                        *self.open.borrow_mut() = Some((reader, end));
+                    }
+                    _ => {
+                        let _ = reader.cancel();
+                    }
+                }
+                read
+            }
+            None => {
+                let part = self
+                    .blob
+                    .slice_with_f64_and_f64(start as f64, end as f64)
+                    .map_err(|e| failed("slice", &e))?;
                 let buffer = JsFuture::from(part.array_buffer())
                     .await
                     .map_err(|e| failed("arrayBuffer", &e))?;
@@ -146,7 +194,8 @@ impl BlobSource {
         Ok(Bytes::from(out))
     }
 
-    /// Reads up to `want` bytes from `reader` through the kept buffer.
+    /// Reads up to `want` bytes from `reader` through the kept buffer (fewer only where the
+    /// stream ends); the reader stays locked, for the read that follows.
     async fn read_byob(
         &self,
         reader: &ReadableStreamByobReader,
@@ -194,8 +243,6 @@ impl BlobSource {
                 break Ok(());
             }
         };
-        let _ = reader.cancel();
-        reader.release_lock();
         if buffer.byte_length() == READ_BUFFER {
             *self.buffer.borrow_mut() = Some(buffer);
         }

@@ -48,7 +48,7 @@ mod wasm;
 use ociscope_core::client::{HttpSpec, Options, Registry};
 use ociscope_core::spec::Error;
 
-pub use blob::{BlobBody, BlobSource, READ_BUFFER};
+pub use blob::{BlobBody, BlobSource, READ_BUFFER, YIELD_AFTER_MS};
 pub use explain::cors_explanation;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::sleep;
