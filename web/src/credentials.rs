@@ -6,6 +6,10 @@
 //! - Keyed by the registry's origin (`scheme://host[:port]`), which is where the client sends
 //!   them (and to the token realm the registry names); a path prefix shares its origin's.
 //! - Stored as one small JSON object per registry under a fixed key prefix.
+//! - This page's memory is a JS `Map` on `globalThis` ([`PAGE_KEY`]), not wasm memory: the
+//!   app runs as two bundles, each its own wasm instance (see `crate::bundle`), and credentials
+//!   given in the catalog bundle must reach the tools bundle that a tag opens; the page's
+//!   scripts could read either.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -16,8 +20,54 @@ use serde_json::{json, Value};
 /// The sessionStorage key prefix.
 const KEY_PREFIX: &str = "ociscope.credentials.";
 
+/// The `globalThis` property holding this page's credentials (both bundles read it).
+pub const PAGE_KEY: &str = "__ociscopeCredentials";
+
 thread_local! {
+    /// Where a program without `globalThis` (native tests) keeps them.
     static IN_MEMORY: RefCell<HashMap<String, Credentials>> = RefCell::new(HashMap::new());
+}
+
+/// The page's credentials map, made on first use.
+#[cfg(target_arch = "wasm32")]
+fn page_map() -> Option<js_sys::Map> {
+    use wasm_bindgen::JsCast;
+    let global = js_sys::global();
+    let name = wasm_bindgen::JsValue::from_str(PAGE_KEY);
+    if let Ok(found) = js_sys::Reflect::get(&global, &name) {
+        if let Ok(map) = found.dyn_into::<js_sys::Map>() {
+            return Some(map);
+        }
+    }
+    let map = js_sys::Map::new();
+    js_sys::Reflect::set(&global, &name, &map).ok()?;
+    Some(map)
+}
+
+/// This page's credentials for `key`, if given in this page.
+fn in_page(key: &str) -> Option<Credentials> {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(map) = page_map() {
+        return map
+            .get(&wasm_bindgen::JsValue::from_str(key))
+            .as_string()
+            .map(|stored| decode(&stored));
+    }
+    IN_MEMORY.with(|m| m.borrow().get(key).cloned())
+}
+
+/// Keeps `credentials` for `key` in this page (anonymous too: it overrides the session's).
+fn keep_in_page(key: String, credentials: Credentials) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(map) = page_map() {
+        let stored = encode(&credentials).unwrap_or_default();
+        map.set(
+            &wasm_bindgen::JsValue::from_str(&key),
+            &wasm_bindgen::JsValue::from_str(&stored),
+        );
+        return;
+    }
+    IN_MEMORY.with(|m| m.borrow_mut().insert(key, credentials));
 }
 
 /// The key credentials for `registry` (a registry URL) are kept under: its origin, or the
@@ -77,7 +127,7 @@ fn session_storage() -> Option<web_sys::Storage> {
 /// The credentials to use for `registry`: this page's, else the session's, else anonymous.
 pub fn get(registry: &str) -> Credentials {
     let key = key(registry);
-    if let Some(c) = IN_MEMORY.with(|m| m.borrow().get(&key).cloned()) {
+    if let Some(c) = in_page(&key) {
         return c;
     }
     session_storage()
@@ -101,7 +151,7 @@ pub fn set(registry: &str, credentials: Credentials, remember: bool) {
             }
         }
     }
-    IN_MEMORY.with(|m| m.borrow_mut().insert(key, credentials));
+    keep_in_page(key, credentials);
 }
 
 /// True when credentials for `registry` are kept in the session's storage.

@@ -71,8 +71,8 @@ impl ViewKey {
 trait Bundle: 'static {
     /// True when this bundle renders `k` itself.
     fn holds(k: &ViewKey) -> bool;
-    /// Opens the registry `key` names (for `page`).
-    fn open(key: String, page: Page) -> impl std::future::Future<Output = Result<Registry, Error>>;
+    /// Opens the registry `key` names.
+    fn open(key: String) -> impl std::future::Future<Output = Result<Registry, Error>>;
     /// The view of a registry page other than the catalog.
     fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView;
     /// The view of a page that needs no registry ([`Page::needs_registry`]) other than the
@@ -87,7 +87,7 @@ impl Bundle for Everything {
     fn holds(_: &ViewKey) -> bool {
         true
     }
-    async fn open(key: String, _: Page) -> Result<Registry, Error> {
+    async fn open(key: String) -> Result<Registry, Error> {
         registry::open(&key).await
     }
     fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView {
@@ -105,8 +105,8 @@ impl Bundle for CatalogOnly {
     fn holds(k: &ViewKey) -> bool {
         k.in_catalog_bundle()
     }
-    async fn open(key: String, page: Page) -> Result<Registry, Error> {
-        registry::open_remote(&key, page == Page::Catalog).await
+    async fn open(key: String) -> Result<Registry, Error> {
+        registry::open_remote(&key).await
     }
     fn tool_page(_: ViewKey, _: Option<RepoName>, _: Registry) -> AnyView {
         view! { <bundle::LoadTools/> }.into_any()
@@ -147,12 +147,10 @@ fn shell<B: Bundle>() -> impl IntoView {
     let registry_key = Memo::new(move |_| key.with(|k| k.registry.clone().filter(|_| B::holds(k))));
     let registry = LocalResource::new(move || {
         let wanted = registry_key.get();
-        // The page it is opened for (untracked: another page of the same registry reuses it).
-        let page = key.with_untracked(|k| k.page.clone());
         async move {
             match wanted {
                 Some(k) => {
-                    let opened = B::open(k.clone(), page).await;
+                    let opened = B::open(k.clone()).await;
                     if opened.is_ok() {
                         recent::save(&k);
                     }

@@ -29,7 +29,6 @@ pub fn CatalogView(
     let nav = use_nav();
     let base = nav.current();
     let upload_route = base.upload();
-    let key = base.registry.clone().unwrap_or_default();
     let tarball_route = Route {
         tool: Some("push-tarball".into()),
         ..base.clone()
@@ -37,14 +36,7 @@ pub fn CatalogView(
     let store_route = crate::views::store::route(base.registry.as_deref());
     let pager = Pager::new(move |req| {
         let registry = registry.clone();
-        // The first page may have come with the ping (`registry::take_first_page`).
-        let first = crate::registry::take_first_page(&key, &req);
-        async move {
-            match first {
-                Some(page) => page,
-                None => registry.list_repositories(&req).await,
-            }
-        }
+        async move { registry.list_repositories(&req).await }
     });
     pager.load_more();
     let filter = RwSignal::new(String::new());
