@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use ociscope_core::client::{
-    Credentials, HttpSpec, Options, Request, Response, RetryPolicy, Transport, TransportError,
+    Body, Credentials, HttpSpec, Options, Request, Response, RetryPolicy, Transport, TransportError,
 };
 use ociscope_core::descriptor::Descriptor;
 use ociscope_core::digest::{Algorithm, Digester};
@@ -213,7 +213,10 @@ pub async fn quirks(address: &str, what: &str) {
     console_log!("{what}: 13 MiB uploaded through the quirks, request limit learned: 4 MiB");
     // The same through a Blob that fetch reads itself (an upload from a picked file), in 6 MiB
     // requests that the registry refuses, to a fresh client that has not learned the limit.
-    let spec = ociscope_fetch::connect(address, Options::default()).unwrap();
+    let transport = Recording::default();
+    let seen = Rc::clone(&transport.seen);
+    let registry = ociscope_core::client::Registry::parse(address).unwrap();
+    let spec = HttpSpec::new(transport, registry, Options::default());
     let bytes: Vec<u8> = (0..13).flat_map(|i| piece(seed + 1, i, MIB)).collect();
     let source = BlobChunks(ociscope_fetch::BlobSource::new(blob_of(&bytes)));
     let options = ociscope_tools::artifact::UploadOptions {
@@ -234,6 +237,21 @@ pub async fn quirks(address: &str, what: &str) {
     assert_eq!(d.digest, Digest::sha256_of(&bytes), "{what}");
     assert_eq!(sent.get(), bytes.len() as u64);
     assert_eq!(spec.request_limit(), Some(4 * MIB as u64), "{what}");
+    {
+        // Every byte went as a slice of the Blob (some twice: refused, then sent smaller).
+        let seen = seen.borrow();
+        assert_eq!(
+            seen.byte_bodies,
+            Vec::<u64>::new(),
+            "{what}: no body copied into memory"
+        );
+        assert!(
+            seen.external_bodies.iter().sum::<u64>() >= bytes.len() as u64,
+            "{what}: {:?}",
+            seen.external_bodies
+        );
+        assert!(seen.external_bodies.contains(&(6 * MIB as u64)), "{what}");
+    }
     let mut r = spec.get_blob(&repo, &d.digest).await.unwrap();
     assert_eq!(
         r.read_to_end(64 * MIB as u64).await.unwrap(),
@@ -384,6 +402,10 @@ pub struct Seen {
     pub sleeps: Vec<u64>,
     /// The kind of every failed exchange (resets, truncated bodies).
     pub failures: Vec<ErrorKind>,
+    /// The length of every request body sent as bytes in memory, and as a `Blob` fetch reads.
+    pub byte_bodies: Vec<u64>,
+    /// See `byte_bodies`.
+    pub external_bodies: Vec<u64>,
 }
 
 /// A `FetchTransport` that records what happens (to show faults were met and waited out).
@@ -398,6 +420,11 @@ impl Transport for Recording {
     type Body = FetchBody;
 
     async fn send(&self, request: Request) -> Result<Response<FetchBody>, TransportError> {
+        match &request.body {
+            Body::Bytes(b) => self.seen.borrow_mut().byte_bodies.push(b.len() as u64),
+            Body::External(e) => self.seen.borrow_mut().external_bodies.push(e.len()),
+            Body::Empty => {}
+        }
         match self.inner.send(request).await {
             Ok(r) => {
                 self.seen.borrow_mut().statuses.push(r.status);
@@ -417,6 +444,10 @@ impl Transport for Recording {
 
     fn now_unix_secs(&self) -> Option<u64> {
         self.inner.now_unix_secs()
+    }
+
+    fn sends_external(&self) -> bool {
+        self.inner.sends_external()
     }
 }
 
