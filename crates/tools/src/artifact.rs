@@ -446,6 +446,14 @@ pub async fn upload_blob_observed<S: Spec>(
                 });
                 continue;
             }
+            // A writer that takes no external bytes (an in-page memory registry) was given the
+            // external chunk size as its hint: the source is still read a usual chunk at a
+            // time, so the page never holds two 64 MiB chunks.
+            let step = match external {
+                Some(_) => step.min(options.chunk_size.max(1) as u64),
+                None => step,
+            };
+            let end = (position + step).min(total);
             let pieces = match ahead.take() {
                 Some((at, pieces)) if at == position && pieces_len(&pieces) == end - position => {
                     pieces
