@@ -13,6 +13,10 @@ fresh one on a new 127.0.0.1 port for every push, so nothing is skipped or mount
           (already compressed, so skopeo sends it as it is);
   curl    a monolithic upload: POST, then one PUT of the whole file (the floor).
 
+For every push it prints the CPU seconds each process spent (from /proc: the registry, the
+client, and for the app Chromium's processes by type: the page's renderer, the network service,
+the browser process), so a run shows whether the cores were the limit.
+
 For the app it also prints where the time went (from the page's Resource Timing entries of the
 upload requests: time inside requests versus between them, where the page reads and hashes),
 the long tasks on the main thread (PerformanceObserver 'longtask'), and page memory (the largest
@@ -26,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -75,6 +80,72 @@ const rs = performance.getEntriesByType('resource')
   .map(e => [e.startTime, e.responseEnd, e.transferSize, e.initiatorType]);
 return rs;
 """
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """utime + stime of one live process, in seconds (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def descendants(pid):
+    """pid and every live process under it."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def chromium_kind(pid):
+    """What a Chromium process does, from its command line."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            # Chromium rewrites its processes' titles: the arguments may be one space-separated
+            # string.
+            args = f.read().decode(errors="replace").replace("\0", " ").split()
+    except OSError:
+        return None
+    name = os.path.basename(args[0]) if args else ""
+    if "chrom" not in name or name == "chromedriver":
+        return None
+    kind = next((a.split("=", 1)[1] for a in args if a.startswith("--type=")), "browser")
+    sub = next((a.split("=", 1)[1] for a in args if a.startswith("--utility-sub-type=")), "")
+    if kind == "utility" and "network" in sub.lower():
+        return "network"
+    return kind
+
+
+def chromium_cpu(driver_pid):
+    """CPU seconds of the live Chromium processes under chromedriver, by kind."""
+    out = {}
+    for p in descendants(driver_pid):
+        kind = chromium_kind(p)
+        if kind:
+            out[kind] = out.get(kind, 0.0) + cpu_seconds(p)
+    return out
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def start_distribution(work, label):
@@ -131,19 +202,22 @@ def run_curl(file, hexdigest, registry):
     return time.monotonic() - t
 
 
-def run_app(session, app_url, registry, file, hexdigest, repo):
+def run_app(session, app_url, registry, file, hexdigest, repo, driver_pid):
     session.navigate(f"{app_url}/?tool=upload&registry={registry}")
     session.wait_for("#upload-file", timeout=60)
     session.send_keys("#upload-file", file)
     session.send_keys("#upload-repo", repo)
+    before = chromium_cpu(driver_pid)
     t0 = session.execute("const t = performance.now(); document.getElementById('upload-start').click(); return t;")
     t1 = session.wait_for("#upload-done", timeout=600, text="tagged")
+    after = chromium_cpu(driver_pid)
+    cpu = {k: v - before.get(k, 0.0) for k, v in after.items()}
     text = session.execute("return document.getElementById('upload-done').textContent")
     if hexdigest not in text:
         sys.exit(f"bench_upload: the page finished with another digest: {text!r}")
     bench = session.execute("return window.__bench")
     timeline = session.execute(TIMELINE, t0)
-    return (t1 - t0) / 1000.0, bench, timeline, t0
+    return (t1 - t0) / 1000.0, bench, timeline, t0, cpu
 
 
 def describe_timeline(timeline, t0, t1):
@@ -197,11 +271,13 @@ def main():
                 for tool in ("app", "skopeo", "curl"):
                     registry, pid = start_distribution(work, f"{tool}-{i}")
                     pids.append(pid)
+                    registry_cpu0, client_cpu0 = cpu_seconds(pid), children_cpu()
+                    client_cpu = {}
                     if tool == "app":
                         with driver.session(args=["--enable-precise-memory-info"]) as s:
                             s.cdp("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
-                            secs, bench, timeline, t0 = run_app(s, app_url, registry, file, hexdigest,
-                                                                "bench/app")
+                            secs, bench, timeline, t0, client_cpu = run_app(
+                                s, app_url, registry, file, hexdigest, "bench/app", driver.proc.pid)
                         n, busy, idle = describe_timeline(timeline, t0, t0 + secs * 1000)
                         long_tasks = bench.get("longTasks", [])
                         details.append((i, n, busy, idle, long_tasks, bench))
@@ -209,13 +285,21 @@ def main():
                     elif tool == "skopeo":
                         secs = run_skopeo(layout, registry)
                         repo = "bench/skopeo"
+                        client_cpu = {"skopeo": children_cpu() - client_cpu0}
                     else:
                         secs = run_curl(file, hexdigest, registry)
                         repo = "bench/curl"
+                        client_cpu = {"curl": children_cpu() - client_cpu0}
+                    registry_cpu = cpu_seconds(pid) - registry_cpu0
                     if not blob_there(registry, repo, hexdigest):
                         sys.exit(f"bench_upload: {tool} run {i}: the registry does not hold the blob")
                     results[tool].append(secs)
-                    print(f"run {i} {tool:6} {secs:7.3f} s  {args.mib / secs:7.1f} MiB/s")
+                    cpus = ", ".join(f"{k} {v:.2f}" for k, v in sorted(client_cpu.items(), key=lambda kv: -kv[1])
+                                     if v >= 0.005)
+                    total = registry_cpu + sum(client_cpu.values())
+                    print(f"run {i} {tool:6} {secs:7.3f} s  {args.mib / secs:7.1f} MiB/s   CPU s: registry "
+                          f"{registry_cpu:.2f}, {cpus}; total {total:.2f} of {secs * os.cpu_count():.2f} "
+                          f"({total / secs:.2f} cores busy)")
                     stop_pid(pid)
                     pids.remove(pid)
         print()

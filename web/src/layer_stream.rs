@@ -28,19 +28,18 @@ extern "C" {
     fn writable(this: &Decompressor) -> web_sys::WritableStream;
 }
 
-use crate::clock::BrowserClock;
 use crate::registry::Registry;
-use ociscope_tools::wrap::clock::Clock;
 
 /// Longest stretch of listing without giving the page a turn, in ms: chunks that are already
 /// there resolve as microtasks, which would otherwise starve timers, input and painting.
 pub const BREATHE_MS: f64 = 50.0;
 
-/// Lets the page's other tasks run (a `setTimeout(0)`) when `last` is BREATHE_MS old.
+/// Lets the page's other tasks run (`ociscope_fetch::yield_now`) when `last` is BREATHE_MS old.
 async fn breathe(last: &std::cell::Cell<f64>) {
     let now = js_sys::Date::now();
     if now - last.get() >= BREATHE_MS {
-        BrowserClock.sleep(0).await;
+        #[cfg(target_arch = "wasm32")]
+        ociscope_fetch::yield_now().await;
         last.set(js_sys::Date::now());
     }
 }

@@ -13,7 +13,7 @@
 //!   1 MiB range read 177–201 MiB/s in Chromium, one stream 395 MiB/s (512 MiB, page cache). A
 //!   read anywhere else cancels it and opens another. Data already in such a stream resolves
 //!   reads without the page's event loop turning, so a read made [`YIELD_AFTER_MS`] or more
-//!   after the last turn lets it turn first (`setTimeout`): a caller hashing what it reads
+//!   after the last turn lets it turn first (`yield_now`: `scheduler.yield()`): a caller hashing what it reads
 //!   never holds the main thread for long (it did for a second at a time).
 //! - A blob that yields fewer bytes than asked (a file changed or truncated on disk since it
 //!   was picked) is an `InvalidArgument` error naming the range, never short data.
@@ -143,7 +143,7 @@ impl BlobSource {
         })?;
         #[cfg(target_arch = "wasm32")]
         if js_sys::Date::now() - self.turned.get() >= YIELD_AFTER_MS {
-            crate::sleep(0).await;
+            crate::yield_now().await;
             self.turned.set(js_sys::Date::now());
         }
         // The stream a read that ended here left open, else a new one of the rest of the blob.

@@ -14,11 +14,14 @@
 //! - **Bytes the transport reads itself.** A source with [external](ChunkSource::external)
 //!   bytes (a picked file in a browser) over a writer that
 //!   [takes them](BlobWriter::takes_external) (Fetch) is sent as slices of the file, which the
-//!   browser reads from disk, in chunks of [`EXTERNAL_CHUNK_SIZE`] (64 MiB) unless told; the
-//!   page reads each chunk only to hash it, 1 MiB at a time, while the chunk before it is sent.
-//!   So the disk is read once by the page and once by the browser's network code (the second
-//!   from the OS's cache right after the first), nothing of the file stays in memory, and a
-//!   512 MiB upload needs 8 requests instead of 103.
+//!   browser reads from disk, in chunks of [`EXTERNAL_CHUNK_SIZE`] (64 MiB) unless told. The
+//!   page reads the file only to hash it, 1 MiB at a time, from start to end beside the
+//!   requests: neither waits for the other (a chunk is sent before the page has hashed it),
+//!   and only the commit waits for the digest; retries and resumes re-hash nothing. So the
+//!   disk is read once by the page and once by the browser's network code (the second from
+//!   the OS's cache), nothing of the file stays in memory, and a 512 MiB upload needs 8
+//!   requests instead of 103. Progress counts what the registry holds, so it can stand at the
+//!   whole size for as long as the hash is behind.
 //! - **Failures resume.** A write or commit that fails with a transient error (network, 429,
 //!   502–504, `RANGE_INVALID`, `BLOB_UPLOAD_INVALID`) is retried up to
 //!   [`UploadOptions::retries`] times by resuming the same upload where the registry stands
@@ -46,6 +49,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
 
 use bytes::Bytes;
+use futures::FutureExt;
 use ociscope_core::client::External;
 use ociscope_core::digest::{Algorithm, Digester};
 use ociscope_core::manifest::ImageManifest;
@@ -274,7 +278,7 @@ async fn hash_prefix(
     let mut digester = Digester::new(Algorithm::Sha256);
     let mut hashed = 0;
     while hashed < upto {
-        let end = (hashed + CHUNK_SIZE as u64).min(upto);
+        let end = (hashed + PIECE).min(upto);
         digester.update(&read_exact(source, hashed, end).await?);
         hashed = end;
     }
@@ -362,78 +366,148 @@ pub async fn upload_blob_observed<S: Spec>(
         None => spec.start_upload(repo, hint).await?,
     };
     let total = source.len();
-    let mut checkpoints: VecDeque<(u64, Digester)> = VecDeque::new();
-    let mut retries = options.retries;
-    // Where the registry stands, and the digest over the bytes before it.
-    let mut position = writer.size();
-    let mut digester = None;
-    loop {
-        if position > total {
-            let _ = writer.cancel().await;
-            return Err(Error::invalid(format!(
-                "the registry holds {position} bytes of this upload, more than the source's \
-                 {total}: it is another file's upload; start again"
-            ))
-            .into());
-        }
-        let mut state = match digester.take() {
-            Some(d) => d,
-            None => match hash_prefix(source, position, &checkpoints).await {
-                Ok(d) => d,
-                Err(e) => return Err(stop(&mut writer, e).await),
-            },
-        };
-        progress(&UploadProgress {
-            sent: position,
-            total,
-            id: writer.id(),
-        });
-        // The next chunk, read while the current one was on its way: (its start, its pieces).
-        let mut ahead: Option<(u64, Vec<Bytes>)> = None;
-        let failure = loop {
-            if cancel.get() {
+    // Bytes the transport reads itself: the page hashes the whole source once, beside the
+    // requests rather than chunk by chunk with them (neither waits for the other), and only
+    // the commit waits for the digest. A resume or a retry re-hashes nothing.
+    let offered = external.is_some();
+    let external = external.filter(|_| writer.takes_external());
+    let no_checkpoints = VecDeque::new();
+    let whole = external
+        .is_some()
+        .then(|| Box::pin(hash_prefix(source, total, &no_checkpoints)).shared());
+    let sending = async {
+        let mut checkpoints: VecDeque<(u64, Digester)> = VecDeque::new();
+        let mut retries = options.retries;
+        // Where the registry stands, and the digest over the bytes before it.
+        let mut position = writer.size();
+        let mut digester = None;
+        loop {
+            if position > total {
                 let _ = writer.cancel().await;
-                return Err(
-                    Error::other(ErrorKind::Aborted, "upload cancelled; nothing was kept").into(),
-                );
+                return Err(Error::invalid(format!(
+                    "the registry holds {position} bytes of this upload, more than the source's \
+                     {total}: it is another file's upload; start again"
+                ))
+                .into());
             }
-            if position == total {
-                match writer.commit(&state.current()).await {
-                    Ok(d) => {
-                        progress(&UploadProgress {
-                            sent: total,
-                            total,
-                            id: writer.id(),
-                        });
-                        return Ok(d);
-                    }
-                    Err(e) => break e,
+            let mut state = match digester.take() {
+                Some(d) => d,
+                // Unused: the whole source is hashed apart.
+                None if whole.is_some() => Digester::new(Algorithm::Sha256),
+                None => match hash_prefix(source, position, &checkpoints).await {
+                    Ok(d) => d,
+                    Err(e) => return Err(stop(&mut writer, e).await),
+                },
+            };
+            progress(&UploadProgress {
+                sent: position,
+                total,
+                id: writer.id(),
+            });
+            // The next chunk, read while the current one was on its way: (its start, its pieces).
+            let mut ahead: Option<(u64, Vec<Bytes>)> = None;
+            let failure = loop {
+                if cancel.get() {
+                    let _ = writer.cancel().await;
+                    return Err(Error::other(
+                        ErrorKind::Aborted,
+                        "upload cancelled; nothing was kept",
+                    )
+                    .into());
                 }
-            }
-            let step = writer.chunk_size().max(1) as u64;
-            let end = (position + step).min(total);
-            if let Some(bytes) = external.as_ref().filter(|_| writer.takes_external()) {
-                // The transport reads these bytes itself (and sends the ones before while
-                // this runs); the page reads them only to hash them, a piece at a time.
-                let (written, hashed) = futures::future::join(
-                    writer.write_external(bytes.slice(position, end)),
+                if position == total {
+                    let digest = match &whole {
+                        Some(whole) => match whole.clone().await {
+                            Ok(d) => d.current(),
+                            Err(e) => return Err(stop(&mut writer, e).await),
+                        },
+                        None => state.current(),
+                    };
+                    match writer.commit(&digest).await {
+                        Ok(d) => {
+                            progress(&UploadProgress {
+                                sent: total,
+                                total,
+                                id: writer.id(),
+                            });
+                            return Ok(d);
+                        }
+                        Err(e) => break e,
+                    }
+                }
+                let step = writer.chunk_size().max(1) as u64;
+                let end = (position + step).min(total);
+                if let Some(bytes) = &external {
+                    // The transport reads these bytes itself; the page hashes them apart.
+                    if let Err(e) = writer.write_external(bytes.slice(position, end)).await {
+                        break e;
+                    }
+                    position = end;
+                    progress(&UploadProgress {
+                        sent: writer.stored(),
+                        total,
+                        id: writer.id(),
+                    });
+                    continue;
+                }
+                // A writer that takes no external bytes (an in-page memory registry) was given the
+                // external chunk size as its hint: the source is still read a usual chunk at a
+                // time, so the page never holds two 64 MiB chunks.
+                let step = match offered {
+                    true => step.min(options.chunk_size.max(1) as u64),
+                    false => step,
+                };
+                let end = (position + step).min(total);
+                let pieces = match ahead.take() {
+                    Some((at, pieces))
+                        if at == position && pieces_len(&pieces) == end - position =>
+                    {
+                        pieces
+                    }
+                    _ => match read_pieces(source, position, end).await {
+                        Ok(p) => p,
+                        Err(e) => return Err(stop(&mut writer, e).await),
+                    },
+                };
+                // While the writer sends (a browser's fetch runs beside this code), hash this
+                // chunk and read the next, a piece of each in turn: the network never waits for
+                // the disk or the hash, and each await on a read lets the page's event loop run.
+                let next_end = (end + step).min(total);
+                let (written, read) = futures::future::join(
                     async {
-                        let mut at = position;
-                        while at < end {
-                            let e = (at + PIECE).min(end);
-                            state.update(&read_exact(source, at, e).await?);
-                            at = e;
+                        for piece in &pieces {
+                            writer.write(piece).await?;
                         }
                         Ok::<(), Error>(())
                     },
+                    async {
+                        let mut next = Vec::new();
+                        let mut at = end;
+                        let mut hashed = pieces.iter();
+                        loop {
+                            let hashing = hashed.next();
+                            if let Some(piece) = hashing {
+                                state.update(piece);
+                            }
+                            if at < next_end {
+                                let e = (at + PIECE).min(next_end);
+                                next.push(read_exact(source, at, e).await?);
+                                at = e;
+                            } else if hashing.is_none() {
+                                return Ok::<_, Error>(next);
+                            }
+                        }
+                    },
                 )
                 .await;
-                if let Err(e) = hashed {
-                    return Err(stop(&mut writer, e).await);
-                }
                 if let Err(e) = written {
                     break e;
                 }
+                ahead = match read {
+                    Ok(next) if next.is_empty() => None,
+                    Ok(next) => Some((end, next)),
+                    Err(e) => return Err(stop(&mut writer, e).await),
+                };
                 position = end;
                 if checkpoints.len() == CHECKPOINTS {
                     checkpoints.pop_front();
@@ -444,97 +518,43 @@ pub async fn upload_blob_observed<S: Spec>(
                     total,
                     id: writer.id(),
                 });
-                continue;
+            };
+            if retries == 0 || !transient(&failure) {
+                return Err(stop(&mut writer, failure).await);
             }
-            // A writer that takes no external bytes (an in-page memory registry) was given the
-            // external chunk size as its hint: the source is still read a usual chunk at a
-            // time, so the page never holds two 64 MiB chunks.
-            let step = match external {
-                Some(_) => step.min(options.chunk_size.max(1) as u64),
-                None => step,
-            };
-            let end = (position + step).min(total);
-            let pieces = match ahead.take() {
-                Some((at, pieces)) if at == position && pieces_len(&pieces) == end - position => {
-                    pieces
-                }
-                _ => match read_pieces(source, position, end).await {
-                    Ok(p) => p,
-                    Err(e) => return Err(stop(&mut writer, e).await),
-                },
-            };
-            // While the writer sends (a browser's fetch runs beside this code), hash this
-            // chunk and read the next, a piece of each in turn: the network never waits for
-            // the disk or the hash, and each await on a read lets the page's event loop run.
-            let next_end = (end + step).min(total);
-            let (written, read) = futures::future::join(
-                async {
-                    for piece in &pieces {
-                        writer.write(piece).await?;
+            retries -= 1;
+            let id = writer.id().to_string();
+            match spec
+                .resume_upload(repo, &id, ResumeAt::RegistryOffset, hint)
+                .await
+            {
+                Ok(w) => writer = w,
+                // The registry dropped the upload (CNCF distribution 2.8 cancels one whose request
+                // broke off mid-body): start it over, since the source is still here.
+                Err(e) if gone(&e) => match spec.start_upload(repo, hint).await {
+                    Ok(w) => {
+                        writer = w;
+                        checkpoints.clear();
                     }
-                    Ok::<(), Error>(())
+                    Err(_) => return Err(stop(&mut writer, failure).await),
                 },
-                async {
-                    let mut next = Vec::new();
-                    let mut at = end;
-                    let mut hashed = pieces.iter();
-                    loop {
-                        let hashing = hashed.next();
-                        if let Some(piece) = hashing {
-                            state.update(piece);
-                        }
-                        if at < next_end {
-                            let e = (at + PIECE).min(next_end);
-                            next.push(read_exact(source, at, e).await?);
-                            at = e;
-                        } else if hashing.is_none() {
-                            return Ok::<_, Error>(next);
-                        }
-                    }
-                },
-            )
-            .await;
-            if let Err(e) = written {
-                break e;
-            }
-            ahead = match read {
-                Ok(next) if next.is_empty() => None,
-                Ok(next) => Some((end, next)),
-                Err(e) => return Err(stop(&mut writer, e).await),
-            };
-            position = end;
-            if checkpoints.len() == CHECKPOINTS {
-                checkpoints.pop_front();
-            }
-            checkpoints.push_back((position, state.clone()));
-            progress(&UploadProgress {
-                sent: writer.stored(),
-                total,
-                id: writer.id(),
-            });
-        };
-        if retries == 0 || !transient(&failure) {
-            return Err(stop(&mut writer, failure).await);
-        }
-        retries -= 1;
-        let id = writer.id().to_string();
-        match spec
-            .resume_upload(repo, &id, ResumeAt::RegistryOffset, hint)
-            .await
-        {
-            Ok(w) => writer = w,
-            // The registry dropped the upload (CNCF distribution 2.8 cancels one whose request
-            // broke off mid-body): start it over, since the source is still here.
-            Err(e) if gone(&e) => match spec.start_upload(repo, hint).await {
-                Ok(w) => {
-                    writer = w;
-                    checkpoints.clear();
-                }
                 Err(_) => return Err(stop(&mut writer, failure).await),
-            },
-            Err(_) => return Err(stop(&mut writer, failure).await),
+            }
+            position = writer.size();
         }
-        position = writer.size();
+    };
+    let Some(whole) = &whole else {
+        return sending.await;
+    };
+    // Drives the hash while the requests go; it never completes by itself, so the select ends
+    // with the upload (and drops what is left of the hash if the upload stops first).
+    let hashing = whole
+        .clone()
+        .then(|_| futures::future::pending::<std::convert::Infallible>());
+    futures::pin_mut!(sending, hashing);
+    match futures::future::select(sending, hashing).await {
+        futures::future::Either::Left((done, _)) => done,
+        futures::future::Either::Right((never, _)) => match never {},
     }
 }
 
