@@ -13,6 +13,12 @@ page's <input type=file> by chromedriver. Standard library only. Checks:
             stands (not from zero) and the blob the registry holds has the file's digest;
             CNCF distribution too, which cancels an upload whose request broke off mid-body
             (2.8): the page explains it and starts over when asked.
+  kept      the same with a file chosen through "Choose a file that resumes by itself" (the
+            File System Access API): after the reload, Resume reopens the file from the handle
+            the page kept in IndexedDB, with no file chosen again, and the handle is dropped
+            once the upload is done. The OS's file dialog cannot be driven headless, so a
+            stand-in for showOpenFilePicker hands the page a real FileSystemFileHandle (of a
+            copy of the file in the origin's private file system).
 
 Usage: python3 tests/upload_browser.py [--server target/debug/ociscope-server] [--dist dist]
 """
@@ -98,6 +104,112 @@ def upload_and_wait(s, app, registry, file, hexdigest, repo, timeout=300):
     return hexdigest in text, text
 
 
+# Installed before the page's scripts: the picker's stand-in (see the module doc).
+PICKER = """
+window.showOpenFilePicker = async () =>
+  [await (await navigator.storage.getDirectory()).getFileHandle('payload.bin')];
+"""
+
+# Copies the input's file into the origin's private file system; resolves with its size there.
+COPY_TO_OPFS = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const file = document.getElementById('upload-file').files[0];
+  const handle = await (await navigator.storage.getDirectory())
+    .getFileHandle('payload.bin', {create: true});
+  const w = await handle.createWritable();
+  await w.write(file);
+  await w.close();
+  return (await handle.getFile()).size;
+})().then(done, (e) => done('error: ' + e));
+"""
+
+# How many file handles the page keeps (IndexedDB, web/src/file_handles.js).
+COUNT_HANDLES = """
+const done = arguments[arguments.length - 1];
+const r = indexedDB.open('ociscope-file-handles', 1);
+r.onupgradeneeded = () => r.result.createObjectStore('handles');
+r.onsuccess = () => {
+  const db = r.result;
+  const c = db.transaction('handles').objectStore('handles').count();
+  c.onsuccess = () => { db.close(); done(c.result); };
+  c.onerror = () => { db.close(); done('error: ' + c.error); };
+};
+r.onerror = () => done('error: ' + r.error);
+"""
+
+
+def progress_value(s):
+    return s.execute("const p = document.getElementById('upload-progress');"
+                     "return p ? Number(p.value) : 0") or 0
+
+
+def first_progress(s, timeout=30):
+    """The first progress value after a resume (-1 when it was done before one showed)."""
+    first = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not first:
+        first = s.execute("const p = document.getElementById('upload-progress');"
+                          "const d = document.getElementById('upload-done');"
+                          "return d ? -1 : (p ? Number(p.value) : 0)") or 0
+        time.sleep(0.02)
+    return first
+
+
+def reload_midway(s, app, url, at=12 * MIB):
+    """Waits until `at` bytes are sent, then reloads the upload page; returns the bytes sent."""
+    deadline = time.monotonic() + 120
+    sent = 0
+    while time.monotonic() < deadline and sent < at:
+        sent = progress_value(s)
+        time.sleep(0.05)
+    s.navigate(f"{app}/?tool=upload&registry={url}")
+    return sent
+
+
+def kept_file_resumes(driver, app, reg, big, big_hex):
+    """The `kept` case of the module doc."""
+    with driver.session() as s:
+        s.cdp("Page.addScriptToEvaluateOnNewDocument", {"source": PICKER})
+        s.navigate(f"{app.url}/?tool=upload&registry={reg.url}")
+        s.wait_for("#upload-pick", timeout=60)
+        s.send_keys("#upload-file", big)
+        copied = s.execute_async(COPY_TO_OPFS)
+        check(copied == 160 * MIB, f"the file is copied into the private file system ({copied})")
+        s.execute("document.getElementById('upload-pick').click()")
+        s.wait_for("#upload-picked", timeout=30, text="payload.bin")
+        check(s.execute("return document.getElementById('upload-file').value") == "",
+              "the picked file takes the input's place")
+        s.send_keys("#upload-repo", "kept/file")
+        s.execute("document.getElementById('upload-start').click()")
+        sent = reload_midway(s, app.url, reg.url)
+        check(0 < sent < 160 * MIB, f"reloading after {sent // MIB} MiB")
+        s.wait_for("#pending-uploads .pending-upload", timeout=30, text="keeps the file")
+        record = json.loads(s.execute(
+            "return localStorage.getItem('ociscope.pending-uploads')"))[-1]
+        check(record.get("kept") is True and record["offset"] > 0,
+              f"the upload is remembered at {record['offset'] // MIB} MiB with its file kept")
+        check(s.execute_async(COUNT_HANDLES) == 1, "one file handle is kept (IndexedDB)")
+        check(s.execute("return document.getElementById('upload-file').files.length") == 0,
+              "no file is chosen after the reload")
+        s.execute("document.querySelector('.pending-resume').click()")
+        first = first_progress(s)
+        s.wait_for("#upload-done, .error-box", timeout=100)
+        text = s.execute("const d = document.getElementById('upload-done') || "
+                         "document.querySelector('.error-box'); return d.textContent")
+        check(big_hex in text, f"Resume reopened the file; tagged with its digest ({text[:300]})")
+        check(first >= record["offset"] or first == -1,
+              f"resumed from {first // MIB if first > 0 else first} MiB, not from zero")
+        left = None
+        for _ in range(50):
+            left = s.execute_async(COUNT_HANDLES)
+            if left == 0:
+                break
+            time.sleep(0.1)
+        check(left == 0, "the handle is dropped once the upload is done")
+    check(blob_size(reg.url, "kept/file", big_hex) == 160 * MIB, "the registry holds the blob, whole")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--server", default=os.path.join(ROOT, "target", "debug", "ociscope-server"))
@@ -160,14 +272,8 @@ def main():
                     open_upload(s, app.url, url, big, "reload/file")
                     s.execute("document.getElementById('upload-start').click()")
                     # Reload once a few chunks are in (small requests keep the upload slow).
-                    deadline = time.monotonic() + 120
-                    sent = 0
-                    while time.monotonic() < deadline and sent < 12 * MIB:
-                        sent = s.execute("const p = document.getElementById('upload-progress');"
-                                         "return p ? Number(p.value) : 0") or 0
-                        time.sleep(0.05)
+                    sent = reload_midway(s, app.url, url)
                     check(0 < sent < 160 * MIB, f"reloading after {sent // MIB} MiB")
-                    s.navigate(f"{app.url}/?tool=upload&registry={url}")
                     s.wait_for("#pending-uploads .pending-upload", timeout=30, text="payload.bin")
                     record = json.loads(s.execute(
                         "return localStorage.getItem('ociscope.pending-uploads')"))[-1]
@@ -179,13 +285,7 @@ def main():
                     check(True, "another file is refused with the reason")
                     s.send_keys("#upload-file", big)
                     s.execute("document.querySelector('.pending-resume').click()")
-                    first = 0
-                    deadline = time.monotonic() + 30
-                    while time.monotonic() < deadline and not first:
-                        first = s.execute("const p = document.getElementById('upload-progress');"
-                                          "const d = document.getElementById('upload-done');"
-                                          "return d ? -1 : (p ? Number(p.value) : 0)") or 0
-                        time.sleep(0.02)
+                    first = first_progress(s)
                     s.wait_for("#upload-done, #upload-forgotten, .error-box", timeout=100)
                     if s.execute("return !!document.getElementById('upload-forgotten')"):
                         # Distribution 2.8 cancels an upload whose PATCH broke off mid-body
@@ -204,6 +304,11 @@ def main():
                     check(left == 0, "the finished upload is no longer listed")
                 check(blob_size(url, "reload/file", big_hex) == 160 * MIB,
                       "the registry holds the blob, whole")
+
+            print("reload in the middle of an upload of a kept file (File System Access)")
+            kept = Registry(args.server, work, "kept", ["--quirk", "max-request=2MiB"])
+            regs.append(kept)
+            kept_file_resumes(driver, app, kept, big, big_hex)
     finally:
         for r in regs:
             stop(r.proc)

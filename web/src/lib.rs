@@ -15,6 +15,7 @@ pub mod compare;
 pub mod components;
 pub mod credentials;
 pub mod explain;
+mod file_handles;
 pub mod format;
 pub mod json_segments;
 pub mod layer_stream;

@@ -8,11 +8,12 @@
 //!   IndexedDB: the records are small, its API is synchronous (a record is never half
 //!   written), and it lives as long as IndexedDB. No credentials are kept: resuming on a
 //!   registry that needs them asks for them again.
-//! - The file itself cannot be kept (browsers hand a page a file only when the person picks
-//!   it; Chromium's File System Access handles need a picker this page does not use), so
-//!   resuming asks for the same file again and checks it is: same name, size, last-modified
-//!   time and sha256 of its first MiB ([`FileIdentity`]). The digest state is rebuilt by
-//!   reading the local bytes the registry already holds; nothing is sent twice.
+//! - A file picked through the File System Access API (Chromium) is reopened from its handle,
+//!   kept in IndexedDB beside the record ([`PendingUpload::kept`], [`crate::file_handles`]).
+//!   Any other file cannot be kept (browsers hand a page a file only when the person picks
+//!   it), so resuming asks for the same file again. Either way the file is checked to be the
+//!   same: name, size, last-modified time and sha256 of its first MiB ([`FileIdentity`]). The
+//!   digest is rebuilt by reading the local bytes; nothing is sent twice.
 //! - An unreadable or foreign value under the key reads as no records (never a panic); at
 //!   most [`MAX_PENDING`] records are kept, the oldest dropped first.
 
@@ -88,6 +89,9 @@ pub struct PendingUpload {
     pub started: f64,
     /// When this record was written (ms since the epoch).
     pub updated: f64,
+    /// The file's handle is kept ([`crate::file_handles`]): resuming needs no new pick.
+    #[serde(default)]
+    pub kept: bool,
 }
 
 /// Reads a stored list; anything unreadable reads as none.
@@ -133,9 +137,16 @@ pub fn save(record: PendingUpload) {
     crate::local_storage::set(KEY, &encode(&upsert(&load(), record)));
 }
 
-/// Forgets the upload that started at `started` on `registry`.
+/// Forgets the upload that started at `started` on `registry`, and its file's handle.
 pub fn forget(registry: &str, started: f64) {
-    crate::local_storage::set(KEY, &encode(&without(&load(), registry, started)));
+    let list = load();
+    let kept = list
+        .iter()
+        .any(|r| r.registry == registry && r.started == started && r.kept);
+    crate::local_storage::set(KEY, &encode(&without(&list, registry, started)));
+    if kept {
+        crate::file_handles::forget_later(crate::file_handles::key(registry, started));
+    }
 }
 
 #[cfg(test)]
@@ -164,7 +175,17 @@ mod tests {
             file: file("f.bin"),
             started,
             updated: started,
+            kept: false,
         }
+    }
+
+    #[test]
+    fn records_from_before_kept_handles_still_read() {
+        let mut old = serde_json::to_value(vec![record("u1", 1.0)]).unwrap();
+        old[0].as_object_mut().unwrap().remove("kept");
+        let list = decode(&old.to_string());
+        assert_eq!(list, vec![record("u1", 1.0)]);
+        assert!(!list[0].kept);
     }
 
     #[test]

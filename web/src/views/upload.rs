@@ -2,7 +2,8 @@
 //! automatically after a passing failure (up to [`AUTO_RESUMES`] times) and on request after
 //! one that stops it, then tagged as an OCI artifact. The upload and the artifact are
 //! `ociscope_tools::artifact`'s. Unfinished uploads are remembered ([`crate::pending`]) and
-//! listed here, to be resumed after a reload with the same file.
+//! listed here, to be resumed after a reload: with the same file picked again, or by itself
+//! where the file was picked with a handle the page keeps ([`crate::file_handles`]).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -21,6 +22,7 @@ use ociscope_tools::artifact::{
 use send_wrapper::SendWrapper;
 
 use crate::components::error_box::ErrorBox;
+use crate::file_handles::{self, Picked};
 use crate::format;
 use crate::nav::{use_nav, Link};
 use crate::pending::{self, FileIdentity, PendingUpload, HEAD_BYTES};
@@ -154,9 +156,13 @@ fn pending_row(
         format::size(offset.min(file.size)),
     );
     let at = at.clone();
+    let kept = record
+        .kept
+        .then(|| view! { <span class="pending-kept">" (the page keeps the file)"</span> });
     view! {
         <li class="pending-upload">
             <span class="pending-summary">{summary}</span>
+            {kept}
             " "
             <button
                 type="button"
@@ -181,6 +187,29 @@ fn pending_row(
     }
 }
 
+/// Lets the person pick a file through the browser's file-system picker: it replaces the
+/// input's file, and its handle is kept when the upload starts.
+fn pick(
+    input: NodeRef<html::Input>,
+    picked: RwSignal<Option<SendWrapper<Picked>>, LocalStorage>,
+    state: RwSignal<State>,
+) {
+    spawn_local(async move {
+        match file_handles::pick_file().await {
+            Ok(Some(p)) => {
+                if let Some(input) = input.get_untracked() {
+                    input.set_value("");
+                }
+                picked.try_set(Some(SendWrapper::new(p)));
+            }
+            Ok(None) => {}
+            Err(error) => {
+                state.try_set(refused(error));
+            }
+        }
+    });
+}
+
 /// The upload page of a registry (and, when given, a repository).
 #[component]
 pub fn UploadView(
@@ -196,6 +225,9 @@ pub fn UploadView(
     let state = RwSignal::new(State::Idle);
     let cancel = StoredValue::new(SendWrapper::new(Rc::new(Cell::new(false))));
     let file_ref = NodeRef::<html::Input>::new();
+    // A file picked through the browser's file-system picker, with the handle that reopens it
+    // after a reload (it takes the place of the input's file until another is chosen there).
+    let picked: RwSignal<Option<SendWrapper<Picked>>, LocalStorage> = RwSignal::new_local(None);
 
     let address = nav.current().registry.unwrap_or_default();
     let address = StoredValue::new(address);
@@ -205,15 +237,27 @@ pub fn UploadView(
     // Starts an upload of the picked file, or resumes the one `from` records (which must be
     // of the same file).
     let start = move |from: Option<PendingUpload>| {
-        let Some(file) = file_ref
+        let chosen = picked
             .get_untracked()
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
+            .map(|p| Picked::clone(&p))
+            .or_else(|| {
+                let file = file_ref.get_untracked()?.files()?.get(0)?;
+                Some(Picked {
+                    file,
+                    handle: wasm_bindgen::JsValue::NULL,
+                })
+            });
+        // With nothing chosen, a record whose file's handle is kept reopens that file.
+        let kept = from
+            .as_ref()
+            .filter(|r| r.kept)
+            .map(|r| file_handles::key(&r.registry, r.started));
+        if chosen.is_none() && kept.is_none() {
             let error = match &from {
                 Some(r) => Error::invalid(format!(
-                    "choose {:?} ({}) again above to resume its upload: a page cannot keep \
-                     a file across a reload",
+                    "choose {:?} ({}) again above to resume its upload: a page keeps a file \
+                     across a reload only when it was chosen with “Choose a file that \
+                     resumes by itself”",
                     r.file.name,
                     format::size(r.file.size)
                 )),
@@ -221,7 +265,7 @@ pub fn UploadView(
             };
             state.set(refused(error));
             return;
-        };
+        }
         if let Some(r) = &from {
             repo.set(r.repo.clone());
             tag.set(r.tag.clone());
@@ -239,10 +283,32 @@ pub fn UploadView(
         let flag = cancel.with_value(|c| Rc::clone(c));
         flag.set(false);
         let registry = registry.get_value();
-        let source = FileSource::new(file);
-        let total = source.len();
         state.set(State::Preparing);
         spawn_local(async move {
+            let chosen = match (chosen, kept) {
+                (Some(c), _) => c,
+                (None, Some(key)) => match file_handles::kept_file(&key).await {
+                    Ok(Some(p)) => {
+                        // Shown as the chosen file, so that Start over can use it too.
+                        picked.try_set(Some(SendWrapper::new(p.clone())));
+                        p
+                    }
+                    Ok(None) => {
+                        state.try_set(refused(Error::invalid(
+                            "the page no longer keeps this upload's file: choose it again \
+                             above to resume",
+                        )));
+                        return;
+                    }
+                    Err(error) => {
+                        state.try_set(refused(error));
+                        return;
+                    }
+                },
+                (None, None) => return,
+            };
+            let source = FileSource::new(chosen.file.clone());
+            let total = source.len();
             let identity = match source.identity().await {
                 Ok(i) => i,
                 Err(error) => {
@@ -272,8 +338,20 @@ pub fn UploadView(
                     file: identity,
                     started: now,
                     updated: now,
+                    kept: false,
                 }
             })));
+            // A new upload of a file with a handle keeps the handle before anything is sent
+            // (the upload goes on without it if the browser refuses to store it).
+            let fresh = !record.borrow().kept && resume.is_none();
+            if fresh && chosen.handle.is_object() {
+                let key = record.borrow().registry.clone();
+                let key = file_handles::key(&key, now);
+                let kept = file_handles::keep_handle(&key, &chosen.handle)
+                    .await
+                    .is_ok();
+                record.borrow_mut().kept = kept;
+            }
             let base = resume.as_ref().map(|r| r.offset);
             state.try_set(State::Running {
                 sent: base.unwrap_or(0),
@@ -388,9 +466,11 @@ pub fn UploadView(
                             <section id="pending-uploads">
                                 <h3>"Unfinished uploads"</h3>
                                 <p class="hint">
-                                    "The registry keeps what it received. To resume, choose the \
-                                     same file below and press Resume: the page re-reads the \
-                                     part already sent to rebuild the digest, and sends the rest."
+                                    "The registry keeps what it received. Press Resume: a file \
+                                     chosen with “Choose a file that resumes by itself” is \
+                                     reopened by the page; choose any other again below first. \
+                                     The page re-reads the part already sent to rebuild the \
+                                     digest, and sends the rest."
                                 </p>
                                 <ul>
                                     {list
@@ -408,8 +488,43 @@ pub fn UploadView(
             }>
                 <div class="row">
                     <label for="upload-file">"File"</label>
-                    <input id="upload-file" type="file" node_ref=file_ref/>
+                    <input
+                        id="upload-file"
+                        type="file"
+                        node_ref=file_ref
+                        on:change=move |_| picked.set(None)
+                    />
+                    {file_handles::available()
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    id="upload-pick"
+                                    disabled=running
+                                    on:click=move |_| pick(file_ref, picked, state)
+                                >
+                                    "Choose a file that resumes by itself"
+                                </button>
+                            }
+                        })}
                 </div>
+                {move || {
+                    picked
+                        .with(|p| {
+                            p.as_ref()
+                                .map(|p| {
+                                    view! {
+                                        <p id="upload-picked" class="hint">
+                                            "Chosen: " {p.file.name()} " ("
+                                            {format::size(p.file.size() as u64)}
+                                            "). The page keeps access to it until the upload is \
+                                             done, so after a reload or a browser restart Resume \
+                                             needs no new choice."
+                                        </p>
+                                    }
+                                })
+                        })
+                }}
                 <div class="row">
                     <label for="upload-repo">"Repository"</label>
                     <input
