@@ -107,7 +107,10 @@ impl Bundle for CatalogOnly {
         k.in_catalog_bundle()
     }
     async fn open(key: String) -> Result<Registry, Error> {
-        registry::open_remote(&key).await
+        let registry = registry::open_remote(&key).await?;
+        // The catalog is this bundle's only page with a registry: its first page goes out now.
+        registry::ask_first_page(&key, &registry);
+        Ok(registry)
     }
     fn tool_page(_: ViewKey, _: Option<RepoName>, _: Registry) -> AnyView {
         view! { <bundle::LoadTools/> }.into_any()

@@ -26,9 +26,10 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use ociscope_core::client::{HttpSpec, Options};
 use ociscope_core::memory::MemoryRegistry;
-use ociscope_core::spec::{Either, Error, Forward, Spec};
+use ociscope_core::spec::{Either, Error, Forward, Page, PageRequest, Spec};
 use ociscope_demo::DemoOptions;
 use ociscope_fetch::FetchTransport;
 use ociscope_tools::wrap::cache::CacheOptions;
@@ -38,6 +39,8 @@ use send_wrapper::SendWrapper;
 
 use crate::clock::BrowserClock;
 use crate::credentials;
+use crate::paging::PAGE_SIZE;
+use ociscope_tools::wrap::clock::Clock;
 
 /// Requests per second to one registry over HTTP, on average: a ceiling that stays out of the
 /// way of the views (loading the details of thousands of tags, 4 at a time, runs well under
@@ -104,8 +107,52 @@ impl Registry {
     }
 }
 
+/// A catalog's first page asked by [`ask_first_page`]: the registry key, when (ms), the answer.
+type FirstPage = (
+    String,
+    u64,
+    Shared<LocalBoxFuture<'static, Result<Page, Error>>>,
+);
+
 thread_local! {
     static OPEN: RefCell<BTreeMap<String, Registry>> = const { RefCell::new(BTreeMap::new()) };
+    static FIRST_PAGE: RefCell<Option<FirstPage>> = const { RefCell::new(None) };
+}
+
+/// How long a first page [`ask_first_page`] asked stays usable, in ms: it is for the catalog
+/// view being opened, not for one shown minutes later.
+const FIRST_PAGE_MS: u64 = 10_000;
+
+/// Asks `registry` (opened, so the ping has answered and any credentials are settled) for its
+/// catalog's first page now, for the catalog view about to be built ([`take_first_page`]):
+/// the request then runs while the view renders rather than after it (about 60 ms earlier on
+/// a cold load). Asking it together with the ping instead broke signing in through the
+/// forwarder (`tests/forward_browser.py`), so it waits for the ping.
+pub fn ask_first_page(key: &str, registry: &Registry) {
+    let registry = registry.clone();
+    let page =
+        async move { Spec::list_repositories(&registry, &PageRequest::first(PAGE_SIZE)).await }
+            .boxed_local()
+            .shared();
+    // Driven from now on (the request goes out at the first poll), whoever takes it.
+    let driven = page.clone();
+    leptos::task::spawn_local(async move {
+        let _ = driven.await;
+    });
+    FIRST_PAGE.with(|f| *f.borrow_mut() = Some((key.to_string(), BrowserClock.now_ms(), page)));
+}
+
+/// The first page [`ask_first_page`] asked for `key`, if `request` is that page and it is
+/// fresh; taken (a second call gets `None`).
+pub fn take_first_page(
+    key: &str,
+    request: &PageRequest,
+) -> Option<impl std::future::Future<Output = Result<Page, Error>>> {
+    if *request != PageRequest::first(PAGE_SIZE) {
+        return None;
+    }
+    let (k, at, page) = FIRST_PAGE.with(|f| f.borrow_mut().take())?;
+    (k == key && BrowserClock.now_ms().saturating_sub(at) <= FIRST_PAGE_MS).then_some(page)
 }
 
 /// Makes `registry` the one the `registry=key` URL parameter names, for this page.
@@ -150,10 +197,7 @@ pub async fn open(key: &str) -> Result<Registry, Error> {
 /// [`open`] without the demo: a registry installed in this page or one over HTTP (the catalog
 /// bundle's, which leaves the demo and its content to the tools bundle; see [`crate::bundle`]).
 ///
-/// The catalog's first page is not asked together with the ping: tried, it broke signing in
-/// to CNCF distribution with htpasswd through the forwarder (`tests/forward_browser.py`: the
-/// page asked with the ping kept answering "wants credentials"), and is left until that is
-/// understood.
+/// The catalog bundle then asks the catalog's first page at once ([`ask_first_page`]).
 pub async fn open_remote(key: &str) -> Result<Registry, Error> {
     if let Some(r) = OPEN.with(|open| open.borrow().get(key).cloned()) {
         return Ok(r);

@@ -34,9 +34,17 @@ pub fn CatalogView(
         ..base.clone()
     };
     let store_route = crate::views::store::route(base.registry.as_deref());
+    let key = base.registry.clone().unwrap_or_default();
     let pager = Pager::new(move |req| {
         let registry = registry.clone();
-        async move { registry.list_repositories(&req).await }
+        // The first page may be on its way already (`registry::ask_first_page`).
+        let first = crate::registry::take_first_page(&key, &req);
+        async move {
+            match first {
+                Some(page) => page.await,
+                None => registry.list_repositories(&req).await,
+            }
+        }
     });
     pager.load_more();
     let filter = RwSignal::new(String::new());
