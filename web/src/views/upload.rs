@@ -454,8 +454,9 @@ pub fn UploadView(
         <section class="upload">
             <h2>"Upload a file"</h2>
             <p class="hint">
-                "The file is sent in chunks (5 MiB, or the registry's minimum) and its sha256 \
-                 computed on the way; then an OCI artifact manifest naming the file is pushed \
+                "The browser sends the file from disk in chunks of 64 MiB (smaller where the \
+                 registry limits requests, larger where it asks) while the page computes its \
+                 sha256 beside them; then an OCI artifact manifest naming the file is pushed \
                  with the tag, so `oras pull` gets the file back."
             </p>
             {move || {
@@ -560,12 +561,22 @@ pub fn UploadView(
                         <div class="upload-progress">
                             <progress id="upload-progress" max=total.to_string() value=sent.to_string()></progress>
                             <p id="upload-status" aria-live="polite">
-                                {format!(
-                                    "{} of {} ({percent}%){}",
-                                    format::size(sent),
-                                    format::size(total),
-                                    rate(sent.saturating_sub(base.unwrap_or(0)), started),
-                                )}
+                                {if sent >= total && total > 0 {
+                                    // The page hashes the file beside the requests; the
+                                    // commit waits for the digest when the requests were
+                                    // faster.
+                                    format!(
+                                        "{} sent; finishing the file's sha256 and committing…",
+                                        format::size(total),
+                                    )
+                                } else {
+                                    format!(
+                                        "{} of {} ({percent}%){}",
+                                        format::size(sent),
+                                        format::size(total),
+                                        rate(sent.saturating_sub(base.unwrap_or(0)), started),
+                                    )
+                                }}
                             </p>
                             <button
                                 type="button"
