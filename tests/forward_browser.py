@@ -10,6 +10,8 @@ library only. Checks:
   tokens      ociscope-server with bearer tokens as the upstream: the realm is rewritten, so the
               browser fetches its token through the server (never from the upstream's origin),
               the catalog listed and the demo index opened;
+  caching     a second visit to the start page (same browser) loads no bundle again: the hashed
+              catalog bundle comes from the cache unasked (immutable), index.html is a 304;
   redirect    an upstream that answers every blob GET with a 307 to another origin that sends
               no CORS headers (as registries redirect to object storage): the blob view loads
               the config's preview and downloads a 1 MiB layer, both digest-verified, the
@@ -264,6 +266,21 @@ def main():
                 names = s.execute("return [...document.querySelectorAll('#upstreams a.upstream-link')]"
                                   ".map(a => a.textContent.trim())")
                 check(names == ["dist", "tok", "red"], f"listed in order: {names}")
+
+                print("a second visit: the bundles from the browser's cache")
+                s.navigate(app + "/")
+                wait_any(s, "#upstreams a.upstream-link", "red")
+                seen = s.execute(
+                    "const n = performance.getEntriesByType('navigation')[0];"
+                    "const w = performance.getEntriesByType('resource')"
+                    "  .filter(e => e.name.endsWith('_bg.wasm'));"
+                    "return {status: n.responseStatus, page: n.transferSize, body: n.encodedBodySize,"
+                    "  wasm: w.map(e => [e.name.split('/').pop(), e.transferSize])}")
+                # Revalidated: only headers crossed (transferSize below the body's size).
+                check(seen["status"] in (200, 304) and 0 < seen["page"] < seen["body"],
+                      f"index.html revalidated: {seen['page']} B sent for a {seen['body']} B body")
+                check(len(seen["wasm"]) >= 1 and all(size == 0 for _, size in seen["wasm"]),
+                      f"the catalog bundle came from the cache: {seen['wasm']}")
 
                 print("CNCF distribution behind htpasswd, through the server")
                 click_any(s, "#upstreams a.upstream-link", "dist")

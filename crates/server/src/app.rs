@@ -9,6 +9,14 @@
 //! that accept it (the app's wasm shrinks to about 40 %), compressed once per file version and
 //! kept in memory (the server is single-threaded: a thread-local cache).
 //!
+//! Caching: a file whose name carries its content's hash (Trunk's `name-<16 hex>` assets, and
+//! their `_bg.wasm`) is `Cache-Control: public, max-age=31536000, immutable`: a new build has
+//! new names. Every other file (`index.html`, the tools bundle's unhashed files, snippets) is
+//! `no-cache` with a weak `ETag` of its size and modification time, so a browser keeps it but
+//! asks each time, a changed build is picked up at once, and an unchanged one costs a `304`
+//! (`If-None-Match`). So a second visit loads no bundle again, and the tools bundle's fixed
+//! names never serve a stale build.
+//!
 //! Hardening: every app response carries `X-Content-Type-Options: nosniff`,
 //! `Referrer-Policy: no-referrer` (registry URLs in the app's query never leak to other sites)
 //! and `X-Frame-Options: DENY`; HTML carries a strict `Content-Security-Policy`: scripts only
@@ -233,15 +241,48 @@ pub fn content_security_policy(html: &str, connect_src: &str) -> String {
     )
 }
 
+/// `Cache-Control` of a file whose name carries its content's hash.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `Cache-Control` of every other file: kept, revalidated each time.
+pub const REVALIDATE: &str = "no-cache";
+
+/// True for Trunk's hashed asset names: `stem-<16 hex>.ext` or `stem-<16 hex>_bg.wasm`.
+pub fn hashed_name(file: &Path) -> bool {
+    let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else {
+        return false;
+    };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(name, hash)| {
+        !name.is_empty() && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// The weak `ETag` of a file of `len` bytes modified at `modified`.
+fn etag(len: u64, modified: Option<SystemTime>) -> Option<String> {
+    let since = modified?.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    Some(format!("W/\"{len:x}-{:x}\"", since.as_nanos()))
+}
+
+/// True when an `If-None-Match` value names `tag` (weakly) or is `*`.
+pub fn none_match(if_none_match: &str, tag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || bare(t) == bare(tag))
+}
+
 /// Answers a GET or HEAD of `path` from the app in `root`, gzipped when `gzip` (the client
-/// accepts it) and the file is worth it, with the hardening headers (`connect_src` for the
-/// policy of HTML pages).
+/// accepts it) and the file is worth it, with the hardening and caching headers
+/// (`connect_src` for the policy of HTML pages); `304` when `if_none_match` names the file's
+/// current `ETag`.
 pub async fn serve(
     root: &Path,
     path: &str,
     head: bool,
     gzip: bool,
     connect_src: &str,
+    if_none_match: Option<&str>,
 ) -> Response<Body> {
     let Some(relative) = safe_relative(path) else {
         return not_found();
@@ -254,10 +295,32 @@ pub async fn serve(
     let Some(file) = found else {
         return not_found();
     };
+    let meta = tokio::fs::metadata(&file).await.ok();
+    let modified = meta.as_ref().and_then(|m| m.modified().ok());
+    let immutable = hashed_name(&file);
+    let tag = meta.as_ref().and_then(|m| etag(m.len(), modified));
+    let kind = content_type(&file);
+    let cache = |headers: &mut hyper::HeaderMap| {
+        let control = if immutable { IMMUTABLE } else { REVALIDATE };
+        headers.insert("cache-control", HeaderValue::from_static(control));
+        if let Some(value) = tag.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
+            headers.insert("etag", value);
+        }
+        if compressible(kind) {
+            headers.insert("vary", HeaderValue::from_static("Accept-Encoding"));
+        }
+    };
+    if let (Some(asked), Some(tag)) = (if_none_match, tag.as_deref()) {
+        if none_match(asked, tag) {
+            let mut response = Response::new(empty());
+            *response.status_mut() = hyper::StatusCode::NOT_MODIFIED;
+            cache(response.headers_mut());
+            return response;
+        }
+    }
     let Ok(content) = tokio::fs::read(&file).await else {
         return not_found();
     };
-    let kind = content_type(&file);
     // Hashes come from the app's own index.html only: another HTML file in the folder gets
     // the same policy, so an inline script injected anywhere else does not run.
     let policy = if kind.starts_with("text/html") {
@@ -272,10 +335,6 @@ pub async fn serve(
         None
     };
     let worth = compressible(kind) && content.len() >= MIN_GZIP_LEN;
-    let modified = tokio::fs::metadata(&file)
-        .await
-        .ok()
-        .and_then(|m| m.modified().ok());
     let (body, encoded) = match (gzip && worth)
         .then(|| gzipped(&file, modified, &content))
         .flatten()
@@ -288,9 +347,7 @@ pub async fn serve(
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(kind));
     headers.insert("content-length", HeaderValue::from(len));
-    if worth {
-        headers.insert("vary", HeaderValue::from_static("Accept-Encoding"));
-    }
+    cache(headers);
     if encoded {
         headers.insert("content-encoding", HeaderValue::from_static("gzip"));
     }
@@ -356,7 +413,14 @@ mod tests {
             rt.block_on(async { r.into_body().collect().await.unwrap().to_bytes() })
         };
 
-        let r = rt.block_on(serve(&dir, "/app.wasm", false, true, DEFAULT_CONNECT_SRC));
+        let r = rt.block_on(serve(
+            &dir,
+            "/app.wasm",
+            false,
+            true,
+            DEFAULT_CONNECT_SRC,
+            None,
+        ));
         assert_eq!(r.headers()["content-encoding"], "gzip");
         assert_eq!(r.headers()["vary"], "Accept-Encoding");
         let gz = body(r);
@@ -368,15 +432,36 @@ mod tests {
         assert_eq!(plain, wasm);
         // Served again from the cache: the same bytes.
         assert_eq!(
-            body(rt.block_on(serve(&dir, "/app.wasm", false, true, DEFAULT_CONNECT_SRC))),
+            body(rt.block_on(serve(
+                &dir,
+                "/app.wasm",
+                false,
+                true,
+                DEFAULT_CONNECT_SRC,
+                None
+            ))),
             gz
         );
 
-        let r = rt.block_on(serve(&dir, "/app.wasm", false, false, DEFAULT_CONNECT_SRC));
+        let r = rt.block_on(serve(
+            &dir,
+            "/app.wasm",
+            false,
+            false,
+            DEFAULT_CONNECT_SRC,
+            None,
+        ));
         assert!(r.headers().get("content-encoding").is_none());
         assert_eq!(body(r), wasm);
         // Too small to be worth it.
-        let r = rt.block_on(serve(&dir, "/tiny.js", false, true, DEFAULT_CONNECT_SRC));
+        let r = rt.block_on(serve(
+            &dir,
+            "/tiny.js",
+            false,
+            true,
+            DEFAULT_CONNECT_SRC,
+            None,
+        ));
         assert!(r.headers().get("content-encoding").is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -400,6 +485,68 @@ mod tests {
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
         assert!(csp.contains("connect-src 'self';"));
         assert!(csp.contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn hashed_names_are_immutable_and_the_rest_revalidates() {
+        use http_body_util::BodyExt;
+
+        for hashed in [
+            "ociscope-web-4385480b82418a7c.js",
+            "ociscope-web-4385480b82418a7c_bg.wasm",
+            "style-a703d44670ecd7b9.css",
+        ] {
+            assert!(hashed_name(Path::new(hashed)), "{hashed}");
+        }
+        for plain in [
+            "index.html",
+            "ociscope-tools.js",
+            "ociscope-tools_bg.wasm",
+            "tools_loader.js",
+            "-4385480b82418a7c.js",
+            "a-4385480b82418a7.js",
+            "a-4385480b82418a7g.js",
+        ] {
+            assert!(!hashed_name(Path::new(plain)), "{plain}");
+        }
+        assert!(none_match("W/\"1-2\"", "W/\"1-2\""));
+        assert!(none_match("\"0\", \"1-2\"", "W/\"1-2\""));
+        assert!(none_match("*", "W/\"1-2\""));
+        assert!(!none_match("W/\"1-3\"", "W/\"1-2\""));
+
+        let dir = std::env::temp_dir().join(format!("ociscope-app-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), b"<html></html>").unwrap();
+        std::fs::write(dir.join("app-0123456789abcdef_bg.wasm"), vec![7u8; 5000]).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let get = |path: &str, asked: Option<&str>| {
+            rt.block_on(serve(&dir, path, false, true, DEFAULT_CONNECT_SRC, asked))
+        };
+
+        let r = get("/app-0123456789abcdef_bg.wasm", None);
+        assert_eq!(r.headers()["cache-control"], IMMUTABLE);
+        let r = get("/", None);
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], REVALIDATE);
+        let tag = r.headers()["etag"].to_str().unwrap().to_string();
+        assert!(tag.starts_with("W/\""), "{tag}");
+        // Asked again with its tag: 304, no body, the same caching headers.
+        let r = get("/index.html", Some(&tag));
+        assert_eq!(r.status(), 304);
+        assert_eq!(r.headers()["etag"], tag.as_str());
+        assert_eq!(r.headers()["cache-control"], REVALIDATE);
+        let bytes = rt.block_on(async { r.into_body().collect().await.unwrap().to_bytes() });
+        assert!(bytes.is_empty());
+        // Another tag, or the file changed since: the file again.
+        assert_eq!(get("/index.html", Some("W/\"0-0\"")).status(), 200);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.join("index.html"), b"<html>new build</html>").unwrap();
+        let r = get("/index.html", Some(&tag));
+        assert_eq!(r.status(), 200);
+        assert_ne!(r.headers()["etag"], tag.as_str());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -522,7 +522,19 @@ impl<S: Spec + 'static> Server<S> {
                     .connect_src
                     .as_deref()
                     .unwrap_or(app::DEFAULT_CONNECT_SRC);
-                Ok(app::serve(dir, &ctx.path, ctx.is_head(), gzip, connect_src).await)
+                let if_none_match = ctx
+                    .headers
+                    .get("if-none-match")
+                    .and_then(|v| v.to_str().ok());
+                Ok(app::serve(
+                    dir,
+                    &ctx.path,
+                    ctx.is_head(),
+                    gzip,
+                    connect_src,
+                    if_none_match,
+                )
+                .await)
             }
             (Some(_), _) => Err(HttpError::with_status(
                 405,
