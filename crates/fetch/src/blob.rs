@@ -265,4 +265,8 @@ impl ReaderAt for BlobSource {
         }
         self.read(offset, end).await.map_err(content::Error::Source)
     }
+
+    fn external(&self) -> Option<External> {
+        Some(BlobSource::external(self))
+    }
 }

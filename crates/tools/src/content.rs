@@ -666,6 +666,11 @@ impl<R: ReaderAt> BlobReader for ContentReader<R> {
         }
         Ok(Some(chunk))
     }
+
+    fn external(&self) -> Option<ociscope_core::client::External> {
+        let all = self.reader.external()?;
+        (all.len() >= self.end).then(|| all.slice(self.offset, self.end))
+    }
 }
 
 /// An upload into the store: an ingest whose ref is the upload id.

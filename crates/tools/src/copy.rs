@@ -80,6 +80,7 @@ use ociscope_core::spec::{
 };
 use ociscope_core::{Descriptor, Digest, ErrorCode, Platform};
 
+use crate::artifact::EXTERNAL_CHUNK_SIZE;
 use crate::children::children;
 use crate::lookup::found;
 
@@ -248,11 +249,15 @@ impl<S: Spec, D: Spec> Endpoints<'_, S, D> {
         {
             return Ok(Transfer::Present);
         }
-        let mut writer = self
-            .dst
-            .start_upload(self.dst_repo, options.chunk_size)
-            .await?;
-        self.stream(d, &mut writer, on_bytes).await?;
+        let reader = self.src.get_blob(self.src_repo, &d.digest).await?;
+        // Bytes the transport reads itself (a layer of a tarball picked in a browser) go in
+        // the larger requests such bodies allow.
+        let hint = match reader.external() {
+            Some(_) => Some(options.chunk_size.unwrap_or(0).max(EXTERNAL_CHUNK_SIZE)),
+            None => options.chunk_size,
+        };
+        let mut writer = self.dst.start_upload(self.dst_repo, hint).await?;
+        self.stream_from(d, reader, &mut writer, on_bytes).await?;
         Ok(Transfer::Streamed)
     }
 
@@ -288,8 +293,45 @@ impl<S: Spec, D: Spec> Endpoints<'_, S, D> {
         writer: &mut W,
         on_bytes: &dyn Fn(u64),
     ) -> Result<(), Error> {
+        match self.src.get_blob(self.src_repo, &d.digest).await {
+            Ok(reader) => self.stream_from(d, reader, writer, on_bytes).await,
+            Err(e) => {
+                let _ = writer.cancel().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Self::stream`] from an open reader: its [external](BlobReader::external) bytes when it
+    /// has them and the writer takes them (sent unread; the destination checks the digest at
+    /// the commit), its chunks otherwise.
+    async fn stream_from<W: BlobWriter>(
+        &self,
+        d: &Descriptor,
+        mut reader: S::Reader,
+        writer: &mut W,
+        on_bytes: &dyn Fn(u64),
+    ) -> Result<(), Error> {
+        let external = reader
+            .external()
+            .filter(|e| e.len() == d.size && writer.takes_external());
         let result = async {
-            let mut reader = self.src.get_blob(self.src_repo, &d.digest).await?;
+            if let Some(bytes) = external {
+                let step = (writer.chunk_size().max(1) as u64).max(EXTERNAL_CHUNK_SIZE as u64);
+                let mut at = 0;
+                while at < d.size {
+                    let end = (at + step).min(d.size);
+                    writer.write_external(bytes.slice(at, end)).await?;
+                    at = end;
+                    on_bytes(writer.stored());
+                }
+                let got = writer.commit(&d.digest).await?;
+                if got.digest != d.digest {
+                    return Err(wrong_digest("blob", &d.digest, &got.digest));
+                }
+                on_bytes(d.size);
+                return Ok(());
+            }
             let mut sent = 0u64;
             while let Some(chunk) = reader.next_chunk().await? {
                 sent += chunk.len() as u64;

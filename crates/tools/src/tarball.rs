@@ -795,6 +795,18 @@ impl<R: ReaderAt> ReaderAt for TarReader<R> {
             .min(len);
         self.archive.source.read_at(self.offset + offset, len).await
     }
+
+    /// The entry's bytes in the tarball, when it is stored there (not made in memory) and
+    /// the tarball's source has external bytes: a push then sends the layer straight from
+    /// the file.
+    fn external(&self) -> Option<ociscope_core::client::External> {
+        if self.memory.is_some() {
+            return None;
+        }
+        let all = self.archive.source.external()?;
+        let end = self.offset.checked_add(self.size)?;
+        (end <= all.len()).then(|| all.slice(self.offset, end))
+    }
 }
 
 impl<R: ReaderAt> Provider for TarStore<R> {

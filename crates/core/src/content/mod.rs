@@ -155,6 +155,13 @@ pub trait ReaderAt {
 
     /// Up to `len` bytes from `offset`: fewer only at the end, none at or past the end.
     async fn read_at(&self, offset: u64, len: usize) -> Result<Bytes, Error>;
+
+    /// All of the content as bytes a transport reads itself (a browser `Blob`), when it has
+    /// them (see [`BlobReader::external`](crate::spec::BlobReader::external)). `None` by
+    /// default.
+    fn external(&self) -> Option<crate::client::External> {
+        None
+    }
 }
 
 impl ReaderAt for Bytes {

@@ -50,6 +50,10 @@ impl<L: BlobReader, R: BlobReader> BlobReader for Either<L, R> {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
         both!(self, r => r.next_chunk().await)
     }
+
+    fn external(&self) -> Option<crate::client::External> {
+        both!(self, r => r.external())
+    }
 }
 
 impl<L: BlobWriter, R: BlobWriter> BlobWriter for Either<L, R> {

@@ -2,6 +2,7 @@
 
 use bytes::{Bytes, BytesMut};
 
+use crate::client::External;
 use crate::descriptor::Descriptor;
 use crate::digest::{DigestError, Verifier};
 
@@ -15,6 +16,14 @@ pub trait BlobReader {
 
     /// The next chunk, or `None` at the end; a digest mismatch is reported before the end.
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error>;
+
+    /// The rest of the blob (what [`next_chunk`](Self::next_chunk) would still give) as bytes
+    /// a transport reads itself (slices of a browser `Blob`), when the reader has them: a copy
+    /// then sends them without reading them (and without verifying them; the destination
+    /// checks the digest when the upload is committed). `None` by default.
+    fn external(&self) -> Option<External> {
+        None
+    }
 
     /// Reads everything into memory, refusing more than `limit` bytes.
     async fn read_to_end(&mut self, limit: u64) -> Result<Bytes, Error> {
@@ -78,6 +87,10 @@ impl<R: BlobReader> BlobReader for VerifyingReader<R> {
                 Ok(None)
             }
         }
+    }
+
+    fn external(&self) -> Option<External> {
+        self.inner.external()
     }
 }
 

@@ -259,8 +259,82 @@ pub async fn quirks(address: &str, what: &str) {
         "{what}"
     );
     console_log!("{what}: 13 MiB uploaded from a Blob fetch read itself, through the quirks");
+    tarball_layers_go_as_slices(address, &bytes, what).await;
     let ctx = Ctx::new(unique("quirks")).with_capabilities(Capabilities::all());
     suite(&spec, what, &ctx).await;
+}
+
+/// A tarball picked as a `Blob` (an OCI layout made by `write_archive`) pushed through the
+/// quirks: its layer goes as a slice of the tarball that fetch reads itself, never as bytes
+/// in memory, and the registry holds it with its digest.
+async fn tarball_layers_go_as_slices(address: &str, layer: &[u8], what: &str) {
+    use ociscope_tools::artifact::{push_artifact, ArtifactOptions, FileEntry};
+    use ociscope_tools::tarball::{push_archive_image, write_archive, ArchiveImage, TarStore};
+    let mem = ociscope_core::memory::MemoryRegistry::new();
+    let src = n("tar/src");
+    let files = [FileEntry {
+        name: "layer.bin".to_string(),
+        media_type: None,
+        source: Bytes::copy_from_slice(layer),
+    }];
+    let pushed = push_artifact(
+        &mem,
+        &src,
+        &files,
+        &ArtifactOptions::default(),
+        &|_, _| {},
+        &std::cell::Cell::new(false),
+    )
+    .await
+    .unwrap_or_else(|i| panic!("{what}: artifact in memory: {:?}", i.error));
+    let images = [ArchiveImage {
+        descriptor: pushed.manifest.clone(),
+        names: vec!["tar/src:latest".to_string()],
+    }];
+    let mut tar: Vec<u8> = Vec::new();
+    let options = ociscope_tools::copy::CopyOptions::default();
+    write_archive(&mem, &src, &images, &options, &mut tar)
+        .await
+        .unwrap();
+    let store = TarStore::open(ociscope_fetch::BlobSource::new(blob_of(&tar)))
+        .await
+        .unwrap();
+    let transport = Recording::default();
+    let seen = Rc::clone(&transport.seen);
+    let registry = ociscope_core::client::Registry::parse(address).unwrap();
+    let spec = HttpSpec::new(transport, registry, Options::default());
+    let dst = n(&format!("{}/tar", unique("quirks")));
+    let options = ociscope_tools::copy::CopyOptions {
+        tags: vec![ociscope_core::spec::Tag::new("latest").unwrap()],
+        ..Default::default()
+    };
+    push_archive_image(&store, &store.images()[0], &spec, &dst, &options, &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{what}: tarball push: {e:?}"));
+    let digest = &pushed.layers[0].digest;
+    {
+        let seen = seen.borrow();
+        assert!(
+            seen.external_bodies.iter().sum::<u64>() >= layer.len() as u64,
+            "{what}: the layer went as slices of the tarball: {:?}",
+            seen.external_bodies
+        );
+        assert!(
+            seen.byte_bodies.iter().all(|n| *n < 1 << 20),
+            "{what}: only small bodies (manifest, config) as bytes: {:?}",
+            seen.byte_bodies
+        );
+    }
+    let mut r = spec.get_blob(&dst, digest).await.unwrap();
+    assert_eq!(
+        Digest::sha256_of(&r.read_to_end(64 << 20).await.unwrap()),
+        *digest,
+        "{what}"
+    );
+    console_log!(
+        "{what}: a tarball Blob pushed, its {} MiB layer sent as slices of the tarball",
+        layer.len() >> 20
+    );
 }
 
 /// A `Blob` holding `bytes`.
