@@ -22,10 +22,14 @@
 //!   (`ociscope-fetch`), with the credentials [`crate::credentials`] holds for their origin;
 //!   [`forget`] drops an opened one so new credentials take effect. [`open_keys`] lists the
 //!   registries open in this tab (the copy tool's destinations).
+//! - The registry a page shows is opened once, by the app's shell, and handed to the page's
+//!   views as context (a `Provider` around the page); views read it with [`use_registry`],
+//!   never as a prop, and show [`crate::components::error_box::no_registry`] if it is absent.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use leptos::prelude::use_context;
 use ociscope_core::client::{HttpSpec, Options};
 use ociscope_core::memory::MemoryRegistry;
 use ociscope_core::spec::{Either, Error, Forward, Spec};
@@ -102,6 +106,12 @@ impl Registry {
     pub fn is_in_page(&self) -> bool {
         matches!(&*self.backend, Either::Left(_))
     }
+}
+
+/// The registry the current page shows, from the context the app's shell provides to every
+/// registry page; `None` outside one (the caller shows an error view, never panics).
+pub fn use_registry() -> Option<Registry> {
+    use_context::<Registry>()
 }
 
 thread_local! {

@@ -6,11 +6,11 @@ use ociscope_core::spec::{BlobReader, Error, RepoName, Spec};
 use ociscope_core::Digest;
 use wasm_bindgen::JsCast;
 
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::components::json_view::JsonView;
 use crate::format;
 use crate::nav::use_nav;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 /// Largest blob previewed.
 pub const PREVIEW_LIMIT: u64 = 256 * 1024;
@@ -75,13 +75,14 @@ async fn download(registry: Registry, repo: RepoName, digest: Digest) -> Result<
 /// The blob view.
 #[component]
 pub fn BlobView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The blob's digest.
     digest: Digest,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let base = use_nav().current();
     let stat = {
         let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());

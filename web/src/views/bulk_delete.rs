@@ -10,12 +10,12 @@ use leptos::task::spawn_local;
 use ociscope_core::spec::{collect_all, Error, RepoName, Spec, Tag};
 
 use crate::bulk_delete::{self, Candidate, Deletion, Filter, Mode, Selection};
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::explain::explain;
 use crate::format::{self, count};
 use crate::nav::{use_nav, Link};
 use crate::paging::PAGE_SIZE;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 use crate::views::tags::load_tag_info;
 
 /// Most tags loaded for a bulk delete.
@@ -86,11 +86,12 @@ async fn load_all(
 /// The bulk delete page of a repository.
 #[component]
 pub fn BulkDeleteView(
-    /// The registry.
-    registry: Registry,
     /// The repository whose tags are deleted.
     repo: RepoName,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let tags_route = nav.current().tags(&repo);
     let loaded = RwSignal::new(Vec::<Candidate>::new());
@@ -324,6 +325,7 @@ pub fn BulkDeleteView(
             }}
         </section>
     }
+    .into_any()
 }
 
 /// The confirmation's title and list: every delete, with what goes along and what breaks.

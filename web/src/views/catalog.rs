@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 use ociscope_core::spec::Spec;
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::components::virtual_list::VirtualList;
 use crate::format::count;
 use crate::listing::{self, Row};
 use crate::nav::{use_nav, Link};
 use crate::paging::Pager;
-use crate::registry::Registry;
+use crate::registry::use_registry;
 use crate::route::Route;
 
 /// Height of one catalog row, in CSS pixels.
@@ -22,10 +22,10 @@ const LOAD_AHEAD: usize = 60;
 
 /// The catalog view.
 #[component]
-pub fn CatalogView(
-    /// The registry listed.
-    registry: Registry,
-) -> impl IntoView {
+pub fn CatalogView() -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let base = nav.current();
     let upload_route = base.upload();
@@ -173,6 +173,7 @@ pub fn CatalogView(
             }}
         </section>
     }
+    .into_any()
 }
 
 /// The catalog route of the current registry (for links back).

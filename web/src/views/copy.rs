@@ -22,11 +22,11 @@ use ociscope_tools::copy::{
     self, CopyError, CopyOptions, CopyReport, Event, Plan, Progress, Transfer,
 };
 
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::explain::explain;
 use crate::format;
 use crate::nav::{use_nav, Link};
-use crate::registry::{self, Registry};
+use crate::registry::{self, use_registry, Registry};
 use crate::route::Route;
 
 /// Tags typed as one text: separated by commas or spaces.
@@ -119,13 +119,14 @@ async fn platforms_of(
 /// The copy page of one manifest.
 #[component]
 pub fn CopyView(
-    /// The registry the manifest is in.
-    registry: Registry,
     /// Its repository.
     repo: RepoName,
     /// The manifest, by tag or digest.
     reference: ManifestRef,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let source_key = nav.current().registry.unwrap_or_default();
     let back = nav.current().manifest(&reference.to_string());
@@ -391,6 +392,7 @@ pub fn CopyView(
             {move || stage_view(stage.get(), planned.get_value(), states, totals, run)}
         </section>
     }
+    .into_any()
 }
 
 /// The plan (with each item's state), progress, and the outcome.

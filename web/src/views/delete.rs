@@ -7,9 +7,9 @@ use leptos::task::spawn_local;
 use ociscope_core::spec::{Error, ManifestRef, PageRequest, RepoName, Spec, Tag};
 use ociscope_core::Digest;
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::nav::use_nav;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 /// Most tags examined when looking for other tags on a digest.
 const MAX_TAGS_EXAMINED: usize = 5000;
@@ -92,8 +92,6 @@ pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[Tag]) -> String 
 /// Delete buttons for a manifest (and its tag, when opened by tag), with the confirmation.
 #[component]
 pub fn DeleteActions(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The tag the manifest was opened by, if any.
@@ -101,6 +99,9 @@ pub fn DeleteActions(
     /// The manifest's digest.
     digest: Digest,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let open = RwSignal::new(None::<DeleteTarget>);
     let tags = RwSignal::new(None::<Result<Vec<Tag>, Error>>);
@@ -217,6 +218,7 @@ pub fn DeleteActions(
             })
         }}
     }
+    .into_any()
 }
 
 #[cfg(test)]

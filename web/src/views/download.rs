@@ -18,9 +18,10 @@ use ociscope_opfs::OpfsStore;
 use ociscope_tools::copy::CopyOptions;
 use ociscope_tools::tarball::{write_archive, ArchiveImage};
 
+use crate::components::error_box::no_registry;
 use crate::format;
 use crate::nav::Link;
-use crate::registry::Registry;
+use crate::registry::use_registry;
 use crate::route::Route;
 use crate::views::store;
 
@@ -53,13 +54,14 @@ fn options(platform: &str, referrers: bool) -> CopyOptions {
 /// The download page of one manifest.
 #[component]
 pub fn DownloadTarballView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The tag or digest.
     reference: ManifestRef,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let registry = StoredValue::new(registry);
     let referrers = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -237,4 +239,5 @@ pub fn DownloadTarballView(
             }}
         </section>
     }
+    .into_any()
 }

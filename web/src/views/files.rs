@@ -16,11 +16,11 @@ use ociscope_core::Digest;
 use ociscope_tools::layer::{tree, FileEntry, Kind, Sink, TreeNode};
 use wasm_bindgen::JsCast;
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::components::virtual_list::VirtualList;
 use crate::format;
 use crate::layer_stream::{self, Progress};
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 /// Largest file opened as text in the page.
 pub const OPEN_LIMIT: u64 = 256 * 1024;
@@ -179,13 +179,14 @@ fn owner(e: &FileEntry) -> String {
 /// The files view.
 #[component]
 pub fn FilesView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The layer.
     digest: Digest,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let entries: RwSignal<Vec<FileEntry>, LocalStorage> = RwSignal::new_local(Vec::new());
     let progress = RwSignal::new(Progress::default());
     let status: RwSignal<Status, LocalStorage> = RwSignal::new_local(Status::Running);
@@ -452,6 +453,7 @@ pub fn FilesView(
             }}
         </section>
     }
+    .into_any()
 }
 
 #[cfg(test)]

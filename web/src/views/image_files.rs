@@ -9,12 +9,12 @@ use leptos::task::spawn_local;
 use ociscope_core::spec::{Error, ErrorKind, ManifestRef, RepoName, Spec};
 use ociscope_tools::layer::{merge, FileEntry, Merged};
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::components::virtual_list::VirtualList;
 use crate::format;
 use crate::layer_stream;
 use crate::nav::{use_nav, Link};
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 const ROW_HEIGHT: f64 = 28.0;
 const LIST_HEIGHT: f64 = 440.0;
@@ -61,13 +61,14 @@ async fn load(
 /// The merged-filesystem view.
 #[component]
 pub fn ImageFilesView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The image.
     reference: ManifestRef,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let base = use_nav().current();
     let progress = RwSignal::new((0usize, 0usize));
     let result: RwSignal<Option<Loaded>, LocalStorage> = RwSignal::new_local(None);
@@ -95,6 +96,7 @@ pub fn ImageFilesView(
             }}
         </section>
     }
+    .into_any()
 }
 
 fn merged_view(

@@ -16,14 +16,14 @@ use leptos::task::spawn_local;
 use ociscope_core::spec::{BlobReader, Error, ManifestRef, RepoName, Spec, Tag};
 use ociscope_core::{media_type, Digest};
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::components::virtual_list::VirtualList;
 use crate::format::{self, count};
 use crate::limiter::Limiter;
 use crate::listing;
 use crate::nav::{use_nav, Link};
 use crate::paging::Pager;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 use crate::version_sort;
 use ociscope_tools::config::ImageConfig;
 
@@ -337,11 +337,12 @@ fn platform_chips(platforms: &[PlatformInfo]) -> AnyView {
 /// The tags view.
 #[component]
 pub fn TagsView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let base = use_nav().current();
     let upload_route = base.upload();
     let bulk_route = base.bulk_delete();
@@ -515,6 +516,7 @@ pub fn TagsView(
             />
         </section>
     }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -19,8 +19,9 @@ use ociscope_tools::tarball::{push_archive_image, tag_of, FoundImage, TarStore};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 
+use crate::components::error_box::no_registry;
 use crate::format;
-use crate::registry::Registry;
+use crate::registry::use_registry;
 
 type Archive = SendWrapper<Rc<RefCell<Option<TarStore<BlobSource>>>>>;
 
@@ -47,11 +48,12 @@ fn describe(image: &FoundImage) -> String {
 /// The push-a-tarball page of a registry.
 #[component]
 pub fn PushTarballView(
-    /// The registry to push to.
-    registry: Registry,
     /// The repository to push into (editable).
     repo: Option<RepoName>,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let registry = StoredValue::new(registry);
     let repo = RwSignal::new(repo.map(String::from).unwrap_or_default());
     let tag = RwSignal::new(String::new());
@@ -263,4 +265,5 @@ pub fn PushTarballView(
             {move || done.get().map(|d| view! { <p id="tarball-done">{d}</p> })}
         </section>
     }
+    .into_any()
 }
