@@ -2,6 +2,10 @@
 //! pattern, older than a day, not in use by another tag) selects, one confirmation lists what
 //! goes, then the deletes run with progress and failures stay listed with their reason.
 //! Which tags a filter selects and what each delete removes is [`crate::bulk_delete`].
+//!
+//! Async work: loading every tag's details is a task of its own (`spawn_local`), streaming
+//! batches into the list for as long as it runs and stopping when the view is gone; the
+//! deletes are an `Action`, their progress in a signal.
 
 use futures::stream::{self, StreamExt};
 use leptos::html;
@@ -127,7 +131,6 @@ pub fn BulkDeleteView(
         selection.with(|s| loaded.with(|all| bulk_delete::plan(&s.selected, all, m)))
     });
     let confirming = RwSignal::new(false);
-    let run = RwSignal::new(Run::Idle);
     let registry = StoredValue::new(registry);
     let repo_name = StoredValue::new(repo.clone());
     let cancel_ref = NodeRef::<html::Button>::new();
@@ -139,13 +142,13 @@ pub fn BulkDeleteView(
         }
     });
 
-    let start = move |_| {
-        confirming.set(false);
-        let planned = deletions.get_untracked();
-        let total = planned.len();
-        run.set(Run::Running { done: 0, total });
+    // The deletes: an action, its progress in `deleting` (done, total) while it runs.
+    let deleting = RwSignal::new((0usize, 0usize));
+    let delete_all = Action::new_local(move |planned: &Vec<Deletion>| {
+        let planned = planned.clone();
         let (registry, repo) = (registry.get_value(), repo_name.get_value());
-        spawn_local(async move {
+        async move {
+            let total = planned.len();
             let (registry, repo) = (&registry, &repo);
             let mut results = stream::iter(planned)
                 .map(|d| async move {
@@ -171,11 +174,25 @@ pub fn BulkDeleteView(
                         error,
                     }),
                 }
-                run.try_set(Run::Running { done, total });
+                deleting.set((done, total));
             }
-            loaded.try_update(|l| l.retain(|c| !removed.contains(&c.tag)));
-            run.try_set(Run::Finished { deleted, failed });
-        });
+            loaded.update(|l| l.retain(|c| !removed.contains(&c.tag)));
+            Run::Finished { deleted, failed }
+        }
+    });
+    let run = Signal::derive(move || {
+        if delete_all.pending().get() {
+            let (done, total) = deleting.get();
+            Run::Running { done, total }
+        } else {
+            delete_all.value().get().unwrap_or(Run::Idle)
+        }
+    });
+    let start = move |_| {
+        confirming.set(false);
+        let planned = deletions.get_untracked();
+        deleting.set((0, planned.len()));
+        delete_all.dispatch_local(planned);
     };
 
     let running = move || matches!(run.get(), Run::Running { .. });

@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::spec::{Error, ManifestRef, RepoName, Spec, Tag};
 use ociscope_core::{Digest, Platform};
 use ociscope_tools::copy::{
@@ -93,6 +92,37 @@ enum Stage {
     Failed(CopyError),
 }
 
+/// The choices a plan is made from, as typed.
+#[derive(Clone)]
+struct Choices {
+    /// The destination registry's key.
+    key: String,
+    /// The destination repository.
+    repo: String,
+    /// The destination tags (spaces or commas between them).
+    tags: String,
+    /// The platforms ticked (none: the whole index).
+    platforms: Vec<Platform>,
+    /// Whether referrers go too.
+    referrers: bool,
+}
+
+impl Choices {
+    /// The destination repository and the copy's options, or why the choices are not valid.
+    fn check(&self, source_key: &str) -> Result<(RepoName, CopyOptions), Error> {
+        let repo = RepoName::new(self.repo.trim())?;
+        let tags = parse_tags(&self.tags)?;
+        let options = CopyOptions {
+            same_registry: self.key == source_key,
+            platforms: self.platforms.clone(),
+            referrers: self.referrers,
+            tags,
+            ..CopyOptions::default()
+        };
+        Ok((repo, options))
+    }
+}
+
 /// What a plan is for: the destination registry and the options it was made with.
 #[derive(Clone)]
 struct Planned {
@@ -150,54 +180,22 @@ pub fn CopyView(
     let dst_tags = RwSignal::new(reference.tag().map(Tag::to_string).unwrap_or_default());
     let with_referrers = RwSignal::new(false);
     let chosen = RwSignal::new(Vec::<Platform>::new());
-    let stage = RwSignal::new(Stage::Idle);
-    let planned = StoredValue::new(None::<Planned>);
     let states = RwSignal::new(HashMap::<Digest, ItemState>::new());
     let totals = RwSignal::new((0usize, 0usize, 0u64, 0u64));
     let source = StoredValue::new((registry, repo.clone(), reference.clone(), source_key));
-    let busy = move || matches!(stage.get(), Stage::Planning | Stage::Copying);
-    // Any change of a choice drops the plan made for the old ones.
-    let changed = move || {
-        if !matches!(stage.get_untracked(), Stage::Planning | Stage::Copying) {
-            stage.set(Stage::Idle);
-            planned.set_value(None);
-        }
-    };
 
-    let make_plan = move |_| {
+    // Planning: an action over the choices as they were when "Plan the copy" was pressed.
+    let plan = Action::new_local(move |choices: &Choices| {
+        let choices = choices.clone();
         let (src, src_repo, reference, src_key) = source.get_value();
-        let key = dst_key.get_untracked();
-        let checked = RepoName::new(dst_repo.get_untracked().trim())
-            .and_then(|r| Ok((r, parse_tags(&dst_tags.get_untracked())?)));
-        let (to_repo, tags) = match checked {
-            Ok(t) => t,
-            Err(e) => {
-                stage.set(Stage::Invalid(e));
-                return;
-            }
-        };
-        let options = CopyOptions {
-            same_registry: key == src_key,
-            platforms: chosen.get_untracked(),
-            referrers: with_referrers.get_untracked(),
-            tags,
-            ..CopyOptions::default()
-        };
-        stage.set(Stage::Planning);
-        spawn_local(async move {
-            let destination = if key == src_key {
-                Ok(src.clone())
+        async move {
+            let (to_repo, options) = choices.check(&src_key).map_err(Stage::Invalid)?;
+            let destination = if choices.key == src_key {
+                src.clone()
             } else {
-                registry::open(&key).await
+                registry::open(&choices.key).await.map_err(Stage::Invalid)?
             };
-            let destination = match destination {
-                Ok(d) => d,
-                Err(e) => {
-                    stage.try_set(Stage::Invalid(e));
-                    return;
-                }
-            };
-            match copy::plan(
+            let plan = copy::plan(
                 &src,
                 &src_repo,
                 &reference,
@@ -206,46 +204,36 @@ pub fn CopyView(
                 &options,
             )
             .await
-            {
-                Ok(plan) => {
-                    let initial = plan
-                        .items
-                        .iter()
-                        .map(|i| {
-                            let s = if i.present {
-                                ItemState::Present
-                            } else {
-                                ItemState::Missing
-                            };
-                            (i.descriptor.digest.clone(), s)
-                        })
-                        .collect();
-                    states.try_set(initial);
-                    totals.try_set((0, plan.items.len(), 0, plan.bytes_total()));
-                    planned.try_set_value(Some(Planned {
-                        plan,
-                        options,
-                        destination,
-                        destination_key: key,
-                    }));
-                    stage.try_set(Stage::Planned);
-                }
-                Err(e) => {
-                    stage.try_set(Stage::PlanFailed(e));
-                }
-            }
-        });
-    };
-
-    let run = move |_| {
-        let Some(p) = planned.get_value() else {
-            return;
-        };
+            .map_err(Stage::PlanFailed)?;
+            let initial = plan
+                .items
+                .iter()
+                .map(|i| {
+                    let s = if i.present {
+                        ItemState::Present
+                    } else {
+                        ItemState::Missing
+                    };
+                    (i.descriptor.digest.clone(), s)
+                })
+                .collect();
+            states.set(initial);
+            totals.set((0, plan.items.len(), 0, plan.bytes_total()));
+            Ok(Planned {
+                plan,
+                options,
+                destination,
+                destination_key: choices.key,
+            })
+        }
+    });
+    // The copy: an action running the plan shown, its progress in `states` and `totals`.
+    let run_copy = Action::new_local(move |p: &Planned| {
+        let p = p.clone();
         let (src, ..) = source.get_value();
-        stage.set(Stage::Copying);
-        spawn_local(async move {
+        async move {
             let progress = |p: &Progress| {
-                totals.try_set((p.items_done, p.items_total, p.bytes_done, p.bytes_total));
+                totals.set((p.items_done, p.items_total, p.bytes_done, p.bytes_total));
                 let update = match p.event {
                     Event::Start(i) => Some((i, ItemState::Moving(0))),
                     Event::Bytes(i, n) => Some((i, ItemState::Moving(n))),
@@ -256,18 +244,56 @@ pub fn CopyView(
                     Event::Planned | Event::Tagged(_) | Event::Done => None,
                 };
                 if let Some((item, state)) = update {
-                    states.try_update(|s| {
+                    states.update(|s| {
                         s.insert(item.descriptor.digest.clone(), state);
                     });
                 }
             };
-            let result =
-                copy::copy_plan(&src, &p.destination, &p.plan, &p.options, &progress).await;
-            stage.try_set(match result {
+            copy::copy_plan(&src, &p.destination, &p.plan, &p.options, &progress).await
+        }
+    });
+    let planned = move || plan.value().get().and_then(Result::ok);
+    let stage = Signal::derive(move || {
+        if run_copy.pending().get() {
+            return Stage::Copying;
+        }
+        if let Some(result) = run_copy.value().get() {
+            return match result {
                 Ok(report) => Stage::Done(report),
                 Err(e) => Stage::Failed(e),
-            });
+            };
+        }
+        if plan.pending().get() {
+            return Stage::Planning;
+        }
+        match plan.value().get() {
+            None => Stage::Idle,
+            Some(Ok(_)) => Stage::Planned,
+            Some(Err(stage)) => stage,
+        }
+    });
+    let busy = move || plan.pending().get() || run_copy.pending().get();
+    // Any change of a choice drops the plan made for the old ones.
+    let changed = move || {
+        if !(plan.pending().get_untracked() || run_copy.pending().get_untracked()) {
+            plan.clear();
+            run_copy.clear();
+        }
+    };
+    let make_plan = move |_| {
+        run_copy.clear();
+        plan.dispatch_local(Choices {
+            key: dst_key.get_untracked(),
+            repo: dst_repo.get_untracked(),
+            tags: dst_tags.get_untracked(),
+            platforms: chosen.get_untracked(),
+            referrers: with_referrers.get_untracked(),
         });
+    };
+    let run = move |()| {
+        if let Some(p) = planned() {
+            run_copy.dispatch_local(p);
+        }
     };
 
     let registry_options = keys
@@ -389,7 +415,7 @@ pub fn CopyView(
                     </button>
                 </p>
             </form>
-            {move || stage_view(stage.get(), planned.get_value(), states, totals, run)}
+            {move || stage_view(stage.get(), planned(), states, totals, run)}
         </section>
     }
     .into_any()

@@ -7,6 +7,10 @@
 //! browser** (the tab's content store, [`crate::views::store`]): fetched blob by blob into
 //! resumable ingests, so a reload in the middle resumes when it is kept again. Either way, one
 //! platform of an index or all of them, optionally with the referrers.
+//!
+//! Async work: the platforms to choose from are a `LocalResource`; writing the tarball and
+//! keeping the image are tasks of their own (`spawn_local`), since each streams its progress
+//! into the page's signals for as long as it runs (minutes for a large image).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -68,25 +72,29 @@ pub fn DownloadTarballView(
     let status = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<(String, String)>);
-    let platforms = RwSignal::new(Vec::<String>::new());
-    let platform = RwSignal::new(String::new());
-    let kept = RwSignal::new(None::<String>);
-    let name = file_name(&repo, &reference);
-    {
+    // The platforms an index lists, to choose from; none for an image (or what fails to load).
+    let platforms = {
         let (registry, repo, reference) = (registry.get_value(), repo.clone(), reference.clone());
-        spawn_local(async move {
-            if let Ok(m) = registry.get_manifest(&repo, &reference).await {
-                if let Ok(parsed) = Manifest::parse(&m.content, Some(&m.descriptor.media_type)) {
-                    let list: Vec<String> = parsed
+        LocalResource::new(move || {
+            let (registry, repo, reference) = (registry.clone(), repo.clone(), reference.clone());
+            async move {
+                let Ok(m) = registry.get_manifest(&repo, &reference).await else {
+                    return Vec::new();
+                };
+                match Manifest::parse(&m.content, Some(&m.descriptor.media_type)) {
+                    Ok(parsed) => parsed
                         .manifests()
                         .iter()
                         .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
-                        .collect();
-                    platforms.try_set(list);
+                        .collect(),
+                    Err(_) => Vec::new(),
                 }
             }
-        });
-    }
+        })
+    };
+    let platform = RwSignal::new(String::new());
+    let kept = RwSignal::new(None::<String>);
+    let name = file_name(&repo, &reference);
     let what = format!("{repo}:{reference}");
     let (repo, reference) = (StoredValue::new(repo), StoredValue::new(reference));
 
@@ -190,7 +198,7 @@ pub fn DownloadTarballView(
                 " with its referrers (signatures, SBOMs)"
             </label>
             {move || {
-                let list = platforms.get();
+                let list = platforms.get().unwrap_or_default();
                 (!list.is_empty())
                     .then(|| {
                         view! {

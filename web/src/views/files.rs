@@ -4,6 +4,10 @@
 //! and any file downloaded — each by streaming the layer again up to that file, holding only
 //! that file. While the layer streams the view is redrawn at most every [`REDRAW_MS`] (a
 //! redraw per chunk cost more than listing it).
+//!
+//! Async work: the listing is a task of its own (`spawn_local`): it streams entries and
+//! progress into signals for as long as the layer downloads. Opening or downloading one file
+//! is an `Action`.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -193,7 +197,6 @@ pub fn FilesView(
     let search = RwSignal::new(String::new());
     let as_tree = RwSignal::new(false);
     let open: RwSignal<BTreeSet<String>> = RwSignal::new(BTreeSet::new());
-    let opened: RwSignal<Opened, LocalStorage> = RwSignal::new_local(None);
     {
         let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
         spawn_local(async move {
@@ -259,24 +262,25 @@ pub fn FilesView(
         });
         open.with(|o| tree_rows(&root, o))
     });
-    let open_file = {
+    // Opening or downloading one file: an action (streams the layer again up to that file).
+    // Its value is what the page shows: the text opened, or why a file could not be opened or
+    // downloaded (nothing after a download that worked).
+    let extract_file = {
         let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
-        move |path: String, download: bool| {
+        Action::new_local(move |(path, download): &(String, bool)| {
             let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
-            if !download {
-                opened.set(None);
-            }
-            spawn_local(async move {
+            let (path, download) = (path.clone(), *download);
+            async move {
                 let limit = if download { DOWNLOAD_LIMIT } else { OPEN_LIMIT };
                 let got = extract(&registry, &repo, &digest, &path, limit).await;
                 if download {
-                    match got {
-                        Ok(bytes) => save(&path, &bytes),
-                        Err(e) => {
-                            opened.try_set(Some((path, Err(e))));
+                    return match got {
+                        Ok(bytes) => {
+                            save(&path, &bytes);
+                            None
                         }
-                    }
-                    return;
+                        Err(e) => Some((path, Err(e))),
+                    };
                 }
                 let text = got.and_then(|b| {
                     String::from_utf8(b).map_err(|_| {
@@ -286,11 +290,21 @@ pub fn FilesView(
                         )
                     })
                 });
-                opened.try_set(Some((path, text)));
-            });
-        }
+                Some((path, text))
+            }
+        })
     };
-    let open_for_rows = open_file.clone();
+    let opened = move || -> Opened {
+        let opening = extract_file.input().with(|i| matches!(i, Some((_, false))));
+        if opening {
+            return None;
+        }
+        extract_file.value().get().flatten()
+    };
+    let open_file = move |path: String, download: bool| {
+        extract_file.dispatch_local((path, download));
+    };
+    let open_for_rows = open_file;
     let list_row = move |i: usize| {
         let Some(e) = shown
             .with(|s| s.get(i).copied())
@@ -318,7 +332,7 @@ pub fn FilesView(
         });
         let actions = (e.kind == Kind::File).then(|| {
             let (p1, p2) = (e.path.clone(), e.path.clone());
-            let (o1, o2) = (open_for_rows.clone(), open_for_rows.clone());
+            let (o1, o2) = (open_for_rows, open_for_rows);
             view! {
                 {(e.size <= OPEN_LIMIT).then(|| view! {
                     <button type="button" class="file-open" on:click=move |_| o1(p1.clone(), false)>"open"</button>
@@ -418,7 +432,7 @@ pub fn FilesView(
                     <button type="button" class="sort" id="files-as-tree" aria-pressed=move || as_tree.get().to_string() on:click=move |_| as_tree.set(true)>"tree"</button>
                 </span>
             </div>
-            {move || opened.get().map(|(path, text)| view! {
+            {move || opened().map(|(path, text)| view! {
                 <div class="file-opened" id="file-opened">
                     <h3><code>{path}</code></h3>
                     {match text {
@@ -444,7 +458,7 @@ pub fn FilesView(
                         count=Signal::derive(move || shown.with(Vec::len))
                         row_height=ROW_HEIGHT
                         height=LIST_HEIGHT
-                        row=list_row.clone()
+                        row=list_row
                         reset_on=Signal::derive(move || search.get())
                         label="files"
                     />

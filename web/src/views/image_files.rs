@@ -2,10 +2,10 @@
 //! turn as it streams ([`crate::layer_stream`]), then merged as a runtime would unpack them
 //! ([`ociscope_tools::layer::merge`]): what each layer added, changed and removed, the bytes
 //! later layers waste by replacing or deleting earlier files, and the final files with the
-//! layer each comes from. Only entries (metadata) are kept, never content.
+//! layer each comes from. Only entries (metadata) are kept, never content. The listing is a
+//! `LocalResource` (loaded on open), its progress in a signal.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::spec::{Error, ErrorKind, ManifestRef, RepoName, Spec};
 use ociscope_tools::layer::{merge, FileEntry, Merged};
 
@@ -71,13 +71,13 @@ pub fn ImageFilesView(
     };
     let base = use_nav().current();
     let progress = RwSignal::new((0usize, 0usize));
-    let result: RwSignal<Option<Loaded>, LocalStorage> = RwSignal::new_local(None);
-    spawn_local(async move {
-        let got = load(&registry, &repo, &reference, &mut |d, n| {
-            progress.try_set((d, n));
-        })
-        .await;
-        result.try_set(Some(got));
+    // Loaded on open; how many layers are listed so far goes to `progress` meanwhile.
+    let result = LocalResource::new(move || {
+        let (registry, repo, reference) = (registry.clone(), repo.clone(), reference.clone());
+        async move {
+            let mut report = |d, n| progress.set((d, n));
+            load(&registry, &repo, &reference, &mut report).await
+        }
     });
     let search = RwSignal::new(String::new());
     view! {

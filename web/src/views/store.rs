@@ -15,7 +15,6 @@
 //! - Storage errors are explained ([`explain_storage`]): a full quota says what to free.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::content::{IngestManager, Status, StatusFilter};
 use ociscope_core::spec::{ManifestRef, RepoName, Tag};
 use ociscope_opfs::tarball::OpfsFileSink;
@@ -199,17 +198,171 @@ fn when(ms: u64) -> String {
     format::epoch(ms / 1000)
 }
 
+/// What a button of the store page asks. One [`Action`] runs them all: one at a time, its
+/// pending state disables every button, and its value is the page's message.
+#[derive(Clone)]
+enum Job {
+    /// Delete a kept image (and whatever no other kept image uses).
+    Delete(RepoName, Tag),
+    /// Abort an ingest.
+    Abort(String),
+    /// Push a kept image to the registry `key`, as the repository and tag typed (empty: its
+    /// own).
+    Push {
+        image: KeptImage,
+        key: String,
+        repo: String,
+        tag: String,
+    },
+    /// Save a kept image as a tarball.
+    Save(KeptImage),
+}
+
+/// What a finished job says, and the tarball it wrote (its object URL and file name).
+#[derive(Clone)]
+struct Done {
+    message: String,
+    link: Option<(String, String)>,
+}
+
+impl Done {
+    fn said(message: String) -> Done {
+        Done {
+            message,
+            link: None,
+        }
+    }
+}
+
+async fn delete_image(repo: RepoName, tag: Tag) -> Result<String, String> {
+    let view = open_store().await?;
+    let c = remove_image(&view, &repo, &tag)
+        .await
+        .map_err(|e| explain_storage(&e.to_string()))?;
+    Ok(format!(
+        "Deleted {repo}:{tag}: {} freed ({})",
+        format::size(c.bytes),
+        format::count(c.deleted, "piece of content", "pieces of content")
+    ))
+}
+
+async fn abort_ingest(reference: String) -> Result<String, String> {
+    let view = open_store().await?;
+    view.store()
+        .abort(&reference)
+        .await
+        .map_err(|e| explain_storage(&e.to_string()))?;
+    Ok(format!("Aborted the ingest {reference}"))
+}
+
+/// Pushes `image` to the registry `key` as `repo_text:tag_text` (empty: the image's own),
+/// saying how far it got through `progress`.
+async fn push_image(
+    image: KeptImage,
+    key: String,
+    repo_text: String,
+    tag_text: String,
+    progress: &dyn Fn(String),
+) -> Result<String, String> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Err("choose or type a registry to push to".to_string());
+    }
+    let target = match repo_text.trim() {
+        "" => image.repo.clone(),
+        t => RepoName::new(t).map_err(|e| e.to_string())?,
+    };
+    let tag = match tag_text.trim() {
+        "" => image.tag.clone(),
+        t => Tag::new(t).map_err(|e| e.to_string())?,
+    };
+    let dst = registry::open(key)
+        .await
+        .map_err(|e| format!("cannot open {key}: {e}"))?;
+    let view = open_store().await?;
+    let options = CopyOptions {
+        referrers: true,
+        tags: vec![tag.clone()],
+        ..CopyOptions::default()
+    };
+    let report = |p: &Progress| {
+        progress(format!(
+            "pushing: {} of {} items, {} of {}",
+            p.items_done,
+            p.items_total,
+            format::size(p.bytes_done),
+            format::size(p.bytes_total)
+        ));
+    };
+    let r = copy_image(
+        &view,
+        &image.repo,
+        &ManifestRef::Tag(image.tag.clone()),
+        &dst,
+        &target,
+        &options,
+        &report,
+    )
+    .await
+    .map_err(|e| format!("The push failed, no tag moved. {}", explain_copy(&e)))?;
+    Ok(format!(
+        "Pushed {} to {key} as {target}:{tag} and tagged it ({} copied, {} already there, {} sent)",
+        image.descriptor.digest,
+        r.copied,
+        r.present,
+        format::size(r.bytes_copied)
+    ))
+}
+
+/// Writes `image` as a tarball into the download folder: what was written, and a link to it.
+async fn save_tarball(image: KeptImage) -> Result<Done, String> {
+    let name = format!("{}-{}.tar", image.repo, image.tag).replace(['/', ':'], "_");
+    let written = async {
+        let view = open_store().await?;
+        let folder = OpfsStore::open(DOWNLOAD_FOLDER)
+            .await
+            .map_err(|e| explain_storage(&e.to_string()))?;
+        let mut sink = OpfsFileSink::create(folder.folder(), &name)
+            .await
+            .map_err(|e| explain_storage(&e.to_string()))?;
+        let images = [ArchiveImage {
+            descriptor: image.descriptor.clone(),
+            names: vec![format!("{}:{}", image.repo, image.tag)],
+        }];
+        let options = CopyOptions {
+            referrers: true,
+            ..CopyOptions::default()
+        };
+        let report = write_archive(&view, &image.repo, &images, &options, &mut sink)
+            .await
+            .map_err(|e| explain_copy(&e))?;
+        let file = sink
+            .finish()
+            .await
+            .map_err(|e| explain_storage(&e.to_string()))?;
+        let url = web_sys::Url::create_object_url_with_blob(&file).map_err(|e| format!("{e:?}"))?;
+        Ok::<_, String>((url, report))
+    }
+    .await;
+    match written {
+        Ok((url, report)) => Ok(Done {
+            message: format!(
+                "Wrote {name}: {} blobs and manifests, {}",
+                report.blobs,
+                format::size(report.tar_bytes)
+            ),
+            link: Some((url, name)),
+        }),
+        Err(e) => Err(format!("The tarball could not be written: {e}")),
+    }
+}
+
 /// The store page.
 #[component]
 pub fn StoreView(
     /// A registry to preselect as the destination of pushes.
     registry: Option<String>,
 ) -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let contents = RwSignal::new(None::<Result<Contents, String>>);
-    let message = RwSignal::new(None::<Result<String, String>>);
-    let busy = RwSignal::new(false);
-    let link = RwSignal::new(None::<(String, String)>);
     let mut keys = registry::open_keys();
     if let Some(r) = &registry {
         if !keys.contains(r) {
@@ -225,170 +378,63 @@ pub fn StoreView(
     let dst_repo = RwSignal::new(String::new());
     let dst_tag = RwSignal::new(String::new());
 
-    Effect::new(move |_| {
-        version.track();
-        spawn_local(async move {
-            let loaded = load().await;
-            contents.try_set(Some(loaded));
-        });
+    let contents = LocalResource::new(load);
+    let refresh = move || contents.refetch();
+    // What a running push says so far (a push may take minutes).
+    let progress = RwSignal::new(None::<String>);
+    let job = Action::new_local(move |job: &Job| {
+        let job = job.clone();
+        async move {
+            let changes_store = matches!(job, Job::Delete(..) | Job::Abort(_));
+            let done = match job {
+                Job::Delete(repo, tag) => delete_image(repo, tag).await.map(Done::said),
+                Job::Abort(reference) => abort_ingest(reference).await.map(Done::said),
+                Job::Push {
+                    image,
+                    key,
+                    repo,
+                    tag,
+                } => push_image(image, key, repo, tag, &|p| progress.set(Some(p)))
+                    .await
+                    .map(Done::said),
+                Job::Save(image) => save_tarball(image).await,
+            };
+            if changes_store {
+                contents.refetch();
+            }
+            done
+        }
     });
-    let refresh = move || version.update(|v| *v += 1);
-
-    let delete = move |repo: RepoName, tag: Tag| {
-        busy.set(true);
-        message.set(None);
-        spawn_local(async move {
-            let result = async {
-                let view = open_store().await?;
-                remove_image(&view, &repo, &tag)
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))
-            }
-            .await;
-            message.try_set(Some(result.map(|c| {
-                format!(
-                    "Deleted {repo}:{tag}: {} freed ({})",
-                    format::size(c.bytes),
-                    format::count(c.deleted, "piece of content", "pieces of content")
-                )
-            })));
-            busy.try_set(false);
-            refresh();
-        });
+    let busy = move || job.pending().get();
+    let start = move |j: Job| {
+        progress.set(None);
+        job.dispatch_local(j);
     };
-
-    let abort = move |reference: String| {
-        busy.set(true);
-        message.set(None);
-        spawn_local(async move {
-            let result = async {
-                let view = open_store().await?;
-                view.store()
-                    .abort(&reference)
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))
-            }
-            .await;
-            message.try_set(Some(
-                result.map(|()| format!("Aborted the ingest {reference}")),
-            ));
-            busy.try_set(false);
-            refresh();
-        });
+    let message = move || {
+        if job.pending().get() {
+            progress.get().map(Ok)
+        } else {
+            job.value().get().map(|r| r.map(|d| d.message))
+        }
     };
-
+    let link = move || {
+        job.value()
+            .get()
+            .filter(|_| !job.pending().get())
+            .and_then(Result::ok)
+            .and_then(|d| d.link)
+    };
     let push = move |image: KeptImage| {
-        let key = destination.get_untracked().trim().to_string();
-        let repo_text = dst_repo.get_untracked();
-        let tag_text = dst_tag.get_untracked();
-        busy.set(true);
-        message.set(None);
-        spawn_local(async move {
-            let result = async {
-                if key.is_empty() {
-                    return Err("choose or type a registry to push to".to_string());
-                }
-                let target = match repo_text.trim() {
-                    "" => image.repo.clone(),
-                    t => RepoName::new(t).map_err(|e| e.to_string())?,
-                };
-                let tag = match tag_text.trim() {
-                    "" => image.tag.clone(),
-                    t => Tag::new(t).map_err(|e| e.to_string())?,
-                };
-                let dst = registry::open(&key)
-                    .await
-                    .map_err(|e| format!("cannot open {key}: {e}"))?;
-                let view = open_store().await?;
-                let options = CopyOptions {
-                    referrers: true,
-                    tags: vec![tag.clone()],
-                    ..CopyOptions::default()
-                };
-                let progress = |p: &Progress| {
-                    message.try_set(Some(Ok(format!(
-                        "pushing: {} of {} items, {} of {}",
-                        p.items_done,
-                        p.items_total,
-                        format::size(p.bytes_done),
-                        format::size(p.bytes_total)
-                    ))));
-                };
-                let r = copy_image(
-                    &view,
-                    &image.repo,
-                    &ManifestRef::Tag(image.tag.clone()),
-                    &dst,
-                    &target,
-                    &options,
-                    &progress,
-                )
-                .await
-                .map_err(|e| format!("The push failed, no tag moved. {}", explain_copy(&e)))?;
-                Ok(format!(
-                    "Pushed {} to {key} as {target}:{tag} and tagged it ({} copied, {} already there, {} sent)",
-                    image.descriptor.digest,
-                    r.copied,
-                    r.present,
-                    format::size(r.bytes_copied)
-                ))
-            }
-            .await;
-            message.try_set(Some(result));
-            busy.try_set(false);
-        });
+        start(Job::Push {
+            image,
+            key: destination.get_untracked(),
+            repo: dst_repo.get_untracked(),
+            tag: dst_tag.get_untracked(),
+        })
     };
-
-    let save = move |image: KeptImage| {
-        busy.set(true);
-        message.set(None);
-        link.set(None);
-        spawn_local(async move {
-            let name = format!("{}-{}.tar", image.repo, image.tag).replace(['/', ':'], "_");
-            let result = async {
-                let view = open_store().await?;
-                let folder = OpfsStore::open(DOWNLOAD_FOLDER)
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))?;
-                let mut sink = OpfsFileSink::create(folder.folder(), &name)
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))?;
-                let images = [ArchiveImage {
-                    descriptor: image.descriptor.clone(),
-                    names: vec![format!("{}:{}", image.repo, image.tag)],
-                }];
-                let options = CopyOptions {
-                    referrers: true,
-                    ..CopyOptions::default()
-                };
-                let report = write_archive(&view, &image.repo, &images, &options, &mut sink)
-                    .await
-                    .map_err(|e| explain_copy(&e))?;
-                let file = sink
-                    .finish()
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))?;
-                let url = web_sys::Url::create_object_url_with_blob(&file)
-                    .map_err(|e| format!("{e:?}"))?;
-                Ok::<_, String>((url, report))
-            }
-            .await;
-            match result {
-                Ok((url, report)) => {
-                    message.try_set(Some(Ok(format!(
-                        "Wrote {name}: {} blobs and manifests, {}",
-                        report.blobs,
-                        format::size(report.tar_bytes)
-                    ))));
-                    link.try_set(Some((url, name)));
-                }
-                Err(e) => {
-                    message.try_set(Some(Err(format!("The tarball could not be written: {e}"))));
-                }
-            }
-            busy.try_set(false);
-        });
-    };
+    let save = move |image: KeptImage| start(Job::Save(image));
+    let delete = move |repo: RepoName, tag: Tag| start(Job::Delete(repo, tag));
+    let abort = move |reference: String| start(Job::Abort(reference));
 
     let images_view = move |images: Vec<KeptImage>| {
         if images.is_empty() {
@@ -449,18 +495,18 @@ pub fn StoreView(
                                     <td class="store-size">{format::size(image.bytes)}</td>
                                     <td>{when(image.tagged.0)}</td>
                                     <td>
-                                        <button type="button" class="store-push" disabled=move || busy.get() on:click=move |_| push(i1.clone())>
+                                        <button type="button" class="store-push" disabled=busy on:click=move |_| push(i1.clone())>
                                             "Push"
                                         </button>
                                         " "
-                                        <button type="button" class="store-save" disabled=move || busy.get() on:click=move |_| save(i2.clone())>
+                                        <button type="button" class="store-save" disabled=busy on:click=move |_| save(i2.clone())>
                                             "Save as tarball"
                                         </button>
                                         " "
                                         <button
                                             type="button"
                                             class="store-delete"
-                                            disabled=move || busy.get()
+                                            disabled=busy
                                             on:click=move |_| delete(repo.clone(), tag.clone())
                                         >
                                             "Delete"
@@ -508,7 +554,7 @@ pub fn StoreView(
                                     <td>{when(s.started.0)}</td>
                                     <td>{when(s.updated.0)}</td>
                                     <td>
-                                        <button type="button" class="store-abort" disabled=move || busy.get() on:click=move |_| abort(reference.clone())>
+                                        <button type="button" class="store-abort" disabled=busy on:click=move |_| abort(reference.clone())>
                                             "Abort"
                                         </button>
                                     </td>
@@ -564,13 +610,13 @@ pub fn StoreView(
                     on:input=move |e| dst_tag.set(event_target_value(&e))
                 />
             </div>
-            {move || match message.get() {
+            {move || match message() {
                 Some(Ok(m)) => view! { <p id="store-message" aria-live="polite">{m}</p> }.into_any(),
                 Some(Err(e)) => view! { <p id="store-error" class="error-box" role="alert">{e}</p> }.into_any(),
                 None => ().into_any(),
             }}
             {move || {
-                link.get()
+                link()
                     .map(|(url, name)| {
                         let label = format!("Download {name}");
                         view! {

@@ -5,6 +5,10 @@
 //! within the tag's slot (so requests stay bounded), at most [`MAX_PLATFORMS`] per index
 //! (attestation manifests skipped). An index's date is its newest platform's, which is also
 //! what sorting by date uses.
+//!
+//! Async work: the pages of names are [`Pager`]'s; the details are loaded by a pool of tasks
+//! (`spawn_local`, [`MAX_IN_FLIGHT`] at a time, fed as rows scroll into view) into one map,
+//! not a resource per row: rows come and go with scrolling, and a load must outlive its row.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;

@@ -5,6 +5,9 @@
 //! read for the garbage collector to free late); every image in it is listed with
 //! its names and platforms; the chosen one is pushed with `push_archive_image` (a copy: blobs
 //! the registry has are skipped, progress per item, the tag pushed last).
+//!
+//! Async work: reading the tarball and pushing from it are tasks of their own (`spawn_local`):
+//! each streams its progress into the page's signals for as long as it runs.
 
 use std::cell::RefCell;
 use std::rc::Rc;
