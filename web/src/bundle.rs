@@ -55,7 +55,7 @@ fn unmount() {
 /// Shown by the catalog bundle for a page only the tools bundle renders: loads it (once per
 /// page) and hands the page over, or says why it could not.
 #[component]
-pub fn LoadTools() -> impl IntoView {
+pub(crate) fn LoadTools() -> impl IntoView {
     // Loaded on open, once per page: a second `LoadTools` while the first loads waits too.
     let started = LocalResource::new(|| async {
         if LOADING.with(|l| l.replace(true)) {

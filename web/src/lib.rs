@@ -8,40 +8,42 @@
 //! registry data; Leptos text nodes escape it), and links are built from registry data only
 //! for `http:`/`https:` URLs ([`safe_url::link_target`]).
 
-pub mod bulk_delete;
+// Public only what the two binaries (`main.rs`, `bin/`) and `web/tests` use; everything else is
+// private to the crate, so the compiler reports what nothing uses.
+mod bulk_delete;
 pub mod bundle;
-pub mod clock;
-pub mod compare;
-pub mod components;
-pub mod credentials;
-pub mod explain;
+mod clock;
+mod compare;
+mod components;
+mod credentials;
+mod explain;
 pub mod format;
-pub mod json_segments;
-pub mod layer_stream;
-pub mod limiter;
-pub mod listing;
+mod json_segments;
+mod layer_stream;
+mod limiter;
+mod listing;
 mod local_storage;
-pub mod nav;
-pub mod paging;
+mod nav;
+mod paging;
 pub mod panic_screen;
-pub mod pending;
+mod pending;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties;
-pub mod recent;
+mod recent;
 mod reference_view;
 pub mod registry;
-pub mod route;
-pub mod safe_url;
+mod route;
+mod safe_url;
 mod tools;
-pub mod upstreams;
-pub mod version_sort;
+mod upstreams;
+mod version_sort;
 pub mod views;
 
 use leptos::context::Provider;
 use leptos::prelude::*;
 use ociscope_core::spec::{Error, ManifestRef, RepoName};
 
-pub use reference_view::ReferenceView;
+use reference_view::ReferenceView;
 
 use components::error_box::{ErrorBox, Loading};
 use nav::{Link, Nav};

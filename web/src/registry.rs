@@ -47,9 +47,9 @@ use crate::credentials;
 /// way of the views (loading the details of thousands of tags, 4 at a time, runs well under
 /// it on a fast registry); what slows the app down is a `429`, whose `Retry-After` the
 /// limiter waits out for every view at once.
-pub const RATE_PER_SECOND: f64 = 1000.0;
+pub(crate) const RATE_PER_SECOND: f64 = 1000.0;
 /// Requests that may go to one registry over HTTP at once before the rate applies.
-pub const BURST: u32 = 1000;
+pub(crate) const BURST: u32 = 1000;
 
 /// A registry over HTTP as the app holds it: cached and rate-limited.
 pub type HttpRegistry = SharedClient<HttpSpec<FetchTransport>, BrowserClock>;
@@ -83,7 +83,7 @@ impl Registry {
     }
 
     /// A registry over HTTP, behind its shared client.
-    pub fn http(spec: HttpSpec<FetchTransport>) -> Result<Registry, Error> {
+    pub(crate) fn http(spec: HttpSpec<FetchTransport>) -> Result<Registry, Error> {
         let address = spec.registry();
         let pull_host = match address.port {
             Some(port) => format!("{}:{port}", address.host),
@@ -98,19 +98,14 @@ impl Registry {
     }
 
     /// The host people pull from (`host[:port]`); empty for registries inside the page.
-    pub fn pull_host(&self) -> &str {
+    pub(crate) fn pull_host(&self) -> &str {
         &self.pull_host
-    }
-
-    /// True when the registry lives inside this page (nothing leaves the browser).
-    pub fn is_in_page(&self) -> bool {
-        matches!(&*self.backend, Either::Left(_))
     }
 }
 
 /// The registry the current page shows, from the context the app's shell provides to every
 /// registry page; `None` outside one (the caller shows an error view, never panics).
-pub fn use_registry() -> Option<Registry> {
+pub(crate) fn use_registry() -> Option<Registry> {
     use_context::<Registry>()
 }
 
@@ -125,17 +120,17 @@ pub fn install(key: &str, registry: Registry) {
 
 /// Drops the opened registry `key` names, so the next [`open`] connects again (with the
 /// credentials held then).
-pub fn forget(key: &str) {
+pub(crate) fn forget(key: &str) {
     OPEN.with(|open| open.borrow_mut().remove(key));
 }
 
 /// The keys of the registries open in this tab, in order.
-pub fn open_keys() -> Vec<String> {
+pub(crate) fn open_keys() -> Vec<String> {
     OPEN.with(|open| open.borrow().keys().cloned().collect())
 }
 
 /// The URL parameter of the in-browser demo registry.
-pub const DEMO: &str = "demo:";
+pub(crate) const DEMO: &str = "demo:";
 
 /// A new in-memory registry filled with the demo content.
 pub async fn demo(options: &DemoOptions) -> Result<Registry, Error> {
@@ -145,7 +140,7 @@ pub async fn demo(options: &DemoOptions) -> Result<Registry, Error> {
 }
 
 /// The registry a `registry` URL parameter names, opened once per page and then reused.
-pub async fn open(key: &str) -> Result<Registry, Error> {
+pub(crate) async fn open(key: &str) -> Result<Registry, Error> {
     if let Some(r) = OPEN.with(|open| open.borrow().get(key).cloned()) {
         return Ok(r);
     }
@@ -164,7 +159,7 @@ pub async fn open(key: &str) -> Result<Registry, Error> {
 /// to CNCF distribution with htpasswd through the forwarder (`tests/forward_browser.py`: the
 /// page asked with the ping kept answering "wants credentials"), and is left until that is
 /// understood.
-pub async fn open_remote(key: &str) -> Result<Registry, Error> {
+pub(crate) async fn open_remote(key: &str) -> Result<Registry, Error> {
     if let Some(r) = OPEN.with(|open| open.borrow().get(key).cloned()) {
         return Ok(r);
     }

@@ -107,29 +107,7 @@ pub fn CatalogView() -> impl IntoView {
                 " · "
                 <Link to=store_route class="store-link">"Push an image kept in this browser"</Link>
             </p>
-            <div class="toolbar">
-                <label class="inline" for="catalog-filter">
-                    "Filter"
-                </label>
-                <input
-                    id="catalog-filter"
-                    type="text"
-                    spellcheck="false"
-                    autocomplete="off"
-                    placeholder="words in the name"
-                    prop:value=move || filter.get()
-                    on:input=move |e| filter.set(event_target_value(&e))
-                />
-                <label class="inline check">
-                    <input
-                        type="checkbox"
-                        id="catalog-grouped"
-                        prop:checked=move || grouped.get()
-                        on:change=move |e| grouped.set(event_target_checked(&e))
-                    />
-                    " group by namespace"
-                </label>
-            </div>
+            <CatalogToolbar filter=filter grouped=grouped/>
             <p class="summary" id="catalog-summary" aria-live="polite">
                 {summary}
                 {move || pager.loading.get().then_some(" — loading…")}
@@ -176,7 +154,32 @@ pub fn CatalogView() -> impl IntoView {
     .into_any()
 }
 
-/// The catalog route of the current registry (for links back).
-pub fn catalog_of(route: &Route) -> Route {
-    Route::catalog(route.registry.as_deref().unwrap_or_default())
+/// The catalog's filter and its "group by namespace" switch.
+#[component]
+fn CatalogToolbar(filter: RwSignal<String>, grouped: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <div class="toolbar">
+            <label class="inline" for="catalog-filter">
+                "Filter"
+            </label>
+            <input
+                id="catalog-filter"
+                type="text"
+                spellcheck="false"
+                autocomplete="off"
+                placeholder="words in the name"
+                prop:value=move || filter.get()
+                on:input=move |e| filter.set(event_target_value(&e))
+            />
+            <label class="inline check">
+                <input
+                    type="checkbox"
+                    id="catalog-grouped"
+                    prop:checked=move || grouped.get()
+                    on:change=move |e| grouped.set(event_target_checked(&e))
+                />
+                " group by namespace"
+            </label>
+        </div>
+    }
 }

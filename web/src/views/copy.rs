@@ -123,6 +123,9 @@ impl Choices {
     }
 }
 
+/// Items done, items, bytes done, bytes: the copy's totals.
+type Totals = (usize, usize, u64, u64);
+
 /// What a plan is for: the destination registry and the options it was made with.
 #[derive(Clone)]
 struct Planned {
@@ -144,6 +147,76 @@ async fn platforms_of(
         .iter()
         .filter_map(|d| d.platform.clone())
         .collect())
+}
+
+/// Makes the plan `choices` ask for (the stage to show when it cannot be made).
+async fn plan_copy(
+    src: Registry,
+    src_repo: RepoName,
+    reference: ManifestRef,
+    src_key: String,
+    choices: Choices,
+) -> Result<Planned, Stage> {
+    let (to_repo, options) = choices.check(&src_key).map_err(Stage::Invalid)?;
+    let destination = if choices.key == src_key {
+        src.clone()
+    } else {
+        registry::open(&choices.key).await.map_err(Stage::Invalid)?
+    };
+    let plan = copy::plan(
+        &src,
+        &src_repo,
+        &reference,
+        &destination,
+        &to_repo,
+        &options,
+    )
+    .await
+    .map_err(Stage::PlanFailed)?;
+    Ok(Planned {
+        plan,
+        options,
+        destination,
+        destination_key: choices.key,
+    })
+}
+
+/// Each item's state before the copy: there already, or missing.
+fn initial_states(plan: &Plan) -> HashMap<Digest, ItemState> {
+    plan.items
+        .iter()
+        .map(|i| {
+            let s = if i.present {
+                ItemState::Present
+            } else {
+                ItemState::Missing
+            };
+            (i.descriptor.digest.clone(), s)
+        })
+        .collect()
+}
+
+/// Shows one step of the copy: the totals, and the state of the item it is about.
+fn show_progress(
+    p: &Progress,
+    states: RwSignal<HashMap<Digest, ItemState>>,
+    totals: RwSignal<Totals>,
+) {
+    totals.set((p.items_done, p.items_total, p.bytes_done, p.bytes_total));
+    let update = match p.event {
+        Event::Start(i) => Some((i, ItemState::Moving(0))),
+        Event::Bytes(i, n) => Some((i, ItemState::Moving(n))),
+        Event::Finish(i, t) => Some((i, ItemState::Done(t))),
+        Event::Skip(i) => Some((i, ItemState::Present)),
+        Event::Retry(i, _) => Some((i, ItemState::Retrying)),
+        Event::Failed(i, e) => Some((i, ItemState::Failed(e.to_string()))),
+        Event::Planned | Event::Tagged(_) | Event::Done => None,
+    };
+    if let Some((item, state)) = update {
+        states.update(|s| {
+            s.insert(item.descriptor.digest.clone(), state);
+        });
+    }
 }
 
 /// The copy page of one manifest.
@@ -181,7 +254,7 @@ pub fn CopyView(
     let with_referrers = RwSignal::new(false);
     let chosen = RwSignal::new(Vec::<Platform>::new());
     let states = RwSignal::new(HashMap::<Digest, ItemState>::new());
-    let totals = RwSignal::new((0usize, 0usize, 0u64, 0u64));
+    let totals = RwSignal::new(Totals::default());
     let source = StoredValue::new((registry, repo.clone(), reference.clone(), source_key));
 
     // Planning: an action over the choices as they were when "Plan the copy" was pressed.
@@ -189,42 +262,10 @@ pub fn CopyView(
         let choices = choices.clone();
         let (src, src_repo, reference, src_key) = source.get_value();
         async move {
-            let (to_repo, options) = choices.check(&src_key).map_err(Stage::Invalid)?;
-            let destination = if choices.key == src_key {
-                src.clone()
-            } else {
-                registry::open(&choices.key).await.map_err(Stage::Invalid)?
-            };
-            let plan = copy::plan(
-                &src,
-                &src_repo,
-                &reference,
-                &destination,
-                &to_repo,
-                &options,
-            )
-            .await
-            .map_err(Stage::PlanFailed)?;
-            let initial = plan
-                .items
-                .iter()
-                .map(|i| {
-                    let s = if i.present {
-                        ItemState::Present
-                    } else {
-                        ItemState::Missing
-                    };
-                    (i.descriptor.digest.clone(), s)
-                })
-                .collect();
-            states.set(initial);
-            totals.set((0, plan.items.len(), 0, plan.bytes_total()));
-            Ok(Planned {
-                plan,
-                options,
-                destination,
-                destination_key: choices.key,
-            })
+            let planned = plan_copy(src, src_repo, reference, src_key, choices).await?;
+            states.set(initial_states(&planned.plan));
+            totals.set((0, planned.plan.items.len(), 0, planned.plan.bytes_total()));
+            Ok(planned)
         }
     });
     // The copy: an action running the plan shown, its progress in `states` and `totals`.
@@ -232,23 +273,7 @@ pub fn CopyView(
         let p = p.clone();
         let (src, ..) = source.get_value();
         async move {
-            let progress = |p: &Progress| {
-                totals.set((p.items_done, p.items_total, p.bytes_done, p.bytes_total));
-                let update = match p.event {
-                    Event::Start(i) => Some((i, ItemState::Moving(0))),
-                    Event::Bytes(i, n) => Some((i, ItemState::Moving(n))),
-                    Event::Finish(i, t) => Some((i, ItemState::Done(t))),
-                    Event::Skip(i) => Some((i, ItemState::Present)),
-                    Event::Retry(i, _) => Some((i, ItemState::Retrying)),
-                    Event::Failed(i, e) => Some((i, ItemState::Failed(e.to_string()))),
-                    Event::Planned | Event::Tagged(_) | Event::Done => None,
-                };
-                if let Some((item, state)) = update {
-                    states.update(|s| {
-                        s.insert(item.descriptor.digest.clone(), state);
-                    });
-                }
-            };
+            let progress = |p: &Progress| show_progress(p, states, totals);
             copy::copy_plan(&src, &p.destination, &p.plan, &p.options, &progress).await
         }
     });
@@ -296,18 +321,6 @@ pub fn CopyView(
         }
     };
 
-    let registry_options = keys
-        .into_iter()
-        .map(|k| {
-            let label = if k == registry::DEMO {
-                "demo registry".to_string()
-            } else {
-                k.clone()
-            };
-            view! { <option value=k.clone()>{label}</option> }
-        })
-        .collect_view();
-
     view! {
         <section class="copy-tool">
             <h2>"Copy or retag " <code>{format::reference(&repo, &reference.to_string())}</code></h2>
@@ -318,84 +331,17 @@ pub fn CopyView(
                 e.prevent_default();
                 make_plan(());
             }>
-                <div class="row">
-                    <label for="copy-registry">"To registry"</label>
-                    <select
-                        id="copy-registry"
-                        prop:value=move || dst_key.get()
-                        on:change=move |e| {
-                            dst_key.set(event_target_value(&e));
-                            changed();
-                        }
-                    >
-                        {registry_options}
-                    </select>
-                </div>
-                <div class="row">
-                    <label for="copy-repo">"Repository"</label>
-                    <input
-                        id="copy-repo"
-                        type="text"
-                        spellcheck="false"
-                        prop:value=move || dst_repo.get()
-                        on:input=move |e| {
-                            dst_repo.set(event_target_value(&e));
-                            changed();
-                        }
-                    />
-                    <label for="copy-tags">"Tags"</label>
-                    <input
-                        id="copy-tags"
-                        type="text"
-                        spellcheck="false"
-                        placeholder="none: by digest"
-                        prop:value=move || dst_tags.get()
-                        on:input=move |e| {
-                            dst_tags.set(event_target_value(&e));
-                            changed();
-                        }
-                    />
-                </div>
+                <DestinationSelect keys=keys dst_key=dst_key on_change=Callback::new(move |()| changed())/>
+                <RepoAndTags dst_repo=dst_repo dst_tags=dst_tags on_change=Callback::new(move |()| changed())/>
                 <p class="hint">"Tags separated by spaces or commas; none copies by digest only."</p>
                 {move || match platforms.get() {
                     None => view! { <Loading what="the platforms"/> }.into_any(),
                     Some(Err(e)) => view! { <ErrorBox action="reading the manifest" error=e/> }.into_any(),
                     Some(Ok(list)) if list.is_empty() => ().into_any(),
-                    Some(Ok(list)) => view! {
-                        <fieldset class="copy-platforms">
-                            <legend>"Platforms (none ticked: the whole index)"</legend>
-                            {list
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, p)| {
-                                    let id = format!("copy-platform-{i}");
-                                    let label = p.to_string();
-                                    let this = p.clone();
-                                    view! {
-                                        <label class="inline check">
-                                            <input
-                                                type="checkbox"
-                                                id=id
-                                                prop:checked=move || chosen.with(|c| c.contains(&p))
-                                                on:change=move |e| {
-                                                    let on = event_target_checked(&e);
-                                                    chosen.update(|c| {
-                                                        c.retain(|x| x != &this);
-                                                        if on {
-                                                            c.push(this.clone());
-                                                        }
-                                                    });
-                                                    changed();
-                                                }
-                                            />
-                                            " " {label}
-                                        </label>
-                                    }
-                                })
-                                .collect_view()}
-                        </fieldset>
+                    Some(Ok(list)) => {
+                        view! { <PlatformChoices list=list chosen=chosen on_change=Callback::new(move |()| changed())/> }
+                            .into_any()
                     }
-                    .into_any(),
                 }}
                 <label class="inline check">
                     <input
@@ -421,12 +367,129 @@ pub fn CopyView(
     .into_any()
 }
 
+/// The destination repository and tags, as typed.
+#[component]
+fn RepoAndTags(
+    dst_repo: RwSignal<String>,
+    dst_tags: RwSignal<String>,
+    /// Called after each change.
+    on_change: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="row">
+            <label for="copy-repo">"Repository"</label>
+            <input
+                id="copy-repo"
+                type="text"
+                spellcheck="false"
+                prop:value=move || dst_repo.get()
+                on:input=move |e| {
+                    dst_repo.set(event_target_value(&e));
+                    on_change.run(());
+                }
+            />
+            <label for="copy-tags">"Tags"</label>
+            <input
+                id="copy-tags"
+                type="text"
+                spellcheck="false"
+                placeholder="none: by digest"
+                prop:value=move || dst_tags.get()
+                on:input=move |e| {
+                    dst_tags.set(event_target_value(&e));
+                    on_change.run(());
+                }
+            />
+        </div>
+    }
+}
+
+/// The destination registry, one of those open in this tab.
+#[component]
+fn DestinationSelect(
+    keys: Vec<String>,
+    dst_key: RwSignal<String>,
+    /// Called after each change.
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let options = keys
+        .into_iter()
+        .map(|k| {
+            let label = if k == registry::DEMO {
+                "demo registry".to_string()
+            } else {
+                k.clone()
+            };
+            view! { <option value=k.clone()>{label}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="row">
+            <label for="copy-registry">"To registry"</label>
+            <select
+                id="copy-registry"
+                prop:value=move || dst_key.get()
+                on:change=move |e| {
+                    dst_key.set(event_target_value(&e));
+                    on_change.run(());
+                }
+            >
+                {options}
+            </select>
+        </div>
+    }
+}
+
+/// The platforms of an index to tick (none ticked: the whole index).
+#[component]
+fn PlatformChoices(
+    list: Vec<Platform>,
+    chosen: RwSignal<Vec<Platform>>,
+    /// Called after each change of what is ticked.
+    on_change: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="copy-platforms">
+            <legend>"Platforms (none ticked: the whole index)"</legend>
+            {list
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let id = format!("copy-platform-{i}");
+                    let label = p.to_string();
+                    let this = p.clone();
+                    view! {
+                        <label class="inline check">
+                            <input
+                                type="checkbox"
+                                id=id
+                                prop:checked=move || chosen.with(|c| c.contains(&p))
+                                on:change=move |e| {
+                                    let on = event_target_checked(&e);
+                                    chosen.update(|c| {
+                                        c.retain(|x| x != &this);
+                                        if on {
+                                            c.push(this.clone());
+                                        }
+                                    });
+                                    on_change.run(());
+                                }
+                            />
+                            " " {label}
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
+    }
+}
+
 /// The plan (with each item's state), progress, and the outcome.
 fn stage_view(
     stage: Stage,
     planned: Option<Planned>,
     states: RwSignal<HashMap<Digest, ItemState>>,
-    totals: RwSignal<(usize, usize, u64, u64)>,
+    totals: RwSignal<Totals>,
     run: impl Fn(()) + Copy + Send + Sync + 'static,
 ) -> AnyView {
     let plan_view = |p: &Planned| {

@@ -39,7 +39,7 @@ pub const STORE_FOLDER: &str = "ociscope-store";
 
 /// The route of the store page (`?tool=store`), with a registry to preselect as the
 /// destination of pushes.
-pub fn route(registry: Option<&str>) -> Route {
+pub(crate) fn route(registry: Option<&str>) -> Route {
     Route {
         tool: Some("store".into()),
         registry: registry.map(str::to_string),
@@ -48,7 +48,7 @@ pub fn route(registry: Option<&str>) -> Route {
 }
 
 /// The tab's content store, with the names its labels keep.
-pub async fn open_store() -> Result<ContentSpec<OpfsStore>, String> {
+pub(crate) async fn open_store() -> Result<ContentSpec<OpfsStore>, String> {
     let store = OpfsStore::open(STORE_FOLDER)
         .await
         .map_err(|e| explain_storage(&e.to_string()))?;
@@ -58,7 +58,7 @@ pub async fn open_store() -> Result<ContentSpec<OpfsStore>, String> {
 }
 
 /// A storage failure as people should read it: a full quota says what to do.
-pub fn explain_storage(message: &str) -> String {
+pub(crate) fn explain_storage(message: &str) -> String {
     if message.to_ascii_lowercase().contains("quota") {
         format!(
             "This site's browser storage is full: delete images kept in this browser (Kept in \
@@ -71,7 +71,7 @@ pub fn explain_storage(message: &str) -> String {
 }
 
 /// A copy failure, each item with its reason, storage failures explained.
-pub fn explain_copy(e: &CopyError) -> String {
+pub(crate) fn explain_copy(e: &CopyError) -> String {
     let why: Vec<String> = e
         .failures
         .iter()
@@ -82,7 +82,7 @@ pub fn explain_copy(e: &CopyError) -> String {
 
 /// Keeps `reference` of `repo` in `registry` in the tab's store (one platform or all,
 /// optionally with referrers), reporting progress as text.
-pub async fn keep_image(
+pub(crate) async fn keep_image(
     registry: &Registry,
     repo: &RepoName,
     reference: &ManifestRef,
@@ -130,7 +130,7 @@ pub async fn keep_image(
 }
 
 /// One line about a finished keep: what was fetched, and where ingests resumed.
-pub fn describe_keep(repo: &RepoName, report: &PullReport) -> String {
+pub(crate) fn describe_keep(repo: &RepoName, report: &PullReport) -> String {
     let tag = report
         .tag
         .as_ref()
@@ -357,9 +357,198 @@ async fn save_tarball(image: KeptImage) -> Result<Done, String> {
     }
 }
 
+/// The kept images, each with its push, save and delete buttons.
+#[component]
+fn KeptImages(
+    images: Vec<KeptImage>,
+    busy: Signal<bool>,
+    /// Push an image (to where the page's fields say).
+    on_push: Callback<KeptImage>,
+    /// Save or delete an image.
+    on_job: Callback<Job>,
+) -> impl IntoView {
+    if images.is_empty() {
+        return view! {
+            <p class="none" id="store-empty">
+                "No image is kept in this browser yet: open an image and choose Download… → Keep in this browser."
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <table id="store-images">
+            <thead>
+                <tr>
+                    <th>"Image"</th>
+                    <th>"From"</th>
+                    <th>"Digest"</th>
+                    <th>"Platforms"</th>
+                    <th>"Size"</th>
+                    <th>"Kept"</th>
+                    <th>"Actions"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {images
+                    .into_iter()
+                    .map(|image| {
+                        let name = format!("{}:{}", image.repo, image.tag);
+                        let platforms = if image.platforms.is_empty() {
+                            "one image".to_string()
+                        } else {
+                            let p: Vec<String> = image.platforms.iter().map(|p| p.to_string()).collect();
+                            p.join(", ")
+                        };
+                        let extra = match (image.missing, image.referrers) {
+                            (0, 0) => String::new(),
+                            (m, r) => {
+                                let mut parts = Vec::new();
+                                if m > 0 {
+                                    parts.push(format!("{m} not kept"));
+                                }
+                                if r > 0 {
+                                    parts.push(format::count(r, "referrer", "referrers"));
+                                }
+                                format!(" ({})", parts.join(", "))
+                            }
+                        };
+                        let (i1, i2) = (image.clone(), image.clone());
+                        let (repo, tag) = (image.repo.clone(), image.tag.clone());
+                        view! {
+                            <tr class="store-image">
+                                <td class="store-name">{name}</td>
+                                <td>{image.source.clone().unwrap_or_default()}</td>
+                                <td title=image.descriptor.digest.to_string()>
+                                    {format::short_digest(image.descriptor.digest.as_str())}
+                                </td>
+                                <td>{platforms}{extra}</td>
+                                <td class="store-size">{format::size(image.bytes)}</td>
+                                <td>{when(image.tagged.0)}</td>
+                                <td>
+                                    <button type="button" class="store-push" disabled=busy on:click=move |_| on_push.run(i1.clone())>
+                                        "Push"
+                                    </button>
+                                    " "
+                                    <button type="button" class="store-save" disabled=busy on:click=move |_| on_job.run(Job::Save(i2.clone()))>
+                                        "Save as tarball"
+                                    </button>
+                                    " "
+                                    <button
+                                        type="button"
+                                        class="store-delete"
+                                        disabled=busy
+                                        on:click=move |_| on_job.run(Job::Delete(repo.clone(), tag.clone()))
+                                    >
+                                        "Delete"
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The ingests in progress, each with its abort button.
+#[component]
+fn Ingests(ingests: Vec<Status>, busy: Signal<bool>, on_job: Callback<Job>) -> impl IntoView {
+    if ingests.is_empty() {
+        return view! { <p class="none" id="store-no-ingests">"No ingest in progress."</p> }
+            .into_any();
+    }
+    view! {
+        <table id="store-ingests">
+            <thead>
+                <tr>
+                    <th>"Ingest"</th>
+                    <th>"Written"</th>
+                    <th>"Started"</th>
+                    <th>"Updated"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {ingests
+                    .into_iter()
+                    .map(|s| {
+                        let written = match s.total {
+                            Some(t) => format!("{} of {}", format::size(s.offset), format::size(t)),
+                            None => format::size(s.offset),
+                        };
+                        let reference = s.reference.clone();
+                        view! {
+                            <tr class="store-ingest" data-offset=s.offset.to_string() data-total=s.total.map(|t| t.to_string()).unwrap_or_default()>
+                                <td class="store-ingest-ref">{s.reference.clone()}</td>
+                                <td>{written}</td>
+                                <td>{when(s.started.0)}</td>
+                                <td>{when(s.updated.0)}</td>
+                                <td>
+                                    <button type="button" class="store-abort" disabled=busy on:click=move |_| on_job.run(Job::Abort(reference.clone()))>
+                                        "Abort"
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Where pushes go: a registry (one open in this tab, or typed), and the repository and tag
+/// (empty: the image's own).
+#[component]
+fn PushDestination(
+    keys: Vec<String>,
+    destination: RwSignal<String>,
+    dst_repo: RwSignal<String>,
+    dst_tag: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="row">
+            <label for="store-registry">"Push to registry"</label>
+            <input
+                id="store-registry"
+                type="text"
+                list="store-registries"
+                spellcheck="false"
+                placeholder="http://registry.example:5000"
+                prop:value=move || destination.get()
+                on:input=move |e| destination.set(event_target_value(&e))
+            />
+            <datalist id="store-registries">
+                {keys.into_iter().map(|k| view! { <option value=k.clone()>{k.clone()}</option> }).collect_view()}
+            </datalist>
+            <label for="store-repo">"as repository"</label>
+            <input
+                id="store-repo"
+                type="text"
+                spellcheck="false"
+                placeholder="(the image's own)"
+                prop:value=move || dst_repo.get()
+                on:input=move |e| dst_repo.set(event_target_value(&e))
+            />
+            <label for="store-tag">"tag"</label>
+            <input
+                id="store-tag"
+                type="text"
+                spellcheck="false"
+                placeholder="(the image's own)"
+                prop:value=move || dst_tag.get()
+                on:input=move |e| dst_tag.set(event_target_value(&e))
+            />
+        </div>
+    }
+}
+
 /// The store page.
 #[component]
-pub fn StoreView(
+pub(crate) fn StoreView(
     /// A registry to preselect as the destination of pushes.
     registry: Option<String>,
 ) -> impl IntoView {
@@ -424,149 +613,17 @@ pub fn StoreView(
             .and_then(Result::ok)
             .and_then(|d| d.link)
     };
-    let push = move |image: KeptImage| {
+    let on_job = Callback::new(start);
+    // A push goes where the fields above say when it starts.
+    let on_push = Callback::new(move |image: KeptImage| {
         start(Job::Push {
             image,
             key: destination.get_untracked(),
             repo: dst_repo.get_untracked(),
             tag: dst_tag.get_untracked(),
         })
-    };
-    let save = move |image: KeptImage| start(Job::Save(image));
-    let delete = move |repo: RepoName, tag: Tag| start(Job::Delete(repo, tag));
-    let abort = move |reference: String| start(Job::Abort(reference));
-
-    let images_view = move |images: Vec<KeptImage>| {
-        if images.is_empty() {
-            return view! {
-                <p class="none" id="store-empty">
-                    "No image is kept in this browser yet: open an image and choose Download… → Keep in this browser."
-                </p>
-            }
-            .into_any();
-        }
-        view! {
-            <table id="store-images">
-                <thead>
-                    <tr>
-                        <th>"Image"</th>
-                        <th>"From"</th>
-                        <th>"Digest"</th>
-                        <th>"Platforms"</th>
-                        <th>"Size"</th>
-                        <th>"Kept"</th>
-                        <th>"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {images
-                        .into_iter()
-                        .map(|image| {
-                            let name = format!("{}:{}", image.repo, image.tag);
-                            let platforms = if image.platforms.is_empty() {
-                                "one image".to_string()
-                            } else {
-                                let p: Vec<String> = image.platforms.iter().map(|p| p.to_string()).collect();
-                                p.join(", ")
-                            };
-                            let extra = match (image.missing, image.referrers) {
-                                (0, 0) => String::new(),
-                                (m, r) => {
-                                    let mut parts = Vec::new();
-                                    if m > 0 {
-                                        parts.push(format!("{m} not kept"));
-                                    }
-                                    if r > 0 {
-                                        parts.push(format::count(r, "referrer", "referrers"));
-                                    }
-                                    format!(" ({})", parts.join(", "))
-                                }
-                            };
-                            let (i1, i2) = (image.clone(), image.clone());
-                            let (repo, tag) = (image.repo.clone(), image.tag.clone());
-                            view! {
-                                <tr class="store-image">
-                                    <td class="store-name">{name}</td>
-                                    <td>{image.source.clone().unwrap_or_default()}</td>
-                                    <td title=image.descriptor.digest.to_string()>
-                                        {format::short_digest(image.descriptor.digest.as_str())}
-                                    </td>
-                                    <td>{platforms}{extra}</td>
-                                    <td class="store-size">{format::size(image.bytes)}</td>
-                                    <td>{when(image.tagged.0)}</td>
-                                    <td>
-                                        <button type="button" class="store-push" disabled=busy on:click=move |_| push(i1.clone())>
-                                            "Push"
-                                        </button>
-                                        " "
-                                        <button type="button" class="store-save" disabled=busy on:click=move |_| save(i2.clone())>
-                                            "Save as tarball"
-                                        </button>
-                                        " "
-                                        <button
-                                            type="button"
-                                            class="store-delete"
-                                            disabled=busy
-                                            on:click=move |_| delete(repo.clone(), tag.clone())
-                                        >
-                                            "Delete"
-                                        </button>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any()
-    };
-
-    let ingests_view = move |ingests: Vec<Status>| {
-        if ingests.is_empty() {
-            return view! { <p class="none" id="store-no-ingests">"No ingest in progress."</p> }
-                .into_any();
-        }
-        view! {
-            <table id="store-ingests">
-                <thead>
-                    <tr>
-                        <th>"Ingest"</th>
-                        <th>"Written"</th>
-                        <th>"Started"</th>
-                        <th>"Updated"</th>
-                        <th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {ingests
-                        .into_iter()
-                        .map(|s| {
-                            let written = match s.total {
-                                Some(t) => format!("{} of {}", format::size(s.offset), format::size(t)),
-                                None => format::size(s.offset),
-                            };
-                            let reference = s.reference.clone();
-                            view! {
-                                <tr class="store-ingest" data-offset=s.offset.to_string() data-total=s.total.map(|t| t.to_string()).unwrap_or_default()>
-                                    <td class="store-ingest-ref">{s.reference.clone()}</td>
-                                    <td>{written}</td>
-                                    <td>{when(s.started.0)}</td>
-                                    <td>{when(s.updated.0)}</td>
-                                    <td>
-                                        <button type="button" class="store-abort" disabled=busy on:click=move |_| abort(reference.clone())>
-                                            "Abort"
-                                        </button>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any()
-    };
+    });
+    let busy = Signal::derive(busy);
 
     view! {
         <section class="store">
@@ -577,39 +634,7 @@ pub fn StoreView(
                  (for networks without a path between the two), or save them as a tarball. \
                  Keep an image from its Download… page."
             </p>
-            <div class="row">
-                <label for="store-registry">"Push to registry"</label>
-                <input
-                    id="store-registry"
-                    type="text"
-                    list="store-registries"
-                    spellcheck="false"
-                    placeholder="http://registry.example:5000"
-                    prop:value=move || destination.get()
-                    on:input=move |e| destination.set(event_target_value(&e))
-                />
-                <datalist id="store-registries">
-                    {keys.get_value().into_iter().map(|k| view! { <option value=k.clone()>{k.clone()}</option> }).collect_view()}
-                </datalist>
-                <label for="store-repo">"as repository"</label>
-                <input
-                    id="store-repo"
-                    type="text"
-                    spellcheck="false"
-                    placeholder="(the image's own)"
-                    prop:value=move || dst_repo.get()
-                    on:input=move |e| dst_repo.set(event_target_value(&e))
-                />
-                <label for="store-tag">"tag"</label>
-                <input
-                    id="store-tag"
-                    type="text"
-                    spellcheck="false"
-                    placeholder="(the image's own)"
-                    prop:value=move || dst_tag.get()
-                    on:input=move |e| dst_tag.set(event_target_value(&e))
-                />
-            </div>
+            <PushDestination keys=keys.get_value() destination=destination dst_repo=dst_repo dst_tag=dst_tag/>
             {move || match message() {
                 Some(Ok(m)) => view! { <p id="store-message" aria-live="polite">{m}</p> }.into_any(),
                 Some(Err(e)) => view! { <p id="store-error" class="error-box" role="alert">{e}</p> }.into_any(),
@@ -638,12 +663,12 @@ pub fn StoreView(
                         .unwrap_or_default();
                     view! {
                         <h3>"Images"</h3>
-                        {images_view(c.images)}
+                        <KeptImages images=c.images busy=busy on_push=on_push on_job=on_job/>
                         <h3>"Ingests in progress"</h3>
                         <p class="hint">
                             "Content being written. A keep interrupted by a reload resumes from here when the same image is kept again."
                         </p>
-                        {ingests_view(c.ingests)}
+                        <Ingests ingests=c.ingests busy=busy on_job=on_job/>
                         <p class="hint" id="store-usage">{usage}</p>
                     }
                     .into_any()

@@ -24,7 +24,7 @@ use wasm_bindgen::JsCast;
 
 use crate::components::error_box::no_registry;
 use crate::format;
-use crate::registry::use_registry;
+use crate::registry::{use_registry, Registry};
 
 type Archive = SendWrapper<Rc<RefCell<Option<TarStore<BlobSource>>>>>;
 
@@ -46,6 +46,76 @@ fn describe(image: &FoundImage) -> String {
         image.descriptor.digest,
         image.descriptor.media_type
     )
+}
+
+/// Reads the tarball's index (in place): the store over it and the images it holds.
+async fn read_tarball(
+    file: web_sys::File,
+) -> Result<(TarStore<BlobSource>, Vec<FoundImage>), String> {
+    let store = TarStore::open(BlobSource::new(file.into()))
+        .await
+        .map_err(|e| format!("This file is not a tarball ociscope can read: {e}"))?;
+    let found = store.images().to_vec();
+    Ok((store, found))
+}
+
+/// Pushes `image` of the tarball to `target:tag` (the tag last): what was pushed, or why not.
+async fn push_image(
+    store: &TarStore<BlobSource>,
+    image: &FoundImage,
+    registry: &Registry,
+    target: &RepoName,
+    tag: Tag,
+    report: &dyn Fn(&Progress),
+) -> Result<String, String> {
+    let options = CopyOptions {
+        tags: vec![tag.clone()],
+        ..CopyOptions::default()
+    };
+    match push_archive_image(store, image, registry, target, &options, report).await {
+        Ok(r) => Ok(format!(
+            "Pushed {} to {target}:{tag} and tagged it ({} copied, {} already there, {} sent)",
+            image.descriptor.digest,
+            r.copied,
+            r.present,
+            format::size(r.bytes_copied)
+        )),
+        Err(e) => {
+            let why: Vec<String> = e
+                .failures
+                .iter()
+                .map(|f| format!("{}: {}", f.item, f.error))
+                .collect();
+            Err(format!("The push failed, no tag moved. {}", why.join("; ")))
+        }
+    }
+}
+
+/// The images of the tarball, one to choose.
+#[component]
+fn ImageChoices(images: RwSignal<Vec<FoundImage>>, chosen: RwSignal<usize>) -> impl IntoView {
+    move || {
+        images
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, image)| {
+                view! {
+                    <li>
+                        <label>
+                            <input
+                                type="radio"
+                                name="tarball-image"
+                                prop:checked=move || chosen.get() == i
+                                on:change=move |_| chosen.set(i)
+                            />
+                            {describe(&image)}
+                        </label>
+                    </li>
+                }
+            })
+            .collect_view()
+    }
 }
 
 /// The push-a-tarball page of a registry.
@@ -81,9 +151,8 @@ pub fn PushTarballView(
         ));
         let slot = archive.with_value(|a| Rc::clone(a));
         spawn_local(async move {
-            match TarStore::open(BlobSource::new(file.into())).await {
-                Ok(store) => {
-                    let found = store.images().to_vec();
+            match read_tarball(file).await {
+                Ok((store, found)) => {
                     let first_tag = found
                         .first()
                         .and_then(|i| i.names.iter().find_map(|n| tag_of(n)))
@@ -95,11 +164,9 @@ pub fn PushTarballView(
                     progress.try_set(format!("{} image(s) in the tarball", found.len()));
                     images.try_set(found);
                 }
-                Err(e) => {
+                Err(text) => {
                     progress.try_set(String::new());
-                    error.try_set(Some(format!(
-                        "This file is not a tarball ociscope can read: {e}"
-                    )));
+                    error.try_set(Some(text));
                 }
             }
         });
@@ -150,10 +217,6 @@ pub fn PushTarballView(
         let registry = registry.get_value();
         busy.set(true);
         spawn_local(async move {
-            let options = CopyOptions {
-                tags: vec![tag_name.clone()],
-                ..CopyOptions::default()
-            };
             let report = |p: &Progress| {
                 progress.try_set(format!(
                     "{} of {} items, {} of {}",
@@ -163,26 +226,12 @@ pub fn PushTarballView(
                     format::size(p.bytes_total)
                 ));
             };
-            match push_archive_image(&store, &image, &registry, &target, &options, &report).await {
-                Ok(r) => {
-                    done.try_set(Some(format!(
-                        "Pushed {} to {target}:{tag_name} and tagged it ({} copied, {} already there, {} sent)",
-                        image.descriptor.digest,
-                        r.copied,
-                        r.present,
-                        format::size(r.bytes_copied)
-                    )));
+            match push_image(&store, &image, &registry, &target, tag_name, &report).await {
+                Ok(text) => {
+                    done.try_set(Some(text));
                 }
-                Err(e) => {
-                    let why: Vec<String> = e
-                        .failures
-                        .iter()
-                        .map(|f| format!("{}: {}", f.item, f.error))
-                        .collect();
-                    error.try_set(Some(format!(
-                        "The push failed, no tag moved. {}",
-                        why.join("; ")
-                    )));
+                Err(text) => {
+                    error.try_set(Some(text));
                 }
             }
             busy.try_set(false);
@@ -213,28 +262,7 @@ pub fn PushTarballView(
                     <input id="tarball-file" type="file" node_ref=file_ref on:change=read/>
                 </div>
                 <ul id="tarball-images">
-                    {move || {
-                        images
-                            .get()
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, image)| {
-                                view! {
-                                    <li>
-                                        <label>
-                                            <input
-                                                type="radio"
-                                                name="tarball-image"
-                                                prop:checked=move || chosen.get() == i
-                                                on:change=move |_| chosen.set(i)
-                                            />
-                                            {describe(&image)}
-                                        </label>
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    }}
+                    <ImageChoices images=images chosen=chosen/>
                 </ul>
                 <div class="row">
                     <label for="tarball-repo">"Repository"</label>
