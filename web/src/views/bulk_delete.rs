@@ -14,6 +14,7 @@ use leptos::task::spawn_local;
 use ociscope_core::spec::{collect_all, Error, RepoName, Spec, Tag};
 
 use crate::bulk_delete::{self, Candidate, Deletion, Filter, Mode, Selection};
+use crate::components::dialog::Dialog;
 use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::explain::explain;
 use crate::format::{self, count};
@@ -355,18 +356,7 @@ fn ConfirmDialog(
     on_confirm: Callback<()>,
 ) -> impl IntoView {
     view! {
-        <div class="dialog-backdrop">
-            <div
-                class="dialog"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby="bulk-confirm-title"
-                on:keydown=move |e: leptos::ev::KeyboardEvent| {
-                    if e.key() == "Escape" {
-                        confirming.set(false);
-                    }
-                }
-            >
+        <Dialog labelled_by="bulk-confirm-title" on_close=Callback::new(move |()| confirming.set(false))>
                 {confirmation(&planned, mode)}
                 <p>"This cannot be undone."</p>
                 <div class="actions">
@@ -377,8 +367,7 @@ fn ConfirmDialog(
                         "Delete"
                     </button>
                 </div>
-            </div>
-        </div>
+        </Dialog>
     }
 }
 

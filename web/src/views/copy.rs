@@ -316,7 +316,7 @@ pub fn CopyView(
         });
     };
     let run = move |()| {
-        if let Some(p) = planned() {
+        if let Some(Ok(p)) = plan.value().get_untracked() {
             run_copy.dispatch_local(p);
         }
     };

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use ociscope_core::spec::{Error, ManifestRef, PageRequest, RepoName, Spec, Tag};
 use ociscope_core::Digest;
 
+use crate::components::dialog::Dialog;
 use crate::components::error_box::{no_registry, ErrorBox};
 use crate::nav::use_nav;
 use crate::registry::{use_registry, Registry};
@@ -175,18 +176,7 @@ pub fn DeleteActions(
                 };
                 let target_for_text = target.clone();
                 view! {
-                    <div class="dialog-backdrop">
-                        <div
-                            class="dialog"
-                            role="dialog"
-                            aria-modal="true"
-                            aria-labelledby="delete-title"
-                            on:keydown=move |e: leptos::ev::KeyboardEvent| {
-                                if e.key() == "Escape" {
-                                    close();
-                                }
-                            }
-                        >
+                    <Dialog labelled_by="delete-title" on_close=Callback::new(move |()| close())>
                             <h3 id="delete-title">{title}</h3>
                             <p id="delete-consequence">
                                 {move || match tags.get().flatten() {
@@ -217,8 +207,7 @@ pub fn DeleteActions(
                                     "Delete"
                                 </button>
                             </div>
-                        </div>
-                    </div>
+                    </Dialog>
                 }
             })
         }}

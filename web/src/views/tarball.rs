@@ -118,6 +118,50 @@ fn ImageChoices(images: RwSignal<Vec<FoundImage>>, chosen: RwSignal<usize>) -> i
     }
 }
 
+/// The file of a drop event (`dataTransfer.files`), if one was dropped.
+fn dropped_file(e: &leptos::ev::DragEvent) -> Option<web_sys::File> {
+    js_sys::Reflect::get(e, &"dataTransfer".into())
+        .and_then(|d| js_sys::Reflect::get(&d, &"files".into()))
+        .ok()
+        .and_then(|f| f.dyn_into::<web_sys::FileList>().ok())
+        .and_then(|files| files.get(0))
+}
+
+/// The tag to offer first: the first image's first tag, else `latest`.
+fn first_tag(found: &[FoundImage]) -> String {
+    found
+        .first()
+        .and_then(|i| i.names.iter().find_map(|n| tag_of(n)))
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| "latest".into())
+}
+
+/// The repository and tag to push to, as typed.
+#[component]
+fn TargetFields(repo: RwSignal<String>, tag: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="row">
+            <label for="tarball-repo">"Repository"</label>
+            <input
+                id="tarball-repo"
+                type="text"
+                spellcheck="false"
+                placeholder="team/app"
+                prop:value=move || repo.get()
+                on:input=move |e| repo.set(event_target_value(&e))
+            />
+            <label for="tarball-tag">"Tag"</label>
+            <input
+                id="tarball-tag"
+                type="text"
+                spellcheck="false"
+                prop:value=move || tag.get()
+                on:input=move |e| tag.set(event_target_value(&e))
+            />
+        </div>
+    }
+}
+
 /// The push-a-tarball page of a registry.
 #[component]
 pub fn PushTarballView(
@@ -153,14 +197,9 @@ pub fn PushTarballView(
         spawn_local(async move {
             match read_tarball(file).await {
                 Ok((store, found)) => {
-                    let first_tag = found
-                        .first()
-                        .and_then(|i| i.names.iter().find_map(|n| tag_of(n)))
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "latest".into());
                     *slot.borrow_mut() = Some(store);
                     chosen.try_set(0);
-                    tag.try_set(first_tag);
+                    tag.try_set(first_tag(&found));
                     progress.try_set(format!("{} image(s) in the tarball", found.len()));
                     images.try_set(found);
                 }
@@ -180,15 +219,10 @@ pub fn PushTarballView(
             open(file);
         }
     };
-    // A tarball dropped anywhere on the section (`dataTransfer.files`).
+    // A tarball dropped anywhere on the section.
     let dropped = move |e: leptos::ev::DragEvent| {
         e.prevent_default();
-        let file = js_sys::Reflect::get(&e, &"dataTransfer".into())
-            .and_then(|d| js_sys::Reflect::get(&d, &"files".into()))
-            .ok()
-            .and_then(|f| f.dyn_into::<web_sys::FileList>().ok())
-            .and_then(|files| files.get(0));
-        if let Some(file) = file {
+        if let Some(file) = dropped_file(&e) {
             open(file);
         }
     };
@@ -264,25 +298,7 @@ pub fn PushTarballView(
                 <ul id="tarball-images">
                     <ImageChoices images=images chosen=chosen/>
                 </ul>
-                <div class="row">
-                    <label for="tarball-repo">"Repository"</label>
-                    <input
-                        id="tarball-repo"
-                        type="text"
-                        spellcheck="false"
-                        placeholder="team/app"
-                        prop:value=move || repo.get()
-                        on:input=move |e| repo.set(event_target_value(&e))
-                    />
-                    <label for="tarball-tag">"Tag"</label>
-                    <input
-                        id="tarball-tag"
-                        type="text"
-                        spellcheck="false"
-                        prop:value=move || tag.get()
-                        on:input=move |e| tag.set(event_target_value(&e))
-                    />
-                </div>
+                <TargetFields repo=repo tag=tag/>
                 <button
                     type="submit"
                     id="tarball-push"
