@@ -22,7 +22,6 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -56,34 +55,33 @@ fn unmount() {
 /// Shown by the catalog bundle for a page only the tools bundle renders: loads it (once per
 /// page) and hands the page over, or says why it could not.
 #[component]
-pub fn LoadTools() -> impl IntoView {
-    let failed: RwSignal<Option<String>> = RwSignal::new(None);
-    if !LOADING.with(|l| l.replace(true)) {
-        spawn_local(async move {
-            let started = match load_tools(Closure::once_into_js(unmount)) {
-                Ok(promise) => JsFuture::from(promise).await.map(|_| ()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = started {
-                LOADING.with(|l| l.set(false));
-                let text = e
-                    .as_string()
-                    .or_else(|| {
-                        js_sys::Reflect::get(&e, &"message".into())
-                            .ok()
-                            .and_then(|m| m.as_string())
-                    })
-                    .unwrap_or_else(|| "unknown error".into());
-                failed.try_set(Some(text));
-            }
-        });
-    }
-    move || match failed.get() {
-        None => view! {
+pub(crate) fn LoadTools() -> impl IntoView {
+    // Loaded on open, once per page: a second `LoadTools` while the first loads waits too.
+    let started = LocalResource::new(|| async {
+        if LOADING.with(|l| l.replace(true)) {
+            return Ok(());
+        }
+        let started = match load_tools(Closure::once_into_js(unmount)) {
+            Ok(promise) => JsFuture::from(promise).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        started.map_err(|e| {
+            LOADING.with(|l| l.set(false));
+            e.as_string()
+                .or_else(|| {
+                    js_sys::Reflect::get(&e, &"message".into())
+                        .ok()
+                        .and_then(|m| m.as_string())
+                })
+                .unwrap_or_else(|| "unknown error".into())
+        })
+    });
+    move || match started.get() {
+        None | Some(Ok(())) => view! {
             <p class="loading" role="status" aria-live="polite">"Loading the tools…"</p>
         }
         .into_any(),
-        Some(text) => view! {
+        Some(Err(text)) => view! {
             <section class="error" role="alert">
                 <h2>"Cannot load the tools"</h2>
                 <p>{text}</p>

@@ -21,7 +21,8 @@ use serde_json::{json, Value};
 const KEY_PREFIX: &str = "ociscope.credentials.";
 
 /// The `globalThis` property holding this page's credentials (both bundles read it).
-pub const PAGE_KEY: &str = "__ociscopeCredentials";
+#[cfg(target_arch = "wasm32")]
+const PAGE_KEY: &str = "__ociscopeCredentials";
 
 thread_local! {
     /// Where a program without `globalThis` (native tests) keeps them.

@@ -26,7 +26,7 @@ pub fn size(bytes: u64) -> String {
 
 /// An RFC 3339 timestamp shortened for tables: `2024-05-01 12:34` (UTC as written); other
 /// text is returned as it is.
-pub fn date(rfc3339: &str) -> String {
+pub(crate) fn date(rfc3339: &str) -> String {
     let b = rfc3339.as_bytes();
     let at = |i: usize| b.get(i).copied();
     let shaped = at(4) == Some(b'-')
@@ -41,7 +41,7 @@ pub fn date(rfc3339: &str) -> String {
 }
 
 /// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM` (UTC), as tar writes modification times.
-pub fn epoch(seconds: u64) -> String {
+pub(crate) fn epoch(seconds: u64) -> String {
     let days = (seconds / 86_400) as i64;
     let rest = seconds % 86_400;
     // Days to a civil date (Howard Hinnant's algorithm), valid for any u64 / 86400.
@@ -72,7 +72,7 @@ pub fn short_digest(digest: &str) -> String {
 }
 
 /// Tags as a comma-separated list.
-pub fn tag_list<'a>(tags: impl IntoIterator<Item = &'a ociscope_core::spec::Tag>) -> String {
+pub(crate) fn tag_list<'a>(tags: impl IntoIterator<Item = &'a ociscope_core::spec::Tag>) -> String {
     tags.into_iter()
         .map(|t| t.as_str())
         .collect::<Vec<_>>()
@@ -80,13 +80,13 @@ pub fn tag_list<'a>(tags: impl IntoIterator<Item = &'a ociscope_core::spec::Tag>
 }
 
 /// `repo:tag` or `repo@digest` (a reference with a `:` is a digest).
-pub fn reference(repo: &str, reference: &str) -> String {
+pub(crate) fn reference(repo: &str, reference: &str) -> String {
     let sep = if reference.contains(':') { '@' } else { ':' };
     format!("{repo}{sep}{reference}")
 }
 
 /// The `docker pull` command of `host/repo` at a tag or digest (digests joined with `@`).
-pub fn pull_command(host: &str, repo: &str, reference: &str) -> String {
+pub(crate) fn pull_command(host: &str, repo: &str, reference: &str) -> String {
     if host.is_empty() {
         format!("docker pull {}", self::reference(repo, reference))
     } else {
@@ -95,12 +95,12 @@ pub fn pull_command(host: &str, repo: &str, reference: &str) -> String {
 }
 
 /// A count with its noun, singular or plural: `1 tag`, `3 tags`.
-pub fn count(n: usize, singular: &str, plural: &str) -> String {
+pub(crate) fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
 /// A short name for a manifest media type: `OCI index`, `Docker image`, …; others as given.
-pub fn kind_label(media_type: &str) -> String {
+pub(crate) fn kind_label(media_type: &str) -> String {
     use ociscope_core::media_type as mt;
     let label = match media_type {
         mt::OCI_INDEX => "OCI index",

@@ -8,40 +8,43 @@
 //! registry data; Leptos text nodes escape it), and links are built from registry data only
 //! for `http:`/`https:` URLs ([`safe_url::link_target`]).
 
-pub mod bulk_delete;
+// Public only what the two binaries (`main.rs`, `bin/`) and `web/tests` use; everything else is
+// private to the crate, so the compiler reports what nothing uses.
+mod bulk_delete;
 pub mod bundle;
-pub mod clock;
-pub mod compare;
-pub mod components;
-pub mod credentials;
-pub mod explain;
+mod clock;
+mod compare;
+mod components;
+mod credentials;
+mod explain;
 mod file_handles;
 pub mod format;
-pub mod json_segments;
-pub mod layer_stream;
-pub mod limiter;
-pub mod listing;
+mod json_segments;
+mod layer_stream;
+mod limiter;
+mod listing;
 mod local_storage;
-pub mod nav;
-pub mod paging;
+mod nav;
+mod paging;
 pub mod panic_screen;
-pub mod pending;
+mod pending;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties;
-pub mod recent;
+mod recent;
 mod reference_view;
 pub mod registry;
-pub mod route;
-pub mod safe_url;
+mod route;
+mod safe_url;
 mod tools;
-pub mod upstreams;
-pub mod version_sort;
+mod upstreams;
+mod version_sort;
 pub mod views;
 
+use leptos::context::Provider;
 use leptos::prelude::*;
 use ociscope_core::spec::{Error, ManifestRef, RepoName};
 
-pub use reference_view::ReferenceView;
+use reference_view::ReferenceView;
 
 use components::error_box::{ErrorBox, Loading};
 use nav::{Link, Nav};
@@ -74,8 +77,8 @@ trait Bundle: 'static {
     fn holds(k: &ViewKey) -> bool;
     /// Opens the registry `key` names.
     fn open(key: String) -> impl std::future::Future<Output = Result<Registry, Error>>;
-    /// The view of a registry page other than the catalog.
-    fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView;
+    /// The view of a registry page other than the catalog (the registry is in the context).
+    fn tool_page(k: ViewKey, repo: Option<RepoName>) -> AnyView;
     /// The view of a page that needs no registry ([`Page::needs_registry`]) other than the
     /// start page and the reference tool.
     fn page_without_registry(k: ViewKey) -> AnyView;
@@ -91,8 +94,8 @@ impl Bundle for Everything {
     async fn open(key: String) -> Result<Registry, Error> {
         registry::open(&key).await
     }
-    fn tool_page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView {
-        tools::page(k, repo, registry)
+    fn tool_page(k: ViewKey, repo: Option<RepoName>) -> AnyView {
+        tools::page(k, repo)
     }
     fn page_without_registry(k: ViewKey) -> AnyView {
         tools::page_without_registry(k)
@@ -112,7 +115,7 @@ impl Bundle for CatalogOnly {
         registry::ask_first_page(&key, &registry);
         Ok(registry)
     }
-    fn tool_page(_: ViewKey, _: Option<RepoName>, _: Registry) -> AnyView {
+    fn tool_page(_: ViewKey, _: Option<RepoName>) -> AnyView {
         view! { <bundle::LoadTools/> }.into_any()
     }
     fn page_without_registry(_: ViewKey) -> AnyView {
@@ -186,7 +189,11 @@ fn shell<B: Bundle>() -> impl IntoView {
                         match registry.get().flatten() {
                             Some((opened_key, opened)) if Some(&opened_key) == k.registry.as_ref() => {
                                 match opened {
-                                    Ok(registry) => registry_page::<B>(k, registry),
+                                    // Provided once, here, to every view of the page.
+                                    Ok(registry) => view! {
+                                        <Provider value=registry>{registry_page::<B>(k)}</Provider>
+                                    }
+                                    .into_any(),
                                     Err(error) => {
                                         let retry = Callback::new(move |()| registry.refetch());
                                         connect_error(opened_key, error, retry)
@@ -245,18 +252,18 @@ pub(crate) fn address_error(what: &'static str, error: Error) -> AnyView {
     .into_any()
 }
 
-/// The view of a registry page: the catalog here, the rest in [`tools::page`]. The repository,
-/// tag or digest the address gives are parsed, once, into their types: views never see an
-/// invalid one.
-fn registry_page<B: Bundle>(k: ViewKey, registry: Registry) -> AnyView {
+/// The view of a registry page: the catalog here, the rest in [`tools::page`]; the open
+/// registry is in the context ([`registry::use_registry`]). The repository, tag or digest the
+/// address gives are parsed, once, into their types: views never see an invalid one.
+fn registry_page<B: Bundle>(k: ViewKey) -> AnyView {
     let repo = match k.repo.clone().map(RepoName::new).transpose() {
         Ok(repo) => repo,
         Err(e) => return address_error("repository name", e),
     };
     match k.page {
-        Page::Catalog => view! { <views::catalog::CatalogView registry=registry/> }.into_any(),
+        Page::Catalog => view! { <views::catalog::CatalogView/> }.into_any(),
         Page::Connect | Page::ParseTool => ().into_any(),
-        _ => B::tool_page(k, repo, registry),
+        _ => B::tool_page(k, repo),
     }
 }
 

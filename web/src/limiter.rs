@@ -10,7 +10,6 @@ pub struct Limiter<K> {
     queue: VecDeque<K>,
     seen: HashSet<K>,
     running: usize,
-    peak: usize,
 }
 
 impl<K: Clone + Eq + Hash> Limiter<K> {
@@ -21,7 +20,6 @@ impl<K: Clone + Eq + Hash> Limiter<K> {
             queue: VecDeque::new(),
             seen: HashSet::new(),
             running: 0,
-            peak: 0,
         }
     }
 
@@ -43,7 +41,6 @@ impl<K: Clone + Eq + Hash> Limiter<K> {
         }
         let key = self.queue.pop_front()?;
         self.running += 1;
-        self.peak = self.peak.max(self.running);
         Some(key)
     }
 
@@ -55,16 +52,6 @@ impl<K: Clone + Eq + Hash> Limiter<K> {
     /// Jobs running now.
     pub fn running(&self) -> usize {
         self.running
-    }
-
-    /// Jobs queued and not started.
-    pub fn queued(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// The most jobs that ever ran at once.
-    pub fn peak(&self) -> usize {
-        self.peak
     }
 }
 
@@ -88,12 +75,14 @@ mod tests {
         assert_eq!(l.start_next(), None);
         l.finished();
         assert_eq!(l.start_next(), Some(4));
+        let mut peak = l.running();
         while l.running() > 0 {
             l.finished();
             while l.start_next().is_some() {}
+            peak = peak.max(l.running());
         }
-        assert_eq!(l.queued(), 0);
-        assert_eq!(l.peak(), 4);
+        assert!(l.queue.is_empty());
+        assert_eq!(peak, 4);
         assert!(!l.request(9));
     }
 }

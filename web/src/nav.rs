@@ -64,9 +64,13 @@ impl Nav {
     }
 }
 
-/// The app's navigation (panics outside [`crate::App`], which installs it).
+/// The app's navigation, from the context [`crate::App`] installs. Outside it (never in the
+/// app) a navigation of its own over the page's URL, so a component still works rather than
+/// panicking.
 pub fn use_nav() -> Nav {
-    expect_context::<Nav>()
+    use_context::<Nav>().unwrap_or_else(|| Nav {
+        route: RwSignal::new(Route::parse(&location_query())),
+    })
 }
 
 /// A link to a route: a real `<a href>` (open in a new tab works), navigating in place on a

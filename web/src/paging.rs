@@ -1,4 +1,9 @@
 //! A list loaded page by page (repositories or tags), as reactive state the views render.
+//!
+//! Async work: each page is loaded by a task of its own (`spawn_local`), started by scrolling
+//! (or "load all", which chains them), that appends to the one growing list; a resource would
+//! replace the list on each load rather than extend it. The tasks use `try_*` on the signals:
+//! the view may be gone when a page arrives, and then loading stops.
 
 use std::future::Future;
 use std::pin::Pin;

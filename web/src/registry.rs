@@ -22,11 +22,15 @@
 //!   (`ociscope-fetch`), with the credentials [`crate::credentials`] holds for their origin;
 //!   [`forget`] drops an opened one so new credentials take effect. [`open_keys`] lists the
 //!   registries open in this tab (the copy tool's destinations).
+//! - The registry a page shows is opened once, by the app's shell, and handed to the page's
+//!   views as context (a `Provider` around the page); views read it with [`use_registry`],
+//!   never as a prop, and show [`crate::components::error_box::no_registry`] if it is absent.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use leptos::prelude::use_context;
 use ociscope_core::client::{HttpSpec, Options};
 use ociscope_core::memory::MemoryRegistry;
 use ociscope_core::spec::{Either, Error, Forward, Page, PageRequest, Spec};
@@ -46,9 +50,9 @@ use ociscope_tools::wrap::clock::Clock;
 /// way of the views (loading the details of thousands of tags, 4 at a time, runs well under
 /// it on a fast registry); what slows the app down is a `429`, whose `Retry-After` the
 /// limiter waits out for every view at once.
-pub const RATE_PER_SECOND: f64 = 1000.0;
+pub(crate) const RATE_PER_SECOND: f64 = 1000.0;
 /// Requests that may go to one registry over HTTP at once before the rate applies.
-pub const BURST: u32 = 1000;
+pub(crate) const BURST: u32 = 1000;
 
 /// A registry over HTTP as the app holds it: cached and rate-limited.
 pub type HttpRegistry = SharedClient<HttpSpec<FetchTransport>, BrowserClock>;
@@ -82,7 +86,7 @@ impl Registry {
     }
 
     /// A registry over HTTP, behind its shared client.
-    pub fn http(spec: HttpSpec<FetchTransport>) -> Result<Registry, Error> {
+    pub(crate) fn http(spec: HttpSpec<FetchTransport>) -> Result<Registry, Error> {
         let address = spec.registry();
         let pull_host = match address.port {
             Some(port) => format!("{}:{port}", address.host),
@@ -97,14 +101,15 @@ impl Registry {
     }
 
     /// The host people pull from (`host[:port]`); empty for registries inside the page.
-    pub fn pull_host(&self) -> &str {
+    pub(crate) fn pull_host(&self) -> &str {
         &self.pull_host
     }
+}
 
-    /// True when the registry lives inside this page (nothing leaves the browser).
-    pub fn is_in_page(&self) -> bool {
-        matches!(&*self.backend, Either::Left(_))
-    }
+/// The registry the current page shows, from the context the app's shell provides to every
+/// registry page; `None` outside one (the caller shows an error view, never panics).
+pub(crate) fn use_registry() -> Option<Registry> {
+    use_context::<Registry>()
 }
 
 /// A catalog's first page asked by [`ask_first_page`]: the registry key, when (ms), the answer.
@@ -128,7 +133,7 @@ const FIRST_PAGE_MS: u64 = 10_000;
 /// the request then runs while the view renders rather than after it (about 60 ms earlier on
 /// a cold load). Asking it together with the ping instead broke signing in through the
 /// forwarder (`tests/forward_browser.py`), so it waits for the ping.
-pub fn ask_first_page(key: &str, registry: &Registry) {
+pub(crate) fn ask_first_page(key: &str, registry: &Registry) {
     let registry = registry.clone();
     let page =
         async move { Spec::list_repositories(&registry, &PageRequest::first(PAGE_SIZE)).await }
@@ -144,7 +149,7 @@ pub fn ask_first_page(key: &str, registry: &Registry) {
 
 /// The first page [`ask_first_page`] asked for `key`, if `request` is that page and it is
 /// fresh; taken (a second call gets `None`).
-pub fn take_first_page(
+pub(crate) fn take_first_page(
     key: &str,
     request: &PageRequest,
 ) -> Option<impl std::future::Future<Output = Result<Page, Error>>> {
@@ -162,17 +167,17 @@ pub fn install(key: &str, registry: Registry) {
 
 /// Drops the opened registry `key` names, so the next [`open`] connects again (with the
 /// credentials held then).
-pub fn forget(key: &str) {
+pub(crate) fn forget(key: &str) {
     OPEN.with(|open| open.borrow_mut().remove(key));
 }
 
 /// The keys of the registries open in this tab, in order.
-pub fn open_keys() -> Vec<String> {
+pub(crate) fn open_keys() -> Vec<String> {
     OPEN.with(|open| open.borrow().keys().cloned().collect())
 }
 
 /// The URL parameter of the in-browser demo registry.
-pub const DEMO: &str = "demo:";
+pub(crate) const DEMO: &str = "demo:";
 
 /// A new in-memory registry filled with the demo content.
 pub async fn demo(options: &DemoOptions) -> Result<Registry, Error> {
@@ -182,7 +187,7 @@ pub async fn demo(options: &DemoOptions) -> Result<Registry, Error> {
 }
 
 /// The registry a `registry` URL parameter names, opened once per page and then reused.
-pub async fn open(key: &str) -> Result<Registry, Error> {
+pub(crate) async fn open(key: &str) -> Result<Registry, Error> {
     if let Some(r) = OPEN.with(|open| open.borrow().get(key).cloned()) {
         return Ok(r);
     }
@@ -198,7 +203,7 @@ pub async fn open(key: &str) -> Result<Registry, Error> {
 /// bundle's, which leaves the demo and its content to the tools bundle; see [`crate::bundle`]).
 ///
 /// The catalog bundle then asks the catalog's first page at once ([`ask_first_page`]).
-pub async fn open_remote(key: &str) -> Result<Registry, Error> {
+pub(crate) async fn open_remote(key: &str) -> Result<Registry, Error> {
     if let Some(r) = OPEN.with(|open| open.borrow().get(key).cloned()) {
         return Ok(r);
     }

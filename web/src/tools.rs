@@ -8,59 +8,61 @@ use leptos::prelude::*;
 use ociscope_core::spec::RepoName;
 use ociscope_core::Digest;
 
-use crate::registry::Registry;
 use crate::route::Page;
 use crate::{address_error, reference, views, ViewKey};
 
-/// The view of tool page `k` (its repository already parsed, when the address names one).
-pub(crate) fn page(k: ViewKey, repo: Option<RepoName>, registry: Registry) -> AnyView {
+/// The view of tool page `k` (its repository already parsed, when the address names one); the
+/// views read the open registry from the context the shell provides.
+pub(crate) fn page(k: ViewKey, repo: Option<RepoName>) -> AnyView {
     match (k.page.clone(), repo) {
-        (Page::Tags, Some(repo)) => {
-            view! { <views::tags::TagsView registry=registry repo=repo/> }.into_any()
-        }
+        (Page::Tags, Some(repo)) => view! { <views::tags::TagsView repo=repo/> }.into_any(),
         (Page::Manifest, Some(repo)) => match reference(&k) {
-            Ok(reference) => view! { <views::manifest::ManifestView registry=registry repo=repo reference=reference/> }
-                .into_any(),
+            Ok(reference) => {
+                view! { <views::manifest::ManifestView repo=repo reference=reference/> }.into_any()
+            }
             Err(e) => e,
         },
         (Page::Blob, Some(repo)) => match Digest::parse(k.blob.as_deref().unwrap_or_default()) {
-            Ok(digest) => view! { <views::blob::BlobView registry=registry repo=repo digest=digest/> }
-                .into_any(),
+            Ok(digest) => view! { <views::blob::BlobView repo=repo digest=digest/> }.into_any(),
             Err(e) => address_error("blob digest", e.into()),
         },
         (Page::Copy, Some(repo)) => match reference(&k) {
-            Ok(reference) => view! { <views::copy::CopyView registry=registry repo=repo reference=reference/> }
-                .into_any(),
+            Ok(reference) => {
+                view! { <views::copy::CopyView repo=repo reference=reference/> }.into_any()
+            }
             Err(e) => e,
         },
         (Page::Compare, Some(repo)) => match reference(&k) {
-            Ok(reference) => view! { <views::compare::CompareView registry=registry repo=repo reference=reference with=k.with/> }
-                .into_any(),
+            Ok(reference) => {
+                view! { <views::compare::CompareView repo=repo reference=reference with=k.with/> }
+                    .into_any()
+            }
             Err(e) => e,
         },
         (Page::Files, Some(repo)) => match Digest::parse(k.blob.as_deref().unwrap_or_default()) {
-            Ok(digest) => view! { <views::files::FilesView registry=registry repo=repo digest=digest/> }
-                .into_any(),
+            Ok(digest) => view! { <views::files::FilesView repo=repo digest=digest/> }.into_any(),
             Err(e) => address_error("layer digest", e.into()),
         },
         (Page::ImageFiles, Some(repo)) => match reference(&k) {
-            Ok(reference) => view! { <views::image_files::ImageFilesView registry=registry repo=repo reference=reference/> }
-                .into_any(),
+            Ok(reference) => {
+                view! { <views::image_files::ImageFilesView repo=repo reference=reference/> }
+                    .into_any()
+            }
             Err(e) => e,
         },
         (Page::BulkDelete, Some(repo)) => {
-            view! { <views::bulk_delete::BulkDeleteView registry=registry repo=repo/> }.into_any()
+            view! { <views::bulk_delete::BulkDeleteView repo=repo/> }.into_any()
         }
-        (Page::Upload, repo) => {
-            view! { <views::upload::UploadView registry=registry repo=repo/> }.into_any()
-        }
+        (Page::Upload, repo) => view! { <views::upload::UploadView repo=repo/> }.into_any(),
         (Page::DownloadTarball, Some(repo)) => match reference(&k) {
-            Ok(reference) => view! { <views::download::DownloadTarballView registry=registry repo=repo reference=reference/> }
-                .into_any(),
+            Ok(reference) => {
+                view! { <views::download::DownloadTarballView repo=repo reference=reference/> }
+                    .into_any()
+            }
             Err(e) => e,
         },
         (Page::PushTarball, repo) => {
-            view! { <views::tarball::PushTarballView registry=registry repo=repo/> }.into_any()
+            view! { <views::tarball::PushTarballView repo=repo/> }.into_any()
         }
         // Routes without a repository never name these pages (see `Route::page`); the others
         // are rendered by the shell and `registry_page`.

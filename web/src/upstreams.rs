@@ -8,7 +8,6 @@
 //! paths under `/upstream/` are turned into links, so a page on another host cannot be named.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::client::transport::read_body;
 use ociscope_core::client::{Body, Headers, Method, Request, Transport};
 use ociscope_fetch::FetchTransport;
@@ -89,14 +88,17 @@ pub fn UpstreamList() -> impl IntoView {
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .filter(|o| o.starts_with("http://") || o.starts_with("https://"));
-    let list = RwSignal::new(Vec::<Upstream>::new());
-    if let Some(origin) = origin {
-        spawn_local(async move {
-            list.try_set(load(origin).await);
-        });
-    }
+    let list = LocalResource::new(move || {
+        let origin = origin.clone();
+        async move {
+            match origin {
+                Some(origin) => load(origin).await,
+                None => Vec::new(),
+            }
+        }
+    });
     move || {
-        let items = list.get();
+        let items = list.get().unwrap_or_default();
         (!items.is_empty()).then(|| {
             view! {
                 <section id="upstreams">

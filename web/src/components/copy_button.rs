@@ -12,29 +12,33 @@ pub fn CopyText(
     #[prop(into)]
     label: String,
 ) -> impl IntoView {
-    let status = RwSignal::new(String::new());
+    // An action: the clipboard is asked in the click (browsers want a user gesture), and its
+    // answer shows as the action's pending state and value.
+    let copy = Action::new_local(|text: &String| {
+        let promise = web_sys::window().map(|w| w.navigator().clipboard().write_text(text));
+        async move {
+            match promise {
+                Some(p) => wasm_bindgen_futures::JsFuture::from(p).await.is_ok(),
+                None => false,
+            }
+        }
+    });
     let to_copy = text.clone();
-    let copy = move |_| {
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let promise = window.navigator().clipboard().write_text(&to_copy);
-        status.set("Copying…".into());
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = wasm_bindgen_futures::JsFuture::from(promise).await;
-            status.try_set(match result {
-                Ok(_) => "Copied".into(),
-                Err(_) => "Copy refused by the browser: select the text and copy it".into(),
-            });
-        });
+    let status = move || match (copy.pending().get(), copy.value().get()) {
+        (true, _) => "Copying…",
+        (false, Some(true)) => "Copied",
+        (false, Some(false)) => "Copy refused by the browser: select the text and copy it",
+        (false, None) => "",
     };
     view! {
         <div class="copy">
             <code class="copy-text">{text}</code>
-            <button type="button" aria-label=format!("Copy {label}") on:click=copy>
+            <button type="button" aria-label=format!("Copy {label}") on:click=move |_| {
+                copy.dispatch_local(to_copy.clone());
+            }>
                 "Copy"
             </button>
-            <span class="copy-status" role="status">{move || status.get()}</span>
+            <span class="copy-status" role="status">{status}</span>
         </div>
     }
 }

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use ociscope_core::spec::Error;
 
 use crate::explain::explain;
+use crate::nav::Link;
+use crate::route::Route;
 
 /// Shows `error`, raised while doing `action`, as a headline, advice and the raw detail.
 #[component]
@@ -35,4 +37,20 @@ pub fn Loading(
     what: String,
 ) -> impl IntoView {
     view! { <p class="loading" role="status" aria-live="polite">"Loading " {what} "…"</p> }
+}
+
+/// What a view that needs the open registry shows when none is in the context (the shell
+/// provides it to every registry page, so this is a bug, shown instead of a panic that would
+/// freeze the app).
+pub fn no_registry() -> AnyView {
+    view! {
+        <section class="error" role="alert">
+            <h2>"No registry is open"</h2>
+            <p>"This page needs an open registry, and none was given to it."</p>
+            <p>
+                <Link to=Route::home()>"Pick a registry"</Link>
+            </p>
+        </section>
+    }
+    .into_any()
 }

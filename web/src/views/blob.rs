@@ -1,16 +1,15 @@
 //! One blob: its size and type, a verified download, and a preview of small JSON or text.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::spec::{BlobReader, Error, RepoName, Spec};
 use ociscope_core::Digest;
 use wasm_bindgen::JsCast;
 
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::components::json_view::JsonView;
 use crate::format;
 use crate::nav::use_nav;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 /// Largest blob previewed.
 pub const PREVIEW_LIMIT: u64 = 256 * 1024;
@@ -75,13 +74,14 @@ async fn download(registry: Registry, repo: RepoName, digest: Digest) -> Result<
 /// The blob view.
 #[component]
 pub fn BlobView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The blob's digest.
     digest: Digest,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let base = use_nav().current();
     let stat = {
         let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
@@ -104,26 +104,10 @@ pub fn BlobView(
             }
         })
     };
-    let status = RwSignal::new(None::<Result<u64, Error>>);
-    let busy = RwSignal::new(false);
-    let registry = StoredValue::new(registry);
-    let (repo_s, digest_s) = (
-        StoredValue::new(repo.clone()),
-        StoredValue::new(digest.clone()),
-    );
-    let start_download = move |_| {
-        busy.set(true);
-        status.set(None);
-        let (registry, repo, digest) = (
-            registry.get_value(),
-            repo_s.get_value(),
-            digest_s.get_value(),
-        );
-        spawn_local(async move {
-            let result = download(registry, repo, digest).await;
-            status.try_set(Some(result));
-            busy.try_set(false);
-        });
+    // The download: one click, one verified read handed to the browser.
+    let save = {
+        let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
+        Action::new_local(move |(): &()| download(registry.clone(), repo.clone(), digest.clone()))
     };
     view! {
         <section class="blob">
@@ -152,11 +136,11 @@ pub fn BlobView(
                     .into_any()
                 }
             }}
-            <button type="button" id="download" on:click=start_download disabled=move || busy.get()>
+            <button type="button" id="download" on:click=move |_| { save.dispatch_local(()); } disabled=move || save.pending().get()>
                 "Download (digest verified)"
             </button>
             <span role="status">
-                {move || match status.get() {
+                {move || match save.value().get().filter(|_| !save.pending().get()) {
                     None => ().into_any(),
                     Some(Ok(n)) => view! { <span class="ok" id="download-ok">{format!("Verified {} and downloaded.", format::size(n))}</span> }.into_any(),
                     Some(Err(e)) => view! { <ErrorBox action="downloading the blob" error=e/> }.into_any(),

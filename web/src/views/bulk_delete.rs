@@ -2,6 +2,10 @@
 //! pattern, older than a day, not in use by another tag) selects, one confirmation lists what
 //! goes, then the deletes run with progress and failures stay listed with their reason.
 //! Which tags a filter selects and what each delete removes is [`crate::bulk_delete`].
+//!
+//! Async work: loading every tag's details is a task of its own (`spawn_local`), streaming
+//! batches into the list for as long as it runs and stopping when the view is gone; the
+//! deletes are an `Action`, their progress in a signal.
 
 use futures::stream::{self, StreamExt};
 use leptos::html;
@@ -10,12 +14,13 @@ use leptos::task::spawn_local;
 use ociscope_core::spec::{collect_all, Error, RepoName, Spec, Tag};
 
 use crate::bulk_delete::{self, Candidate, Deletion, Filter, Mode, Selection};
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::dialog::Dialog;
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::explain::explain;
 use crate::format::{self, count};
 use crate::nav::{use_nav, Link};
 use crate::paging::PAGE_SIZE;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 use crate::views::tags::load_tag_info;
 
 /// Most tags loaded for a bulk delete.
@@ -83,14 +88,54 @@ async fn load_all(
     Ok(())
 }
 
+/// Runs the deletes, [`IN_FLIGHT`] at a time, counting them in `deleting` (done, total); the
+/// tags removed leave `loaded`.
+async fn delete_each(
+    registry: Registry,
+    repo: RepoName,
+    planned: Vec<Deletion>,
+    deleting: RwSignal<(usize, usize)>,
+    loaded: RwSignal<Vec<Candidate>>,
+) -> Run {
+    let total = planned.len();
+    let (registry, repo) = (&registry, &repo);
+    let mut results = stream::iter(planned)
+        .map(|d| async move {
+            let result = match &d {
+                Deletion::Tag(t) => registry.delete_tag(repo, t).await,
+                Deletion::Manifest { digest, .. } => registry.delete_manifest(repo, digest).await,
+            };
+            (d, result)
+        })
+        .buffer_unordered(IN_FLIGHT);
+    let (mut done, mut deleted, mut failed, mut removed) = (0, 0, Vec::new(), Vec::new());
+    while let Some((d, result)) = results.next().await {
+        done += 1;
+        match result {
+            Ok(()) => {
+                deleted += 1;
+                removed.extend(d.removed_tags());
+            }
+            Err(error) => failed.push(Failed {
+                label: d.label(),
+                error,
+            }),
+        }
+        deleting.set((done, total));
+    }
+    loaded.update(|l| l.retain(|c| !removed.contains(&c.tag)));
+    Run::Finished { deleted, failed }
+}
+
 /// The bulk delete page of a repository.
 #[component]
 pub fn BulkDeleteView(
-    /// The registry.
-    registry: Registry,
     /// The repository whose tags are deleted.
     repo: RepoName,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let tags_route = nav.current().tags(&repo);
     let loaded = RwSignal::new(Vec::<Candidate>::new());
@@ -126,7 +171,6 @@ pub fn BulkDeleteView(
         selection.with(|s| loaded.with(|all| bulk_delete::plan(&s.selected, all, m)))
     });
     let confirming = RwSignal::new(false);
-    let run = RwSignal::new(Run::Idle);
     let registry = StoredValue::new(registry);
     let repo_name = StoredValue::new(repo.clone());
     let cancel_ref = NodeRef::<html::Button>::new();
@@ -138,43 +182,25 @@ pub fn BulkDeleteView(
         }
     });
 
-    let start = move |_| {
+    // The deletes: an action, its progress in `deleting` (done, total) while it runs.
+    let deleting = RwSignal::new((0usize, 0usize));
+    let delete_all = Action::new_local(move |planned: &Vec<Deletion>| {
+        let (registry, repo) = (registry.get_value(), repo_name.get_value());
+        delete_each(registry, repo, planned.clone(), deleting, loaded)
+    });
+    let run = Signal::derive(move || {
+        if delete_all.pending().get() {
+            let (done, total) = deleting.get();
+            Run::Running { done, total }
+        } else {
+            delete_all.value().get().unwrap_or(Run::Idle)
+        }
+    });
+    let start = move |()| {
         confirming.set(false);
         let planned = deletions.get_untracked();
-        let total = planned.len();
-        run.set(Run::Running { done: 0, total });
-        let (registry, repo) = (registry.get_value(), repo_name.get_value());
-        spawn_local(async move {
-            let (registry, repo) = (&registry, &repo);
-            let mut results = stream::iter(planned)
-                .map(|d| async move {
-                    let result = match &d {
-                        Deletion::Tag(t) => registry.delete_tag(repo, t).await,
-                        Deletion::Manifest { digest, .. } => {
-                            registry.delete_manifest(repo, digest).await
-                        }
-                    };
-                    (d, result)
-                })
-                .buffer_unordered(IN_FLIGHT);
-            let (mut done, mut deleted, mut failed, mut removed) = (0, 0, Vec::new(), Vec::new());
-            while let Some((d, result)) = results.next().await {
-                done += 1;
-                match result {
-                    Ok(()) => {
-                        deleted += 1;
-                        removed.extend(d.removed_tags());
-                    }
-                    Err(error) => failed.push(Failed {
-                        label: d.label(),
-                        error,
-                    }),
-                }
-                run.try_set(Run::Running { done, total });
-            }
-            loaded.try_update(|l| l.retain(|c| !removed.contains(&c.tag)));
-            run.try_set(Run::Finished { deleted, failed });
-        });
+        deleting.set((0, planned.len()));
+        delete_all.dispatch_local(planned);
     };
 
     let running = move || matches!(run.get(), Run::Running { .. });
@@ -213,63 +239,7 @@ pub fn BulkDeleteView(
                 <Link to=tags_route class="back-link">"Back to the tags"</Link>
             </p>
             {move || load_error.get().map(|e| view! { <ErrorBox action="listing tags" error=e/> })}
-            <form class="bulk-filter" on:submit=|e: leptos::ev::SubmitEvent| e.prevent_default()>
-                <div class="row">
-                    <label for="bulk-pattern">"Tags matching"</label>
-                    <input
-                        id="bulk-pattern"
-                        type="text"
-                        spellcheck="false"
-                        autocomplete="off"
-                        placeholder="pr-* or v1.?.*"
-                        prop:value=move || pattern.get()
-                        on:input=move |e| pattern.set(event_target_value(&e))
-                    />
-                    <label for="bulk-older">"created before"</label>
-                    <input
-                        id="bulk-older"
-                        type="date"
-                        prop:value=move || older.get()
-                        on:input=move |e| older.set(event_target_value(&e))
-                    />
-                </div>
-                <p class="hint">
-                    "A pattern matches whole tags: * any run of characters, ? one character. \
-                     With a date, tags whose creation date is unknown are never selected."
-                </p>
-                <label class="inline check">
-                    <input
-                        type="checkbox"
-                        id="bulk-keep-in-use"
-                        prop:checked=move || keep_in_use.get()
-                        on:change=move |e| keep_in_use.set(event_target_checked(&e))
-                    />
-                    " keep tags whose manifest another tag still uses (the same manifest, or an index listing it)"
-                </label>
-                <fieldset class="bulk-mode">
-                    <legend>"Remove"</legend>
-                    <label class="inline check">
-                        <input
-                            type="radio"
-                            name="bulk-mode"
-                            id="bulk-mode-tags"
-                            prop:checked=move || mode.get() == Mode::Tags
-                            on:change=move |_| mode.set(Mode::Tags)
-                        />
-                        " the tags only (their manifests stay, reachable by digest)"
-                    </label>
-                    <label class="inline check">
-                        <input
-                            type="radio"
-                            name="bulk-mode"
-                            id="bulk-mode-manifests"
-                            prop:checked=move || mode.get() == Mode::Manifests
-                            on:change=move |_| mode.set(Mode::Manifests)
-                        />
-                        " the manifests they point at, with every tag on them"
-                    </label>
-                </fieldset>
-            </form>
+            <FilterForm pattern=pattern older=older keep_in_use=keep_in_use mode=mode/>
             <p class="summary" id="bulk-summary" aria-live="polite">{summary}</p>
             {move || loading.get().then(|| view! { <Loading what="the tags' details"/> })}
             <button
@@ -288,41 +258,116 @@ pub fn BulkDeleteView(
                 confirming
                     .get()
                     .then(|| {
-                        let planned = deletions.get_untracked();
-                        let m = mode.get_untracked();
                         view! {
-                            <div class="dialog-backdrop">
-                                <div
-                                    class="dialog"
-                                    role="dialog"
-                                    aria-modal="true"
-                                    aria-labelledby="bulk-confirm-title"
-                                    on:keydown=move |e: leptos::ev::KeyboardEvent| {
-                                        if e.key() == "Escape" {
-                                            confirming.set(false);
-                                        }
-                                    }
-                                >
-                                    {confirmation(&planned, m)}
-                                    <p>"This cannot be undone."</p>
-                                    <div class="actions">
-                                        <button
-                                            type="button"
-                                            node_ref=cancel_ref
-                                            on:click=move |_| confirming.set(false)
-                                        >
-                                            "Cancel"
-                                        </button>
-                                        <button type="button" class="danger" id="bulk-confirm" on:click=start>
-                                            "Delete"
-                                        </button>
-                                    </div>
-                                </div>
-                            </div>
+                            <ConfirmDialog
+                                planned=deletions.get_untracked()
+                                mode=mode.get_untracked()
+                                confirming=confirming
+                                cancel_ref=cancel_ref
+                                on_confirm=Callback::new(start)
+                            />
                         }
                     })
             }}
         </section>
+    }
+    .into_any()
+}
+
+/// The filter: a tag pattern, a date, whether tags in use are kept, and what is removed.
+#[component]
+fn FilterForm(
+    pattern: RwSignal<String>,
+    older: RwSignal<String>,
+    keep_in_use: RwSignal<bool>,
+    mode: RwSignal<Mode>,
+) -> impl IntoView {
+    view! {
+        <form class="bulk-filter" on:submit=|e: leptos::ev::SubmitEvent| e.prevent_default()>
+            <div class="row">
+                <label for="bulk-pattern">"Tags matching"</label>
+                <input
+                    id="bulk-pattern"
+                    type="text"
+                    spellcheck="false"
+                    autocomplete="off"
+                    placeholder="pr-* or v1.?.*"
+                    prop:value=move || pattern.get()
+                    on:input=move |e| pattern.set(event_target_value(&e))
+                />
+                <label for="bulk-older">"created before"</label>
+                <input
+                    id="bulk-older"
+                    type="date"
+                    prop:value=move || older.get()
+                    on:input=move |e| older.set(event_target_value(&e))
+                />
+            </div>
+            <p class="hint">
+                "A pattern matches whole tags: * any run of characters, ? one character. \
+                 With a date, tags whose creation date is unknown are never selected."
+            </p>
+            <label class="inline check">
+                <input
+                    type="checkbox"
+                    id="bulk-keep-in-use"
+                    prop:checked=move || keep_in_use.get()
+                    on:change=move |e| keep_in_use.set(event_target_checked(&e))
+                />
+                " keep tags whose manifest another tag still uses (the same manifest, or an index listing it)"
+            </label>
+            <fieldset class="bulk-mode">
+                <legend>"Remove"</legend>
+                <label class="inline check">
+                    <input
+                        type="radio"
+                        name="bulk-mode"
+                        id="bulk-mode-tags"
+                        prop:checked=move || mode.get() == Mode::Tags
+                        on:change=move |_| mode.set(Mode::Tags)
+                    />
+                    " the tags only (their manifests stay, reachable by digest)"
+                </label>
+                <label class="inline check">
+                    <input
+                        type="radio"
+                        name="bulk-mode"
+                        id="bulk-mode-manifests"
+                        prop:checked=move || mode.get() == Mode::Manifests
+                        on:change=move |_| mode.set(Mode::Manifests)
+                    />
+                    " the manifests they point at, with every tag on them"
+                </label>
+            </fieldset>
+        </form>
+    }
+}
+
+/// The confirmation dialog: what goes, and the Cancel and Delete buttons.
+#[component]
+fn ConfirmDialog(
+    planned: Vec<Deletion>,
+    mode: Mode,
+    /// Set to false to close the dialog.
+    confirming: RwSignal<bool>,
+    /// The Cancel button, focused when the dialog opens.
+    cancel_ref: NodeRef<html::Button>,
+    /// Runs the deletes.
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <Dialog labelled_by="bulk-confirm-title" on_close=Callback::new(move |()| confirming.set(false))>
+                {confirmation(&planned, mode)}
+                <p>"This cannot be undone."</p>
+                <div class="actions">
+                    <button type="button" node_ref=cancel_ref on:click=move |_| confirming.set(false)>
+                        "Cancel"
+                    </button>
+                    <button type="button" class="danger" id="bulk-confirm" on:click=move |_| on_confirm.run(())>
+                        "Delete"
+                    </button>
+                </div>
+        </Dialog>
     }
 }
 

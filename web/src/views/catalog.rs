@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 use ociscope_core::spec::Spec;
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::components::virtual_list::VirtualList;
 use crate::format::count;
 use crate::listing::{self, Row};
 use crate::nav::{use_nav, Link};
 use crate::paging::Pager;
-use crate::registry::Registry;
+use crate::registry::use_registry;
 use crate::route::Route;
 
 /// Height of one catalog row, in CSS pixels.
@@ -22,10 +22,10 @@ const LOAD_AHEAD: usize = 60;
 
 /// The catalog view.
 #[component]
-pub fn CatalogView(
-    /// The registry listed.
-    registry: Registry,
-) -> impl IntoView {
+pub fn CatalogView() -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let base = nav.current();
     let upload_route = base.upload();
@@ -115,29 +115,7 @@ pub fn CatalogView(
                 " · "
                 <Link to=store_route class="store-link">"Push an image kept in this browser"</Link>
             </p>
-            <div class="toolbar">
-                <label class="inline" for="catalog-filter">
-                    "Filter"
-                </label>
-                <input
-                    id="catalog-filter"
-                    type="text"
-                    spellcheck="false"
-                    autocomplete="off"
-                    placeholder="words in the name"
-                    prop:value=move || filter.get()
-                    on:input=move |e| filter.set(event_target_value(&e))
-                />
-                <label class="inline check">
-                    <input
-                        type="checkbox"
-                        id="catalog-grouped"
-                        prop:checked=move || grouped.get()
-                        on:change=move |e| grouped.set(event_target_checked(&e))
-                    />
-                    " group by namespace"
-                </label>
-            </div>
+            <CatalogToolbar filter=filter grouped=grouped/>
             <p class="summary" id="catalog-summary" aria-live="polite">
                 {summary}
                 {move || pager.loading.get().then_some(" — loading…")}
@@ -181,9 +159,35 @@ pub fn CatalogView(
             }}
         </section>
     }
+    .into_any()
 }
 
-/// The catalog route of the current registry (for links back).
-pub fn catalog_of(route: &Route) -> Route {
-    Route::catalog(route.registry.as_deref().unwrap_or_default())
+/// The catalog's filter and its "group by namespace" switch.
+#[component]
+fn CatalogToolbar(filter: RwSignal<String>, grouped: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <div class="toolbar">
+            <label class="inline" for="catalog-filter">
+                "Filter"
+            </label>
+            <input
+                id="catalog-filter"
+                type="text"
+                spellcheck="false"
+                autocomplete="off"
+                placeholder="words in the name"
+                prop:value=move || filter.get()
+                on:input=move |e| filter.set(event_target_value(&e))
+            />
+            <label class="inline check">
+                <input
+                    type="checkbox"
+                    id="catalog-grouped"
+                    prop:checked=move || grouped.get()
+                    on:change=move |e| grouped.set(event_target_checked(&e))
+                />
+                " group by namespace"
+            </label>
+        </div>
+    }
 }

@@ -10,10 +10,10 @@ use ociscope_core::{media_type, Digest};
 use ociscope_tools::config::ImageConfig;
 
 use crate::compare::{compare, Comparison, Difference, LayerStatus, Side};
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::format;
 use crate::nav::{use_nav, Link};
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 use crate::views::tags::is_attestation;
 
 /// Largest image configuration read.
@@ -114,8 +114,6 @@ pub fn size_change(delta: i128) -> String {
 /// The compare view.
 #[component]
 pub fn CompareView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The first manifest.
@@ -123,6 +121,9 @@ pub fn CompareView(
     /// The second, as typed (a tag or digest), when given.
     with: Option<String>,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let base = nav.current();
     let from_text = RwSignal::new(reference.to_string());
@@ -204,6 +205,7 @@ pub fn CompareView(
             {result}
         </section>
     }
+    .into_any()
 }
 
 /// A platform list for a side that named an index: choosing one compares that platform.

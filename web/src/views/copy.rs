@@ -15,18 +15,17 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::spec::{Error, ManifestRef, RepoName, Spec, Tag};
 use ociscope_core::{Digest, Platform};
 use ociscope_tools::copy::{
     self, CopyError, CopyOptions, CopyReport, Event, Plan, Progress, Transfer,
 };
 
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::explain::explain;
 use crate::format;
 use crate::nav::{use_nav, Link};
-use crate::registry::{self, Registry};
+use crate::registry::{self, use_registry, Registry};
 use crate::route::Route;
 
 /// Tags typed as one text: separated by commas or spaces.
@@ -93,6 +92,40 @@ enum Stage {
     Failed(CopyError),
 }
 
+/// The choices a plan is made from, as typed.
+#[derive(Clone)]
+struct Choices {
+    /// The destination registry's key.
+    key: String,
+    /// The destination repository.
+    repo: String,
+    /// The destination tags (spaces or commas between them).
+    tags: String,
+    /// The platforms ticked (none: the whole index).
+    platforms: Vec<Platform>,
+    /// Whether referrers go too.
+    referrers: bool,
+}
+
+impl Choices {
+    /// The destination repository and the copy's options, or why the choices are not valid.
+    fn check(&self, source_key: &str) -> Result<(RepoName, CopyOptions), Error> {
+        let repo = RepoName::new(self.repo.trim())?;
+        let tags = parse_tags(&self.tags)?;
+        let options = CopyOptions {
+            same_registry: self.key == source_key,
+            platforms: self.platforms.clone(),
+            referrers: self.referrers,
+            tags,
+            ..CopyOptions::default()
+        };
+        Ok((repo, options))
+    }
+}
+
+/// Items done, items, bytes done, bytes: the copy's totals.
+type Totals = (usize, usize, u64, u64);
+
 /// What a plan is for: the destination registry and the options it was made with.
 #[derive(Clone)]
 struct Planned {
@@ -116,16 +149,87 @@ async fn platforms_of(
         .collect())
 }
 
+/// Makes the plan `choices` ask for (the stage to show when it cannot be made).
+async fn plan_copy(
+    src: Registry,
+    src_repo: RepoName,
+    reference: ManifestRef,
+    src_key: String,
+    choices: Choices,
+) -> Result<Planned, Stage> {
+    let (to_repo, options) = choices.check(&src_key).map_err(Stage::Invalid)?;
+    let destination = if choices.key == src_key {
+        src.clone()
+    } else {
+        registry::open(&choices.key).await.map_err(Stage::Invalid)?
+    };
+    let plan = copy::plan(
+        &src,
+        &src_repo,
+        &reference,
+        &destination,
+        &to_repo,
+        &options,
+    )
+    .await
+    .map_err(Stage::PlanFailed)?;
+    Ok(Planned {
+        plan,
+        options,
+        destination,
+        destination_key: choices.key,
+    })
+}
+
+/// Each item's state before the copy: there already, or missing.
+fn initial_states(plan: &Plan) -> HashMap<Digest, ItemState> {
+    plan.items
+        .iter()
+        .map(|i| {
+            let s = if i.present {
+                ItemState::Present
+            } else {
+                ItemState::Missing
+            };
+            (i.descriptor.digest.clone(), s)
+        })
+        .collect()
+}
+
+/// Shows one step of the copy: the totals, and the state of the item it is about.
+fn show_progress(
+    p: &Progress,
+    states: RwSignal<HashMap<Digest, ItemState>>,
+    totals: RwSignal<Totals>,
+) {
+    totals.set((p.items_done, p.items_total, p.bytes_done, p.bytes_total));
+    let update = match p.event {
+        Event::Start(i) => Some((i, ItemState::Moving(0))),
+        Event::Bytes(i, n) => Some((i, ItemState::Moving(n))),
+        Event::Finish(i, t) => Some((i, ItemState::Done(t))),
+        Event::Skip(i) => Some((i, ItemState::Present)),
+        Event::Retry(i, _) => Some((i, ItemState::Retrying)),
+        Event::Failed(i, e) => Some((i, ItemState::Failed(e.to_string()))),
+        Event::Planned | Event::Tagged(_) | Event::Done => None,
+    };
+    if let Some((item, state)) = update {
+        states.update(|s| {
+            s.insert(item.descriptor.digest.clone(), state);
+        });
+    }
+}
+
 /// The copy page of one manifest.
 #[component]
 pub fn CopyView(
-    /// The registry the manifest is in.
-    registry: Registry,
     /// Its repository.
     repo: RepoName,
     /// The manifest, by tag or digest.
     reference: ManifestRef,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let source_key = nav.current().registry.unwrap_or_default();
     let back = nav.current().manifest(&reference.to_string());
@@ -149,137 +253,73 @@ pub fn CopyView(
     let dst_tags = RwSignal::new(reference.tag().map(Tag::to_string).unwrap_or_default());
     let with_referrers = RwSignal::new(false);
     let chosen = RwSignal::new(Vec::<Platform>::new());
-    let stage = RwSignal::new(Stage::Idle);
-    let planned = StoredValue::new(None::<Planned>);
     let states = RwSignal::new(HashMap::<Digest, ItemState>::new());
-    let totals = RwSignal::new((0usize, 0usize, 0u64, 0u64));
+    let totals = RwSignal::new(Totals::default());
     let source = StoredValue::new((registry, repo.clone(), reference.clone(), source_key));
-    let busy = move || matches!(stage.get(), Stage::Planning | Stage::Copying);
-    // Any change of a choice drops the plan made for the old ones.
-    let changed = move || {
-        if !matches!(stage.get_untracked(), Stage::Planning | Stage::Copying) {
-            stage.set(Stage::Idle);
-            planned.set_value(None);
-        }
-    };
 
-    let make_plan = move |_| {
+    // Planning: an action over the choices as they were when "Plan the copy" was pressed.
+    let plan = Action::new_local(move |choices: &Choices| {
+        let choices = choices.clone();
         let (src, src_repo, reference, src_key) = source.get_value();
-        let key = dst_key.get_untracked();
-        let checked = RepoName::new(dst_repo.get_untracked().trim())
-            .and_then(|r| Ok((r, parse_tags(&dst_tags.get_untracked())?)));
-        let (to_repo, tags) = match checked {
-            Ok(t) => t,
-            Err(e) => {
-                stage.set(Stage::Invalid(e));
-                return;
-            }
-        };
-        let options = CopyOptions {
-            same_registry: key == src_key,
-            platforms: chosen.get_untracked(),
-            referrers: with_referrers.get_untracked(),
-            tags,
-            ..CopyOptions::default()
-        };
-        stage.set(Stage::Planning);
-        spawn_local(async move {
-            let destination = if key == src_key {
-                Ok(src.clone())
-            } else {
-                registry::open(&key).await
-            };
-            let destination = match destination {
-                Ok(d) => d,
-                Err(e) => {
-                    stage.try_set(Stage::Invalid(e));
-                    return;
-                }
-            };
-            match copy::plan(
-                &src,
-                &src_repo,
-                &reference,
-                &destination,
-                &to_repo,
-                &options,
-            )
-            .await
-            {
-                Ok(plan) => {
-                    let initial = plan
-                        .items
-                        .iter()
-                        .map(|i| {
-                            let s = if i.present {
-                                ItemState::Present
-                            } else {
-                                ItemState::Missing
-                            };
-                            (i.descriptor.digest.clone(), s)
-                        })
-                        .collect();
-                    states.try_set(initial);
-                    totals.try_set((0, plan.items.len(), 0, plan.bytes_total()));
-                    planned.try_set_value(Some(Planned {
-                        plan,
-                        options,
-                        destination,
-                        destination_key: key,
-                    }));
-                    stage.try_set(Stage::Planned);
-                }
-                Err(e) => {
-                    stage.try_set(Stage::PlanFailed(e));
-                }
-            }
-        });
-    };
-
-    let run = move |_| {
-        let Some(p) = planned.get_value() else {
-            return;
-        };
+        async move {
+            let planned = plan_copy(src, src_repo, reference, src_key, choices).await?;
+            states.set(initial_states(&planned.plan));
+            totals.set((0, planned.plan.items.len(), 0, planned.plan.bytes_total()));
+            Ok(planned)
+        }
+    });
+    // The copy: an action running the plan shown, its progress in `states` and `totals`.
+    let run_copy = Action::new_local(move |p: &Planned| {
+        let p = p.clone();
         let (src, ..) = source.get_value();
-        stage.set(Stage::Copying);
-        spawn_local(async move {
-            let progress = |p: &Progress| {
-                totals.try_set((p.items_done, p.items_total, p.bytes_done, p.bytes_total));
-                let update = match p.event {
-                    Event::Start(i) => Some((i, ItemState::Moving(0))),
-                    Event::Bytes(i, n) => Some((i, ItemState::Moving(n))),
-                    Event::Finish(i, t) => Some((i, ItemState::Done(t))),
-                    Event::Skip(i) => Some((i, ItemState::Present)),
-                    Event::Retry(i, _) => Some((i, ItemState::Retrying)),
-                    Event::Failed(i, e) => Some((i, ItemState::Failed(e.to_string()))),
-                    Event::Planned | Event::Tagged(_) | Event::Done => None,
-                };
-                if let Some((item, state)) = update {
-                    states.try_update(|s| {
-                        s.insert(item.descriptor.digest.clone(), state);
-                    });
-                }
-            };
-            let result =
-                copy::copy_plan(&src, &p.destination, &p.plan, &p.options, &progress).await;
-            stage.try_set(match result {
+        async move {
+            let progress = |p: &Progress| show_progress(p, states, totals);
+            copy::copy_plan(&src, &p.destination, &p.plan, &p.options, &progress).await
+        }
+    });
+    let planned = move || plan.value().get().and_then(Result::ok);
+    let stage = Signal::derive(move || {
+        if run_copy.pending().get() {
+            return Stage::Copying;
+        }
+        if let Some(result) = run_copy.value().get() {
+            return match result {
                 Ok(report) => Stage::Done(report),
                 Err(e) => Stage::Failed(e),
-            });
+            };
+        }
+        if plan.pending().get() {
+            return Stage::Planning;
+        }
+        match plan.value().get() {
+            None => Stage::Idle,
+            Some(Ok(_)) => Stage::Planned,
+            Some(Err(stage)) => stage,
+        }
+    });
+    let busy = move || plan.pending().get() || run_copy.pending().get();
+    // Any change of a choice drops the plan made for the old ones.
+    let changed = move || {
+        if !(plan.pending().get_untracked() || run_copy.pending().get_untracked()) {
+            plan.clear();
+            run_copy.clear();
+        }
+    };
+    let make_plan = move |_| {
+        run_copy.clear();
+        plan.dispatch_local(Choices {
+            key: dst_key.get_untracked(),
+            repo: dst_repo.get_untracked(),
+            tags: dst_tags.get_untracked(),
+            platforms: chosen.get_untracked(),
+            referrers: with_referrers.get_untracked(),
         });
     };
-
-    let registry_options = keys
-        .into_iter()
-        .map(|k| {
-            let label = if k == registry::DEMO {
-                "demo registry".to_string()
-            } else {
-                k.clone()
-            };
-            view! { <option value=k.clone()>{label}</option> }
-        })
-        .collect_view();
+    let run = move |()| {
+        if let Some(Ok(p)) = plan.value().get_untracked() {
+            run_copy.dispatch_local(p);
+        }
+    };
 
     view! {
         <section class="copy-tool">
@@ -291,84 +331,17 @@ pub fn CopyView(
                 e.prevent_default();
                 make_plan(());
             }>
-                <div class="row">
-                    <label for="copy-registry">"To registry"</label>
-                    <select
-                        id="copy-registry"
-                        prop:value=move || dst_key.get()
-                        on:change=move |e| {
-                            dst_key.set(event_target_value(&e));
-                            changed();
-                        }
-                    >
-                        {registry_options}
-                    </select>
-                </div>
-                <div class="row">
-                    <label for="copy-repo">"Repository"</label>
-                    <input
-                        id="copy-repo"
-                        type="text"
-                        spellcheck="false"
-                        prop:value=move || dst_repo.get()
-                        on:input=move |e| {
-                            dst_repo.set(event_target_value(&e));
-                            changed();
-                        }
-                    />
-                    <label for="copy-tags">"Tags"</label>
-                    <input
-                        id="copy-tags"
-                        type="text"
-                        spellcheck="false"
-                        placeholder="none: by digest"
-                        prop:value=move || dst_tags.get()
-                        on:input=move |e| {
-                            dst_tags.set(event_target_value(&e));
-                            changed();
-                        }
-                    />
-                </div>
+                <DestinationSelect keys=keys dst_key=dst_key on_change=Callback::new(move |()| changed())/>
+                <RepoAndTags dst_repo=dst_repo dst_tags=dst_tags on_change=Callback::new(move |()| changed())/>
                 <p class="hint">"Tags separated by spaces or commas; none copies by digest only."</p>
                 {move || match platforms.get() {
                     None => view! { <Loading what="the platforms"/> }.into_any(),
                     Some(Err(e)) => view! { <ErrorBox action="reading the manifest" error=e/> }.into_any(),
                     Some(Ok(list)) if list.is_empty() => ().into_any(),
-                    Some(Ok(list)) => view! {
-                        <fieldset class="copy-platforms">
-                            <legend>"Platforms (none ticked: the whole index)"</legend>
-                            {list
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, p)| {
-                                    let id = format!("copy-platform-{i}");
-                                    let label = p.to_string();
-                                    let this = p.clone();
-                                    view! {
-                                        <label class="inline check">
-                                            <input
-                                                type="checkbox"
-                                                id=id
-                                                prop:checked=move || chosen.with(|c| c.contains(&p))
-                                                on:change=move |e| {
-                                                    let on = event_target_checked(&e);
-                                                    chosen.update(|c| {
-                                                        c.retain(|x| x != &this);
-                                                        if on {
-                                                            c.push(this.clone());
-                                                        }
-                                                    });
-                                                    changed();
-                                                }
-                                            />
-                                            " " {label}
-                                        </label>
-                                    }
-                                })
-                                .collect_view()}
-                        </fieldset>
+                    Some(Ok(list)) => {
+                        view! { <PlatformChoices list=list chosen=chosen on_change=Callback::new(move |()| changed())/> }
+                            .into_any()
                     }
-                    .into_any(),
                 }}
                 <label class="inline check">
                     <input
@@ -388,8 +361,126 @@ pub fn CopyView(
                     </button>
                 </p>
             </form>
-            {move || stage_view(stage.get(), planned.get_value(), states, totals, run)}
+            {move || stage_view(stage.get(), planned(), states, totals, run)}
         </section>
+    }
+    .into_any()
+}
+
+/// The destination repository and tags, as typed.
+#[component]
+fn RepoAndTags(
+    dst_repo: RwSignal<String>,
+    dst_tags: RwSignal<String>,
+    /// Called after each change.
+    on_change: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="row">
+            <label for="copy-repo">"Repository"</label>
+            <input
+                id="copy-repo"
+                type="text"
+                spellcheck="false"
+                prop:value=move || dst_repo.get()
+                on:input=move |e| {
+                    dst_repo.set(event_target_value(&e));
+                    on_change.run(());
+                }
+            />
+            <label for="copy-tags">"Tags"</label>
+            <input
+                id="copy-tags"
+                type="text"
+                spellcheck="false"
+                placeholder="none: by digest"
+                prop:value=move || dst_tags.get()
+                on:input=move |e| {
+                    dst_tags.set(event_target_value(&e));
+                    on_change.run(());
+                }
+            />
+        </div>
+    }
+}
+
+/// The destination registry, one of those open in this tab.
+#[component]
+fn DestinationSelect(
+    keys: Vec<String>,
+    dst_key: RwSignal<String>,
+    /// Called after each change.
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let options = keys
+        .into_iter()
+        .map(|k| {
+            let label = if k == registry::DEMO {
+                "demo registry".to_string()
+            } else {
+                k.clone()
+            };
+            view! { <option value=k.clone()>{label}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="row">
+            <label for="copy-registry">"To registry"</label>
+            <select
+                id="copy-registry"
+                prop:value=move || dst_key.get()
+                on:change=move |e| {
+                    dst_key.set(event_target_value(&e));
+                    on_change.run(());
+                }
+            >
+                {options}
+            </select>
+        </div>
+    }
+}
+
+/// The platforms of an index to tick (none ticked: the whole index).
+#[component]
+fn PlatformChoices(
+    list: Vec<Platform>,
+    chosen: RwSignal<Vec<Platform>>,
+    /// Called after each change of what is ticked.
+    on_change: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="copy-platforms">
+            <legend>"Platforms (none ticked: the whole index)"</legend>
+            {list
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let id = format!("copy-platform-{i}");
+                    let label = p.to_string();
+                    let this = p.clone();
+                    view! {
+                        <label class="inline check">
+                            <input
+                                type="checkbox"
+                                id=id
+                                prop:checked=move || chosen.with(|c| c.contains(&p))
+                                on:change=move |e| {
+                                    let on = event_target_checked(&e);
+                                    chosen.update(|c| {
+                                        c.retain(|x| x != &this);
+                                        if on {
+                                            c.push(this.clone());
+                                        }
+                                    });
+                                    on_change.run(());
+                                }
+                            />
+                            " " {label}
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
     }
 }
 
@@ -398,7 +489,7 @@ fn stage_view(
     stage: Stage,
     planned: Option<Planned>,
     states: RwSignal<HashMap<Digest, ItemState>>,
-    totals: RwSignal<(usize, usize, u64, u64)>,
+    totals: RwSignal<Totals>,
     run: impl Fn(()) + Copy + Send + Sync + 'static,
 ) -> AnyView {
     let plan_view = |p: &Planned| {

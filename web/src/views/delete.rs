@@ -3,13 +3,13 @@
 use futures::stream::{self, StreamExt};
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::spec::{Error, ManifestRef, PageRequest, RepoName, Spec, Tag};
 use ociscope_core::Digest;
 
-use crate::components::error_box::ErrorBox;
+use crate::components::dialog::Dialog;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::nav::use_nav;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 /// Most tags examined when looking for other tags on a digest.
 const MAX_TAGS_EXAMINED: usize = 5000;
@@ -92,8 +92,6 @@ pub fn consequence(target: &DeleteTarget, digest: &str, tags: &[Tag]) -> String 
 /// Delete buttons for a manifest (and its tag, when opened by tag), with the confirmation.
 #[component]
 pub fn DeleteActions(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The tag the manifest was opened by, if any.
@@ -101,25 +99,46 @@ pub fn DeleteActions(
     /// The manifest's digest.
     digest: Digest,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let open = RwSignal::new(None::<DeleteTarget>);
-    let tags = RwSignal::new(None::<Result<Vec<Tag>, Error>>);
-    let error = RwSignal::new(None::<Error>);
-    let busy = RwSignal::new(false);
     let registry = StoredValue::new(registry);
     let repo = StoredValue::new(repo);
     let digest = StoredValue::new(digest);
     let cancel_ref = NodeRef::<html::Button>::new();
-
-    let ask = move |target: DeleteTarget| {
-        error.set(None);
-        tags.set(None);
-        open.set(Some(target));
+    // The other tags on the manifest, looked for each time the confirmation opens.
+    let is_open = Memo::new(move |_| open.with(Option::is_some));
+    let tags = LocalResource::new(move || {
+        let opened = is_open.get();
         let (registry, repo, digest) = (registry.get_value(), repo.get_value(), digest.get_value());
-        spawn_local(async move {
-            let found = tags_on(&registry, &repo, &digest).await;
-            tags.try_set(Some(found));
-        });
+        async move {
+            if opened {
+                Some(tags_on(&registry, &repo, &digest).await)
+            } else {
+                None
+            }
+        }
+    });
+    // The deletion; once done, the repository's tags are shown.
+    let delete = Action::new_local(move |target: &DeleteTarget| {
+        let target = target.clone();
+        let (registry, repo, digest) = (registry.get_value(), repo.get_value(), digest.get_value());
+        async move {
+            let result = match &target {
+                DeleteTarget::Tag(t) => registry.delete_tag(&repo, t).await,
+                DeleteTarget::Manifest => registry.delete_manifest(&repo, &digest).await,
+            };
+            if result.is_ok() {
+                nav.go(nav.current().tags(&repo));
+            }
+            result
+        }
+    });
+    let ask = move |target: DeleteTarget| {
+        delete.clear();
+        open.set(Some(target));
     };
     Effect::new(move |_| {
         if open.with(Option::is_some) {
@@ -129,27 +148,9 @@ pub fn DeleteActions(
         }
     });
     let confirm = move |_| {
-        let Some(target) = open.get_untracked() else {
-            return;
-        };
-        busy.set(true);
-        let (registry, repo, digest) = (registry.get_value(), repo.get_value(), digest.get_value());
-        spawn_local(async move {
-            let result = match &target {
-                DeleteTarget::Tag(t) => registry.delete_tag(&repo, t).await,
-                DeleteTarget::Manifest => registry.delete_manifest(&repo, &digest).await,
-            };
-            busy.try_set(false);
-            match result {
-                Ok(()) => {
-                    open.try_set(None);
-                    nav.go(nav.current().tags(&repo));
-                }
-                Err(e) => {
-                    error.try_set(Some(e));
-                }
-            }
-        });
+        if let Some(target) = open.get_untracked() {
+            delete.dispatch_local(target);
+        }
     };
     let close = move || open.set(None);
     let tag_button = tag.clone().map(|t| {
@@ -175,28 +176,23 @@ pub fn DeleteActions(
                 };
                 let target_for_text = target.clone();
                 view! {
-                    <div class="dialog-backdrop">
-                        <div
-                            class="dialog"
-                            role="dialog"
-                            aria-modal="true"
-                            aria-labelledby="delete-title"
-                            on:keydown=move |e: leptos::ev::KeyboardEvent| {
-                                if e.key() == "Escape" {
-                                    close();
-                                }
-                            }
-                        >
+                    <Dialog labelled_by="delete-title" on_close=Callback::new(move |()| close())>
                             <h3 id="delete-title">{title}</h3>
                             <p id="delete-consequence">
-                                {move || match tags.get() {
+                                {move || match tags.get().flatten() {
                                     None => "Looking for other tags on this manifest…".to_string(),
                                     Some(Ok(found)) => consequence(&target_for_text, digest.get_value().as_ref(), &found),
                                     Some(Err(e)) => format!("Could not list the other tags on this manifest ({e}); deleting the manifest removes every tag on it."),
                                 }}
                             </p>
                             <p>"This cannot be undone."</p>
-                            {move || error.get().map(|e| view! { <ErrorBox action="deleting" error=e/> })}
+                            {move || {
+                                delete
+                                    .value()
+                                    .get()
+                                    .and_then(Result::err)
+                                    .map(|e| view! { <ErrorBox action="deleting" error=e/> })
+                            }}
                             <div class="actions">
                                 <button type="button" node_ref=cancel_ref on:click=move |_| close()>
                                     "Cancel"
@@ -205,18 +201,18 @@ pub fn DeleteActions(
                                     type="button"
                                     class="danger"
                                     id="delete-confirm"
-                                    disabled=move || busy.get()
+                                    disabled=move || delete.pending().get()
                                     on:click=confirm
                                 >
                                     "Delete"
                                 </button>
                             </div>
-                        </div>
-                    </div>
+                    </Dialog>
                 }
             })
         }}
     }
+    .into_any()
 }
 
 #[cfg(test)]

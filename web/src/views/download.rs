@@ -7,6 +7,10 @@
 //! browser** (the tab's content store, [`crate::views::store`]): fetched blob by blob into
 //! resumable ingests, so a reload in the middle resumes when it is kept again. Either way, one
 //! platform of an index or all of them, optionally with the referrers.
+//!
+//! Async work: the platforms to choose from are a `LocalResource`; writing the tarball and
+//! keeping the image are tasks of their own (`spawn_local`), since each streams its progress
+//! into the page's signals for as long as it runs (minutes for a large image).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,11 +20,12 @@ use ociscope_core::Platform;
 use ociscope_opfs::tarball::OpfsFileSink;
 use ociscope_opfs::OpfsStore;
 use ociscope_tools::copy::CopyOptions;
-use ociscope_tools::tarball::{write_archive, ArchiveImage};
+use ociscope_tools::tarball::{write_archive, ArchiveImage, ArchiveReport};
 
+use crate::components::error_box::no_registry;
 use crate::format;
 use crate::nav::Link;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 use crate::route::Route;
 use crate::views::store;
 
@@ -33,7 +38,7 @@ pub fn file_name(repo: &RepoName, reference: &ManifestRef) -> String {
 }
 
 /// The download page of the manifest `manifest` (a manifest route) names.
-pub fn route(manifest: &Route) -> Route {
+pub(crate) fn route(manifest: &Route) -> Route {
     Route {
         tool: Some("download".into()),
         raw: false,
@@ -50,41 +55,106 @@ fn options(platform: &str, referrers: bool) -> CopyOptions {
     }
 }
 
+/// Writes `reference` as a tarball named `name` into the download folder: its object URL and
+/// what went in.
+async fn write_tarball(
+    registry: &Registry,
+    repo: &RepoName,
+    reference: &ManifestRef,
+    name: &str,
+    options: &CopyOptions,
+) -> Result<(String, ArchiveReport), String> {
+    let descriptor = registry
+        .stat_manifest(repo, reference)
+        .await
+        .map_err(|e| e.to_string())?;
+    let names = match reference {
+        ManifestRef::Tag(t) => vec![format!("{}/{repo}:{t}", registry.pull_host())],
+        ManifestRef::Digest(_) => Vec::new(),
+    };
+    let store = OpfsStore::open(DOWNLOAD_FOLDER)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut sink = OpfsFileSink::create(store.folder(), name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let images = [ArchiveImage { descriptor, names }];
+    let report = write_archive(registry, repo, &images, options, &mut sink)
+        .await
+        .map_err(|e| e.to_string())?;
+    let file = sink.finish().await.map_err(|e| e.to_string())?;
+    let url = web_sys::Url::create_object_url_with_blob(&file).map_err(|e| format!("{e:?}"))?;
+    Ok::<_, String>((url, report))
+}
+
+/// The platform to download, when the manifest is an index: one, or all of them (empty).
+#[component]
+fn PlatformSelect(
+    platforms: LocalResource<Vec<String>>,
+    platform: RwSignal<String>,
+) -> impl IntoView {
+    move || {
+        let list = platforms.get().unwrap_or_default();
+        (!list.is_empty()).then(|| {
+            view! {
+                <label>
+                    " platform "
+                    <select id="download-platform" on:change=move |e| platform.set(event_target_value(&e))>
+                        <option value="" selected=move || platform.get().is_empty()>"all platforms"</option>
+                        {list
+                            .into_iter()
+                            .map(|p| {
+                                let v = p.clone();
+                                view! { <option value=v.clone() selected=move || platform.get() == v>{p}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+            }
+        })
+    }
+}
+
 /// The download page of one manifest.
 #[component]
-pub fn DownloadTarballView(
-    /// The registry.
-    registry: Registry,
+pub(crate) fn DownloadTarballView(
     /// The repository.
     repo: RepoName,
     /// The tag or digest.
     reference: ManifestRef,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let registry = StoredValue::new(registry);
     let referrers = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let status = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<(String, String)>);
-    let platforms = RwSignal::new(Vec::<String>::new());
-    let platform = RwSignal::new(String::new());
-    let kept = RwSignal::new(None::<String>);
-    let name = file_name(&repo, &reference);
-    {
+    // The platforms an index lists, to choose from; none for an image (or what fails to load).
+    let platforms = {
         let (registry, repo, reference) = (registry.get_value(), repo.clone(), reference.clone());
-        spawn_local(async move {
-            if let Ok(m) = registry.get_manifest(&repo, &reference).await {
-                if let Ok(parsed) = Manifest::parse(&m.content, Some(&m.descriptor.media_type)) {
-                    let list: Vec<String> = parsed
+        LocalResource::new(move || {
+            let (registry, repo, reference) = (registry.clone(), repo.clone(), reference.clone());
+            async move {
+                let Ok(m) = registry.get_manifest(&repo, &reference).await else {
+                    return Vec::new();
+                };
+                match Manifest::parse(&m.content, Some(&m.descriptor.media_type)) {
+                    Ok(parsed) => parsed
                         .manifests()
                         .iter()
                         .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
-                        .collect();
-                    platforms.try_set(list);
+                        .collect(),
+                    Err(_) => Vec::new(),
                 }
             }
-        });
-    }
+        })
+    };
+    let platform = RwSignal::new(String::new());
+    let kept = RwSignal::new(None::<String>);
+    let name = file_name(&repo, &reference);
     let what = format!("{repo}:{reference}");
     let (repo, reference) = (StoredValue::new(repo), StoredValue::new(reference));
 
@@ -96,33 +166,9 @@ pub fn DownloadTarballView(
         error.set(None);
         link.set(None);
         status.set("writing the tarball…".into());
+        let options = options(&platform.get_untracked(), referrers.get_untracked());
         spawn_local(async move {
-            let result = async {
-                let descriptor = registry
-                    .stat_manifest(&repo, &reference)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let names = match &reference {
-                    ManifestRef::Tag(t) => vec![format!("{}/{repo}:{t}", registry.pull_host())],
-                    ManifestRef::Digest(_) => Vec::new(),
-                };
-                let store = OpfsStore::open(DOWNLOAD_FOLDER)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let mut sink = OpfsFileSink::create(store.folder(), &name)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let options = options(&platform.get_untracked(), referrers.get_untracked());
-                let images = [ArchiveImage { descriptor, names }];
-                let report = write_archive(&registry, &repo, &images, &options, &mut sink)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let file = sink.finish().await.map_err(|e| e.to_string())?;
-                let url = web_sys::Url::create_object_url_with_blob(&file)
-                    .map_err(|e| format!("{e:?}"))?;
-                Ok::<_, String>((url, report))
-            }
-            .await;
+            let result = write_tarball(&registry, &repo, &reference, &name, &options).await;
             match result {
                 Ok((url, report)) => {
                     status.try_set(format!(
@@ -187,27 +233,7 @@ pub fn DownloadTarballView(
                 />
                 " with its referrers (signatures, SBOMs)"
             </label>
-            {move || {
-                let list = platforms.get();
-                (!list.is_empty())
-                    .then(|| {
-                        view! {
-                            <label>
-                                " platform "
-                                <select id="download-platform" on:change=move |e| platform.set(event_target_value(&e))>
-                                    <option value="" selected=move || platform.get().is_empty()>"all platforms"</option>
-                                    {list
-                                        .into_iter()
-                                        .map(|p| {
-                                            let v = p.clone();
-                                            view! { <option value=v.clone() selected=move || platform.get() == v>{p}</option> }
-                                        })
-                                        .collect_view()}
-                                </select>
-                            </label>
-                        }
-                    })
-            }}
+            <PlatformSelect platforms=platforms platform=platform/>
             <p>
                 <button type="button" id="download-start" disabled=move || busy.get() on:click=start>
                     "Write the tarball"
@@ -237,4 +263,5 @@ pub fn DownloadTarballView(
             }}
         </section>
     }
+    .into_any()
 }

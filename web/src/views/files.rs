@@ -4,6 +4,10 @@
 //! and any file downloaded — each by streaming the layer again up to that file, holding only
 //! that file. While the layer streams the view is redrawn at most every [`REDRAW_MS`] (a
 //! redraw per chunk cost more than listing it).
+//!
+//! Async work: the listing is a task of its own (`spawn_local`): it streams entries and
+//! progress into signals for as long as the layer downloads. Opening or downloading one file
+//! is an `Action`.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -16,11 +20,11 @@ use ociscope_core::Digest;
 use ociscope_tools::layer::{tree, FileEntry, Kind, Sink, TreeNode};
 use wasm_bindgen::JsCast;
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::components::virtual_list::VirtualList;
 use crate::format;
 use crate::layer_stream::{self, Progress};
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 /// Largest file opened as text in the page.
 pub const OPEN_LIMIT: u64 = 256 * 1024;
@@ -176,68 +180,248 @@ fn owner(e: &FileEntry) -> String {
     }
 }
 
+/// Lists the layer in a task of its own: entries and progress stream into the signals (in
+/// batches, at most every [`REDRAW_MS`]) for as long as the layer downloads; it stops when the
+/// view is gone.
+fn start_listing(
+    registry: Registry,
+    repo: RepoName,
+    digest: Digest,
+    entries: RwSignal<Vec<FileEntry>, LocalStorage>,
+    progress: RwSignal<Progress>,
+    status: RwSignal<Status, LocalStorage>,
+) {
+    spawn_local(async move {
+        let start = js_sys::Date::now();
+        let batch = RefCell::new(Vec::new());
+        let mut collect = |e: &FileEntry| batch.borrow_mut().push(e.clone());
+        // The view is redrawn at most every REDRAW_MS, not after every chunk: a redraw
+        // costs as much as listing many chunks (the list's window and the summary).
+        let latest = std::cell::Cell::new(Progress::default());
+        let shown_at = std::cell::Cell::new(f64::NEG_INFINITY);
+        let mut report = |p: Progress| {
+            latest.set(p);
+            let now = js_sys::Date::now();
+            if now - shown_at.get() < REDRAW_MS {
+                return;
+            }
+            shown_at.set(now);
+            let mut b = batch.borrow_mut();
+            if !b.is_empty() {
+                let taken = std::mem::take(&mut *b);
+                // `try_*`: the view may be gone by now.
+                entries.try_update(|v| v.extend(taken));
+            }
+            progress.try_set(p);
+        };
+        let result = layer_stream::list(
+            &registry,
+            &repo,
+            &digest,
+            &mut collect,
+            &mut report,
+            &|| entries.try_with_untracked(|_| ()).is_none(),
+        )
+        .await;
+        let rest = std::mem::take(&mut *batch.borrow_mut());
+        entries.try_update(|v| v.extend(rest));
+        progress.try_set(latest.get());
+        status.try_set(match result {
+            Ok(()) => Status::Done {
+                ms: js_sys::Date::now() - start,
+            },
+            Err(e) => Status::Failed(e),
+        });
+    });
+}
+
+/// A file opened in the page: its text, or why it could not be opened or downloaded.
+#[component]
+fn OpenedFile(path: String, text: Result<String, Error>) -> impl IntoView {
+    view! {
+        <div class="file-opened" id="file-opened">
+            <h3><code>{path}</code></h3>
+            {match text {
+                Ok(t) => view! { <pre class="text-preview">{t}</pre> }.into_any(),
+                Err(e) => view! { <ErrorBox action="opening the file" error=e/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Opening (`false`) or downloading (`true`) one file of the layer, by path: an action that
+/// streams the layer again up to that file. Its value is what the page shows: the text
+/// opened, or why a file could not be opened or downloaded (nothing after a download that
+/// worked).
+fn extract_action(
+    registry: Registry,
+    repo: RepoName,
+    digest: Digest,
+) -> Action<(String, bool), Opened> {
+    Action::new_local(move |(path, download): &(String, bool)| {
+        let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
+        let (path, download) = (path.clone(), *download);
+        async move {
+            let limit = if download { DOWNLOAD_LIMIT } else { OPEN_LIMIT };
+            let got = extract(&registry, &repo, &digest, &path, limit).await;
+            if download {
+                return match got {
+                    Ok(bytes) => {
+                        save(&path, &bytes);
+                        None
+                    }
+                    Err(e) => Some((path, Err(e))),
+                };
+            }
+            let text = got.and_then(|b| {
+                String::from_utf8(b).map_err(|_| {
+                    Error::other(
+                        ErrorKind::Unsupported,
+                        "not UTF-8 text; download it instead",
+                    )
+                })
+            });
+            Some((path, text))
+        }
+    })
+}
+
+/// The line above the listing: entries, bytes read and listed, and how the listing stands.
+fn summary_text(
+    progress: RwSignal<Progress>,
+    entries: RwSignal<Vec<FileEntry>, LocalStorage>,
+    status: RwSignal<Status, LocalStorage>,
+) -> String {
+    let p = progress.get();
+    let (n, bytes) = entries.with(|v| (v.len(), v.iter().map(|e| e.size).sum::<u64>()));
+    let state = match status.get() {
+        Status::Running => "listing…".to_string(),
+        Status::Done { ms } => {
+            let secs = (ms / 1000.0).max(0.001);
+            format!(
+                "done in {:.1} s ({:.0} files/s, {:.1} MB/s)",
+                secs,
+                n as f64 / secs,
+                p.listed as f64 / 1e6 / secs
+            )
+        }
+        Status::Failed(_) => "failed".to_string(),
+    };
+    format!(
+        "{} in {} of files; {} read, {} of tar listed; {state}",
+        format::count(n, "entry", "entries"),
+        format::size(bytes),
+        format::size(p.read),
+        format::size(p.listed),
+    )
+}
+
+/// One entry of the listing: mode, owner, size, time, path (and link target); a file can be
+/// opened (when small) or downloaded.
+#[component]
+fn FileRow(
+    entry: FileEntry,
+    /// Asked to open (`false`) or download (`true`) the file at a path.
+    on_file: Callback<(String, bool)>,
+) -> impl IntoView {
+    let e = entry;
+    let class = match e.kind {
+        Kind::Whiteout | Kind::Opaque => "file-row whiteout",
+        Kind::Dir => "file-row dir",
+        _ => "file-row",
+    };
+    let label = match e.kind {
+        Kind::Whiteout => format!("{} (removed: whiteout)", e.path),
+        Kind::Opaque => format!("{}/ (opaque: lower layers hidden)", e.path),
+        _ => e.path.clone(),
+    };
+    let link = e.link.clone().map(|l| {
+        let arrow = if e.kind == Kind::Hardlink {
+            " ⇒ "
+        } else {
+            " → "
+        };
+        view! { <span class="link-target">{arrow}{l}</span> }
+    });
+    let actions = (e.kind == Kind::File).then(|| {
+        let (p1, p2) = (e.path.clone(), e.path.clone());
+        view! {
+            {(e.size <= OPEN_LIMIT).then(|| view! {
+                <button type="button" class="file-open" on:click=move |_| on_file.run((p1.clone(), false))>"open"</button>
+            })}
+            <button type="button" class="file-download" on:click=move |_| on_file.run((p2.clone(), true))>"download"</button>
+        }
+    });
+    view! {
+        <div class=class>
+            <code class="file-mode">{e.mode_string()}</code>
+            <span class="file-owner">{owner(&e)}</span>
+            <span class="file-size">{if e.kind == Kind::File { format::size(e.size) } else { String::new() }}</span>
+            <span class="file-mtime">{format::epoch(e.mtime)}</span>
+            <span class="file-path" title=e.path.clone()>{label}{link}</span>
+            <span class="file-actions">{actions}</span>
+        </div>
+    }
+}
+
+/// One row of the tree: a folder (opens and closes) or a file, with its size and file count.
+#[component]
+fn FolderRow(row: TreeRow, open: RwSignal<BTreeSet<String>>) -> impl IntoView {
+    let r = row;
+    let indent = format!("padding-left: {}rem", r.depth as f64 * 1.2);
+    let path = r.path.clone();
+    let is_open = open.with(|o| o.contains(&r.path));
+    let toggle = move |_| {
+        let p = path.clone();
+        open.update(|o| {
+            if !o.remove(&p) {
+                o.insert(p);
+            }
+        });
+    };
+    view! {
+        <div class="tree-row" style=indent>
+            {if r.folder {
+                view! {
+                    <button type="button" class="tree-toggle" aria-expanded=is_open.to_string() on:click=toggle>
+                        {if is_open { "▾ " } else { "▸ " }}{r.name.clone()}"/"
+                    </button>
+                }
+                .into_any()
+            } else {
+                view! { <span class="tree-name">{r.name.clone()}</span> }.into_any()
+            }}
+            <span class="tree-size">{format::size(r.size)}</span>
+            <span class="tree-files muted">{format::count(r.files as usize, "file", "files")}</span>
+        </div>
+    }
+}
+
 /// The files view.
 #[component]
 pub fn FilesView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The layer.
     digest: Digest,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let entries: RwSignal<Vec<FileEntry>, LocalStorage> = RwSignal::new_local(Vec::new());
     let progress = RwSignal::new(Progress::default());
     let status: RwSignal<Status, LocalStorage> = RwSignal::new_local(Status::Running);
     let search = RwSignal::new(String::new());
     let as_tree = RwSignal::new(false);
     let open: RwSignal<BTreeSet<String>> = RwSignal::new(BTreeSet::new());
-    let opened: RwSignal<Opened, LocalStorage> = RwSignal::new_local(None);
-    {
-        let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
-        spawn_local(async move {
-            let start = js_sys::Date::now();
-            let batch = RefCell::new(Vec::new());
-            let mut collect = |e: &FileEntry| batch.borrow_mut().push(e.clone());
-            // The view is redrawn at most every REDRAW_MS, not after every chunk: a redraw
-            // costs as much as listing many chunks (the list's window and the summary).
-            let latest = std::cell::Cell::new(Progress::default());
-            let shown_at = std::cell::Cell::new(f64::NEG_INFINITY);
-            let mut report = |p: Progress| {
-                latest.set(p);
-                let now = js_sys::Date::now();
-                if now - shown_at.get() < REDRAW_MS {
-                    return;
-                }
-                shown_at.set(now);
-                let mut b = batch.borrow_mut();
-                if !b.is_empty() {
-                    let taken = std::mem::take(&mut *b);
-                    // `try_*`: the view may be gone by now.
-                    entries.try_update(|v| v.extend(taken));
-                }
-                progress.try_set(p);
-            };
-            let result = layer_stream::list(
-                &registry,
-                &repo,
-                &digest,
-                &mut collect,
-                &mut report,
-                &|| entries.try_with_untracked(|_| ()).is_none(),
-            )
-            .await;
-            let rest = std::mem::take(&mut *batch.borrow_mut());
-            entries.try_update(|v| v.extend(rest));
-            progress.try_set(latest.get());
-            status.try_set(match result {
-                Ok(()) => Status::Done {
-                    ms: js_sys::Date::now() - start,
-                },
-                Err(e) => Status::Failed(e),
-            });
-        });
-    }
+    start_listing(
+        registry.clone(),
+        repo.clone(),
+        digest.clone(),
+        entries,
+        progress,
+        status,
+    );
     let shown = Memo::new(move |_| {
         let q = search.get().to_lowercase();
         entries.with(|v| {
@@ -258,142 +442,29 @@ pub fn FilesView(
         });
         open.with(|o| tree_rows(&root, o))
     });
-    let open_file = {
-        let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
-        move |path: String, download: bool| {
-            let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
-            if !download {
-                opened.set(None);
-            }
-            spawn_local(async move {
-                let limit = if download { DOWNLOAD_LIMIT } else { OPEN_LIMIT };
-                let got = extract(&registry, &repo, &digest, &path, limit).await;
-                if download {
-                    match got {
-                        Ok(bytes) => save(&path, &bytes),
-                        Err(e) => {
-                            opened.try_set(Some((path, Err(e))));
-                        }
-                    }
-                    return;
-                }
-                let text = got.and_then(|b| {
-                    String::from_utf8(b).map_err(|_| {
-                        Error::other(
-                            ErrorKind::Unsupported,
-                            "not UTF-8 text; download it instead",
-                        )
-                    })
-                });
-                opened.try_set(Some((path, text)));
-            });
+    let extract_file = extract_action(registry.clone(), repo.clone(), digest.clone());
+    let opened = move || -> Opened {
+        let opening = extract_file.input().with(|i| matches!(i, Some((_, false))));
+        if opening {
+            return None;
         }
+        extract_file.value().get().flatten()
     };
-    let open_for_rows = open_file.clone();
-    let list_row = move |i: usize| {
-        let Some(e) = shown
-            .with(|s| s.get(i).copied())
-            .and_then(|i| entries.with(|v| v.get(i).cloned()))
-        else {
-            return ().into_any();
-        };
-        let class = match e.kind {
-            Kind::Whiteout | Kind::Opaque => "file-row whiteout",
-            Kind::Dir => "file-row dir",
-            _ => "file-row",
-        };
-        let label = match e.kind {
-            Kind::Whiteout => format!("{} (removed: whiteout)", e.path),
-            Kind::Opaque => format!("{}/ (opaque: lower layers hidden)", e.path),
-            _ => e.path.clone(),
-        };
-        let link = e.link.clone().map(|l| {
-            let arrow = if e.kind == Kind::Hardlink {
-                " ⇒ "
-            } else {
-                " → "
-            };
-            view! { <span class="link-target">{arrow}{l}</span> }
-        });
-        let actions = (e.kind == Kind::File).then(|| {
-            let (p1, p2) = (e.path.clone(), e.path.clone());
-            let (o1, o2) = (open_for_rows.clone(), open_for_rows.clone());
-            view! {
-                {(e.size <= OPEN_LIMIT).then(|| view! {
-                    <button type="button" class="file-open" on:click=move |_| o1(p1.clone(), false)>"open"</button>
-                })}
-                <button type="button" class="file-download" on:click=move |_| o2(p2.clone(), true)>"download"</button>
-            }
-        });
-        view! {
-            <div class=class>
-                <code class="file-mode">{e.mode_string()}</code>
-                <span class="file-owner">{owner(&e)}</span>
-                <span class="file-size">{if e.kind == Kind::File { format::size(e.size) } else { String::new() }}</span>
-                <span class="file-mtime">{format::epoch(e.mtime)}</span>
-                <span class="file-path" title=e.path.clone()>{label}{link}</span>
-                <span class="file-actions">{actions}</span>
-            </div>
-        }
-        .into_any()
+    let on_file = Callback::new(move |(path, download): (String, bool)| {
+        extract_file.dispatch_local((path, download));
+    });
+    let list_row = move |i: usize| match shown
+        .with(|s| s.get(i).copied())
+        .and_then(|i| entries.with(|v| v.get(i).cloned()))
+    {
+        Some(entry) => view! { <FileRow entry=entry on_file=on_file/> }.into_any(),
+        None => ().into_any(),
     };
-    let tree_row = move |i: usize| {
-        let Some(r) = rows.with(|rows| rows.get(i).cloned()) else {
-            return ().into_any();
-        };
-        let indent = format!("padding-left: {}rem", r.depth as f64 * 1.2);
-        let path = r.path.clone();
-        let is_open = open.with(|o| o.contains(&r.path));
-        let toggle = move |_| {
-            let p = path.clone();
-            open.update(|o| {
-                if !o.remove(&p) {
-                    o.insert(p);
-                }
-            });
-        };
-        view! {
-            <div class="tree-row" style=indent>
-                {if r.folder {
-                    view! {
-                        <button type="button" class="tree-toggle" aria-expanded=is_open.to_string() on:click=toggle>
-                            {if is_open { "▾ " } else { "▸ " }}{r.name.clone()}"/"
-                        </button>
-                    }
-                    .into_any()
-                } else {
-                    view! { <span class="tree-name">{r.name.clone()}</span> }.into_any()
-                }}
-                <span class="tree-size">{format::size(r.size)}</span>
-                <span class="tree-files muted">{format::count(r.files as usize, "file", "files")}</span>
-            </div>
-        }
-        .into_any()
+    let tree_row = move |i: usize| match rows.with(|rows| rows.get(i).cloned()) {
+        Some(row) => view! { <FolderRow row=row open=open/> }.into_any(),
+        None => ().into_any(),
     };
-    let summary = move || {
-        let p = progress.get();
-        let (n, bytes) = entries.with(|v| (v.len(), v.iter().map(|e| e.size).sum::<u64>()));
-        let state = match status.get() {
-            Status::Running => "listing…".to_string(),
-            Status::Done { ms } => {
-                let secs = (ms / 1000.0).max(0.001);
-                format!(
-                    "done in {:.1} s ({:.0} files/s, {:.1} MB/s)",
-                    secs,
-                    n as f64 / secs,
-                    p.listed as f64 / 1e6 / secs
-                )
-            }
-            Status::Failed(_) => "failed".to_string(),
-        };
-        format!(
-            "{} in {} of files; {} read, {} of tar listed; {state}",
-            format::count(n, "entry", "entries"),
-            format::size(bytes),
-            format::size(p.read),
-            format::size(p.listed),
-        )
-    };
+    let summary = move || summary_text(progress, entries, status);
     view! {
         <section class="files">
             <h2>"Files in layer " <code>{format::short_digest(digest.as_str())}</code></h2>
@@ -417,15 +488,7 @@ pub fn FilesView(
                     <button type="button" class="sort" id="files-as-tree" aria-pressed=move || as_tree.get().to_string() on:click=move |_| as_tree.set(true)>"tree"</button>
                 </span>
             </div>
-            {move || opened.get().map(|(path, text)| view! {
-                <div class="file-opened" id="file-opened">
-                    <h3><code>{path}</code></h3>
-                    {match text {
-                        Ok(t) => view! { <pre class="text-preview">{t}</pre> }.into_any(),
-                        Err(e) => view! { <ErrorBox action="opening the file" error=e/> }.into_any(),
-                    }}
-                </div>
-            })}
+            {move || opened().map(|(path, text)| view! { <OpenedFile path=path text=text/> })}
             {move || if as_tree.get() {
                 view! {
                     <VirtualList
@@ -443,7 +506,7 @@ pub fn FilesView(
                         count=Signal::derive(move || shown.with(Vec::len))
                         row_height=ROW_HEIGHT
                         height=LIST_HEIGHT
-                        row=list_row.clone()
+                        row=list_row
                         reset_on=Signal::derive(move || search.get())
                         label="files"
                     />
@@ -452,6 +515,7 @@ pub fn FilesView(
             }}
         </section>
     }
+    .into_any()
 }
 
 #[cfg(test)]

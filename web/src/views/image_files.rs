@@ -2,19 +2,19 @@
 //! turn as it streams ([`crate::layer_stream`]), then merged as a runtime would unpack them
 //! ([`ociscope_tools::layer::merge`]): what each layer added, changed and removed, the bytes
 //! later layers waste by replacing or deleting earlier files, and the final files with the
-//! layer each comes from. Only entries (metadata) are kept, never content.
+//! layer each comes from. Only entries (metadata) are kept, never content. The listing is a
+//! `LocalResource` (loaded on open), its progress in a signal.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::spec::{Error, ErrorKind, ManifestRef, RepoName, Spec};
 use ociscope_tools::layer::{merge, FileEntry, Merged};
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::components::virtual_list::VirtualList;
 use crate::format;
 use crate::layer_stream;
 use crate::nav::{use_nav, Link};
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 const ROW_HEIGHT: f64 = 28.0;
 const LIST_HEIGHT: f64 = 440.0;
@@ -61,22 +61,23 @@ async fn load(
 /// The merged-filesystem view.
 #[component]
 pub fn ImageFilesView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The image.
     reference: ManifestRef,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let base = use_nav().current();
     let progress = RwSignal::new((0usize, 0usize));
-    let result: RwSignal<Option<Loaded>, LocalStorage> = RwSignal::new_local(None);
-    spawn_local(async move {
-        let got = load(&registry, &repo, &reference, &mut |d, n| {
-            progress.try_set((d, n));
-        })
-        .await;
-        result.try_set(Some(got));
+    // Loaded on open; how many layers are listed so far goes to `progress` meanwhile.
+    let result = LocalResource::new(move || {
+        let (registry, repo, reference) = (registry.clone(), repo.clone(), reference.clone());
+        async move {
+            let mut report = |d, n| progress.set((d, n));
+            load(&registry, &repo, &reference, &mut report).await
+        }
     });
     let search = RwSignal::new(String::new());
     view! {
@@ -95,6 +96,7 @@ pub fn ImageFilesView(
             }}
         </section>
     }
+    .into_any()
 }
 
 fn merged_view(

@@ -9,11 +9,11 @@ use ociscope_core::spec::{BlobReader, ManifestBytes, ManifestRef, RepoName, Spec
 use ociscope_core::{media_type, Descriptor, Manifest};
 
 use crate::components::copy_button::CopyText;
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::components::json_view::JsonView;
 use crate::format;
 use crate::nav::{use_nav, Link};
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 use crate::route::Route;
 use crate::safe_url::link_target;
 use crate::views::delete::DeleteActions;
@@ -26,13 +26,14 @@ const CONFIG_LIMIT: u64 = 4 * 1024 * 1024;
 /// The manifest view.
 #[component]
 pub fn ManifestView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// A tag or digest.
     reference: ManifestRef,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let parsed = reference;
     let got = {
         let (registry, repo, parsed) = (registry.clone(), repo.clone(), parsed.clone());
@@ -41,7 +42,6 @@ pub fn ManifestView(
             async move { registry.get_manifest(&repo, &parsed).await }
         })
     };
-    let registry = StoredValue::new(registry);
     let repo = StoredValue::new(repo);
     let parsed = StoredValue::new(parsed);
     view! {
@@ -52,7 +52,6 @@ pub fn ManifestView(
                 Some(Ok(bytes)) => {
                     view! {
                         <ManifestBody
-                            registry=registry.get_value()
                             repo=repo.get_value()
                             reference=parsed.get_value()
                             bytes=bytes
@@ -63,6 +62,7 @@ pub fn ManifestView(
             }}
         </section>
     }
+    .into_any()
 }
 
 fn kv_rows(rows: Vec<(&'static str, Option<String>)>) -> impl IntoView {
@@ -126,12 +126,10 @@ fn map_table(id: &'static str, title: &'static str, map: BTreeMap<String, String
 }
 
 #[component]
-fn ManifestBody(
-    registry: Registry,
-    repo: RepoName,
-    reference: ManifestRef,
-    bytes: ManifestBytes,
-) -> impl IntoView {
+fn ManifestBody(repo: RepoName, reference: ManifestRef, bytes: ManifestBytes) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let base = nav.current();
     let raw = move || nav.with(|r| r.raw);
@@ -213,10 +211,10 @@ fn ManifestBody(
             " · "
             <Link to=crate::views::store::route(base.registry.as_deref()) class="store-link">"Kept in this browser"</Link>
         </p>
-        <DeleteActions registry=registry.clone() repo=repo.clone() tag=tag digest=descriptor.digest.clone()/>
+        <DeleteActions repo=repo.clone() tag=tag digest=descriptor.digest.clone()/>
         {body}
         {map_table("annotations", "Annotations", annotations)}
-        <Referrers registry=registry.clone() repo=repo.clone() digest=descriptor.digest.clone()/>
+        <Referrers repo=repo.clone() digest=descriptor.digest.clone()/>
         <h3>"Raw JSON"</h3>
         {move || {
             let base = base_raw.clone();
@@ -231,6 +229,7 @@ fn ManifestBody(
             }
         }}
     }
+    .into_any()
 }
 
 fn content_view(registry: &Registry, repo: &RepoName, base: &Route, m: &Manifest) -> AnyView {

@@ -1,18 +1,19 @@
-//! The app's views, one per file.
+//! The app's views, one per file. Public only where `web/tests` uses them (the download and
+//! store folders).
 
-pub mod blob;
-pub mod bulk_delete;
-pub mod catalog;
-pub mod compare;
-pub mod connect;
-pub mod copy;
-pub mod delete;
+pub(crate) mod blob;
+pub(crate) mod bulk_delete;
+pub(crate) mod catalog;
+pub(crate) mod compare;
+pub(crate) mod connect;
+pub(crate) mod copy;
+pub(crate) mod delete;
 pub mod download;
-pub mod files;
-pub mod image_files;
-pub mod manifest;
-pub mod referrers;
+pub(crate) mod files;
+pub(crate) mod image_files;
+pub(crate) mod manifest;
+pub(crate) mod referrers;
 pub mod store;
-pub mod tags;
-pub mod tarball;
-pub mod upload;
+pub(crate) mod tags;
+pub(crate) mod tarball;
+pub(crate) mod upload;

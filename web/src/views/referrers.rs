@@ -9,10 +9,10 @@ use ociscope_core::spec::{collect_referrers, RepoName};
 use ociscope_core::{Descriptor, Digest};
 use ociscope_tools::artifact::{self, Family};
 
-use crate::components::error_box::{ErrorBox, Loading};
+use crate::components::error_box::{no_registry, ErrorBox, Loading};
 use crate::format;
 use crate::nav::{use_nav, Link};
-use crate::registry::Registry;
+use crate::registry::use_registry;
 
 /// Most referrers listed for one manifest.
 pub const MAX_REFERRERS: usize = 1000;
@@ -45,13 +45,14 @@ fn family_class(f: Family) -> &'static str {
 /// The referrers section of a manifest view.
 #[component]
 pub fn Referrers(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
     /// The manifest whose referrers are listed.
     digest: Digest,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let base = use_nav().current();
     let list = LocalResource::new(move || {
         let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
@@ -125,6 +126,7 @@ pub fn Referrers(
             }}
         </section>
     }
+    .into_any()
 }
 
 #[cfg(test)]

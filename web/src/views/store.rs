@@ -15,7 +15,6 @@
 //! - Storage errors are explained ([`explain_storage`]): a full quota says what to free.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use ociscope_core::content::{IngestManager, Status, StatusFilter};
 use ociscope_core::spec::{ManifestRef, RepoName, Tag};
 use ociscope_opfs::tarball::OpfsFileSink;
@@ -40,7 +39,7 @@ pub const STORE_FOLDER: &str = "ociscope-store";
 
 /// The route of the store page (`?tool=store`), with a registry to preselect as the
 /// destination of pushes.
-pub fn route(registry: Option<&str>) -> Route {
+pub(crate) fn route(registry: Option<&str>) -> Route {
     Route {
         tool: Some("store".into()),
         registry: registry.map(str::to_string),
@@ -49,7 +48,7 @@ pub fn route(registry: Option<&str>) -> Route {
 }
 
 /// The tab's content store, with the names its labels keep.
-pub async fn open_store() -> Result<ContentSpec<OpfsStore>, String> {
+pub(crate) async fn open_store() -> Result<ContentSpec<OpfsStore>, String> {
     let store = OpfsStore::open(STORE_FOLDER)
         .await
         .map_err(|e| explain_storage(&e.to_string()))?;
@@ -59,7 +58,7 @@ pub async fn open_store() -> Result<ContentSpec<OpfsStore>, String> {
 }
 
 /// A storage failure as people should read it: a full quota says what to do.
-pub fn explain_storage(message: &str) -> String {
+pub(crate) fn explain_storage(message: &str) -> String {
     if message.to_ascii_lowercase().contains("quota") {
         format!(
             "This site's browser storage is full: delete images kept in this browser (Kept in \
@@ -72,7 +71,7 @@ pub fn explain_storage(message: &str) -> String {
 }
 
 /// A copy failure, each item with its reason, storage failures explained.
-pub fn explain_copy(e: &CopyError) -> String {
+pub(crate) fn explain_copy(e: &CopyError) -> String {
     let why: Vec<String> = e
         .failures
         .iter()
@@ -83,7 +82,7 @@ pub fn explain_copy(e: &CopyError) -> String {
 
 /// Keeps `reference` of `repo` in `registry` in the tab's store (one platform or all,
 /// optionally with referrers), reporting progress as text.
-pub async fn keep_image(
+pub(crate) async fn keep_image(
     registry: &Registry,
     repo: &RepoName,
     reference: &ManifestRef,
@@ -131,7 +130,7 @@ pub async fn keep_image(
 }
 
 /// One line about a finished keep: what was fetched, and where ingests resumed.
-pub fn describe_keep(repo: &RepoName, report: &PullReport) -> String {
+pub(crate) fn describe_keep(repo: &RepoName, report: &PullReport) -> String {
     let tag = report
         .tag
         .as_ref()
@@ -199,17 +198,360 @@ fn when(ms: u64) -> String {
     format::epoch(ms / 1000)
 }
 
+/// What a button of the store page asks. One [`Action`] runs them all: one at a time, its
+/// pending state disables every button, and its value is the page's message.
+#[derive(Clone)]
+enum Job {
+    /// Delete a kept image (and whatever no other kept image uses).
+    Delete(RepoName, Tag),
+    /// Abort an ingest.
+    Abort(String),
+    /// Push a kept image to the registry `key`, as the repository and tag typed (empty: its
+    /// own).
+    Push {
+        image: KeptImage,
+        key: String,
+        repo: String,
+        tag: String,
+    },
+    /// Save a kept image as a tarball.
+    Save(KeptImage),
+}
+
+/// What a finished job says, and the tarball it wrote (its object URL and file name).
+#[derive(Clone)]
+struct Done {
+    message: String,
+    link: Option<(String, String)>,
+}
+
+impl Done {
+    fn said(message: String) -> Done {
+        Done {
+            message,
+            link: None,
+        }
+    }
+}
+
+async fn delete_image(repo: RepoName, tag: Tag) -> Result<String, String> {
+    let view = open_store().await?;
+    let c = remove_image(&view, &repo, &tag)
+        .await
+        .map_err(|e| explain_storage(&e.to_string()))?;
+    Ok(format!(
+        "Deleted {repo}:{tag}: {} freed ({})",
+        format::size(c.bytes),
+        format::count(c.deleted, "piece of content", "pieces of content")
+    ))
+}
+
+async fn abort_ingest(reference: String) -> Result<String, String> {
+    let view = open_store().await?;
+    view.store()
+        .abort(&reference)
+        .await
+        .map_err(|e| explain_storage(&e.to_string()))?;
+    Ok(format!("Aborted the ingest {reference}"))
+}
+
+/// Pushes `image` to the registry `key` as `repo_text:tag_text` (empty: the image's own),
+/// saying how far it got through `progress`.
+async fn push_image(
+    image: KeptImage,
+    key: String,
+    repo_text: String,
+    tag_text: String,
+    progress: &dyn Fn(String),
+) -> Result<String, String> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Err("choose or type a registry to push to".to_string());
+    }
+    let target = match repo_text.trim() {
+        "" => image.repo.clone(),
+        t => RepoName::new(t).map_err(|e| e.to_string())?,
+    };
+    let tag = match tag_text.trim() {
+        "" => image.tag.clone(),
+        t => Tag::new(t).map_err(|e| e.to_string())?,
+    };
+    let dst = registry::open(key)
+        .await
+        .map_err(|e| format!("cannot open {key}: {e}"))?;
+    let view = open_store().await?;
+    let options = CopyOptions {
+        referrers: true,
+        tags: vec![tag.clone()],
+        ..CopyOptions::default()
+    };
+    let report = |p: &Progress| {
+        progress(format!(
+            "pushing: {} of {} items, {} of {}",
+            p.items_done,
+            p.items_total,
+            format::size(p.bytes_done),
+            format::size(p.bytes_total)
+        ));
+    };
+    let r = copy_image(
+        &view,
+        &image.repo,
+        &ManifestRef::Tag(image.tag.clone()),
+        &dst,
+        &target,
+        &options,
+        &report,
+    )
+    .await
+    .map_err(|e| format!("The push failed, no tag moved. {}", explain_copy(&e)))?;
+    Ok(format!(
+        "Pushed {} to {key} as {target}:{tag} and tagged it ({} copied, {} already there, {} sent)",
+        image.descriptor.digest,
+        r.copied,
+        r.present,
+        format::size(r.bytes_copied)
+    ))
+}
+
+/// Writes `image` as a tarball into the download folder: what was written, and a link to it.
+async fn save_tarball(image: KeptImage) -> Result<Done, String> {
+    let name = format!("{}-{}.tar", image.repo, image.tag).replace(['/', ':'], "_");
+    let written = async {
+        let view = open_store().await?;
+        let folder = OpfsStore::open(DOWNLOAD_FOLDER)
+            .await
+            .map_err(|e| explain_storage(&e.to_string()))?;
+        let mut sink = OpfsFileSink::create(folder.folder(), &name)
+            .await
+            .map_err(|e| explain_storage(&e.to_string()))?;
+        let images = [ArchiveImage {
+            descriptor: image.descriptor.clone(),
+            names: vec![format!("{}:{}", image.repo, image.tag)],
+        }];
+        let options = CopyOptions {
+            referrers: true,
+            ..CopyOptions::default()
+        };
+        let report = write_archive(&view, &image.repo, &images, &options, &mut sink)
+            .await
+            .map_err(|e| explain_copy(&e))?;
+        let file = sink
+            .finish()
+            .await
+            .map_err(|e| explain_storage(&e.to_string()))?;
+        let url = web_sys::Url::create_object_url_with_blob(&file).map_err(|e| format!("{e:?}"))?;
+        Ok::<_, String>((url, report))
+    }
+    .await;
+    match written {
+        Ok((url, report)) => Ok(Done {
+            message: format!(
+                "Wrote {name}: {} blobs and manifests, {}",
+                report.blobs,
+                format::size(report.tar_bytes)
+            ),
+            link: Some((url, name)),
+        }),
+        Err(e) => Err(format!("The tarball could not be written: {e}")),
+    }
+}
+
+/// The kept images, each with its push, save and delete buttons.
+#[component]
+fn KeptImages(
+    images: Vec<KeptImage>,
+    busy: Signal<bool>,
+    /// Push an image (to where the page's fields say).
+    on_push: Callback<KeptImage>,
+    /// Save or delete an image.
+    on_job: Callback<Job>,
+) -> impl IntoView {
+    if images.is_empty() {
+        return view! {
+            <p class="none" id="store-empty">
+                "No image is kept in this browser yet: open an image and choose Download… → Keep in this browser."
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <table id="store-images">
+            <thead>
+                <tr>
+                    <th>"Image"</th>
+                    <th>"From"</th>
+                    <th>"Digest"</th>
+                    <th>"Platforms"</th>
+                    <th>"Size"</th>
+                    <th>"Kept"</th>
+                    <th>"Actions"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {images
+                    .into_iter()
+                    .map(|image| {
+                        let name = format!("{}:{}", image.repo, image.tag);
+                        let platforms = if image.platforms.is_empty() {
+                            "one image".to_string()
+                        } else {
+                            let p: Vec<String> = image.platforms.iter().map(|p| p.to_string()).collect();
+                            p.join(", ")
+                        };
+                        let extra = match (image.missing, image.referrers) {
+                            (0, 0) => String::new(),
+                            (m, r) => {
+                                let mut parts = Vec::new();
+                                if m > 0 {
+                                    parts.push(format!("{m} not kept"));
+                                }
+                                if r > 0 {
+                                    parts.push(format::count(r, "referrer", "referrers"));
+                                }
+                                format!(" ({})", parts.join(", "))
+                            }
+                        };
+                        let (i1, i2) = (image.clone(), image.clone());
+                        let (repo, tag) = (image.repo.clone(), image.tag.clone());
+                        view! {
+                            <tr class="store-image">
+                                <td class="store-name">{name}</td>
+                                <td>{image.source.clone().unwrap_or_default()}</td>
+                                <td title=image.descriptor.digest.to_string()>
+                                    {format::short_digest(image.descriptor.digest.as_str())}
+                                </td>
+                                <td>{platforms}{extra}</td>
+                                <td class="store-size">{format::size(image.bytes)}</td>
+                                <td>{when(image.tagged.0)}</td>
+                                <td>
+                                    <button type="button" class="store-push" disabled=busy on:click=move |_| on_push.run(i1.clone())>
+                                        "Push"
+                                    </button>
+                                    " "
+                                    <button type="button" class="store-save" disabled=busy on:click=move |_| on_job.run(Job::Save(i2.clone()))>
+                                        "Save as tarball"
+                                    </button>
+                                    " "
+                                    <button
+                                        type="button"
+                                        class="store-delete"
+                                        disabled=busy
+                                        on:click=move |_| on_job.run(Job::Delete(repo.clone(), tag.clone()))
+                                    >
+                                        "Delete"
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The ingests in progress, each with its abort button.
+#[component]
+fn Ingests(ingests: Vec<Status>, busy: Signal<bool>, on_job: Callback<Job>) -> impl IntoView {
+    if ingests.is_empty() {
+        return view! { <p class="none" id="store-no-ingests">"No ingest in progress."</p> }
+            .into_any();
+    }
+    view! {
+        <table id="store-ingests">
+            <thead>
+                <tr>
+                    <th>"Ingest"</th>
+                    <th>"Written"</th>
+                    <th>"Started"</th>
+                    <th>"Updated"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {ingests
+                    .into_iter()
+                    .map(|s| {
+                        let written = match s.total {
+                            Some(t) => format!("{} of {}", format::size(s.offset), format::size(t)),
+                            None => format::size(s.offset),
+                        };
+                        let reference = s.reference.clone();
+                        view! {
+                            <tr class="store-ingest" data-offset=s.offset.to_string() data-total=s.total.map(|t| t.to_string()).unwrap_or_default()>
+                                <td class="store-ingest-ref">{s.reference.clone()}</td>
+                                <td>{written}</td>
+                                <td>{when(s.started.0)}</td>
+                                <td>{when(s.updated.0)}</td>
+                                <td>
+                                    <button type="button" class="store-abort" disabled=busy on:click=move |_| on_job.run(Job::Abort(reference.clone()))>
+                                        "Abort"
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Where pushes go: a registry (one open in this tab, or typed), and the repository and tag
+/// (empty: the image's own).
+#[component]
+fn PushDestination(
+    keys: Vec<String>,
+    destination: RwSignal<String>,
+    dst_repo: RwSignal<String>,
+    dst_tag: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="row">
+            <label for="store-registry">"Push to registry"</label>
+            <input
+                id="store-registry"
+                type="text"
+                list="store-registries"
+                spellcheck="false"
+                placeholder="http://registry.example:5000"
+                prop:value=move || destination.get()
+                on:input=move |e| destination.set(event_target_value(&e))
+            />
+            <datalist id="store-registries">
+                {keys.into_iter().map(|k| view! { <option value=k.clone()>{k.clone()}</option> }).collect_view()}
+            </datalist>
+            <label for="store-repo">"as repository"</label>
+            <input
+                id="store-repo"
+                type="text"
+                spellcheck="false"
+                placeholder="(the image's own)"
+                prop:value=move || dst_repo.get()
+                on:input=move |e| dst_repo.set(event_target_value(&e))
+            />
+            <label for="store-tag">"tag"</label>
+            <input
+                id="store-tag"
+                type="text"
+                spellcheck="false"
+                placeholder="(the image's own)"
+                prop:value=move || dst_tag.get()
+                on:input=move |e| dst_tag.set(event_target_value(&e))
+            />
+        </div>
+    }
+}
+
 /// The store page.
 #[component]
-pub fn StoreView(
+pub(crate) fn StoreView(
     /// A registry to preselect as the destination of pushes.
     registry: Option<String>,
 ) -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let contents = RwSignal::new(None::<Result<Contents, String>>);
-    let message = RwSignal::new(None::<Result<String, String>>);
-    let busy = RwSignal::new(false);
-    let link = RwSignal::new(None::<(String, String)>);
     let mut keys = registry::open_keys();
     if let Some(r) = &registry {
         if !keys.contains(r) {
@@ -225,302 +567,63 @@ pub fn StoreView(
     let dst_repo = RwSignal::new(String::new());
     let dst_tag = RwSignal::new(String::new());
 
-    Effect::new(move |_| {
-        version.track();
-        spawn_local(async move {
-            let loaded = load().await;
-            contents.try_set(Some(loaded));
-        });
+    let contents = LocalResource::new(load);
+    let refresh = move || contents.refetch();
+    // What a running push says so far (a push may take minutes).
+    let progress = RwSignal::new(None::<String>);
+    let job = Action::new_local(move |job: &Job| {
+        let job = job.clone();
+        async move {
+            let changes_store = matches!(job, Job::Delete(..) | Job::Abort(_));
+            let done = match job {
+                Job::Delete(repo, tag) => delete_image(repo, tag).await.map(Done::said),
+                Job::Abort(reference) => abort_ingest(reference).await.map(Done::said),
+                Job::Push {
+                    image,
+                    key,
+                    repo,
+                    tag,
+                } => push_image(image, key, repo, tag, &|p| progress.set(Some(p)))
+                    .await
+                    .map(Done::said),
+                Job::Save(image) => save_tarball(image).await,
+            };
+            if changes_store {
+                contents.refetch();
+            }
+            done
+        }
     });
-    let refresh = move || version.update(|v| *v += 1);
-
-    let delete = move |repo: RepoName, tag: Tag| {
-        busy.set(true);
-        message.set(None);
-        spawn_local(async move {
-            let result = async {
-                let view = open_store().await?;
-                remove_image(&view, &repo, &tag)
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))
-            }
-            .await;
-            message.try_set(Some(result.map(|c| {
-                format!(
-                    "Deleted {repo}:{tag}: {} freed ({})",
-                    format::size(c.bytes),
-                    format::count(c.deleted, "piece of content", "pieces of content")
-                )
-            })));
-            busy.try_set(false);
-            refresh();
-        });
+    let busy = move || job.pending().get();
+    let start = move |j: Job| {
+        progress.set(None);
+        job.dispatch_local(j);
     };
-
-    let abort = move |reference: String| {
-        busy.set(true);
-        message.set(None);
-        spawn_local(async move {
-            let result = async {
-                let view = open_store().await?;
-                view.store()
-                    .abort(&reference)
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))
-            }
-            .await;
-            message.try_set(Some(
-                result.map(|()| format!("Aborted the ingest {reference}")),
-            ));
-            busy.try_set(false);
-            refresh();
-        });
-    };
-
-    let push = move |image: KeptImage| {
-        let key = destination.get_untracked().trim().to_string();
-        let repo_text = dst_repo.get_untracked();
-        let tag_text = dst_tag.get_untracked();
-        busy.set(true);
-        message.set(None);
-        spawn_local(async move {
-            let result = async {
-                if key.is_empty() {
-                    return Err("choose or type a registry to push to".to_string());
-                }
-                let target = match repo_text.trim() {
-                    "" => image.repo.clone(),
-                    t => RepoName::new(t).map_err(|e| e.to_string())?,
-                };
-                let tag = match tag_text.trim() {
-                    "" => image.tag.clone(),
-                    t => Tag::new(t).map_err(|e| e.to_string())?,
-                };
-                let dst = registry::open(&key)
-                    .await
-                    .map_err(|e| format!("cannot open {key}: {e}"))?;
-                let view = open_store().await?;
-                let options = CopyOptions {
-                    referrers: true,
-                    tags: vec![tag.clone()],
-                    ..CopyOptions::default()
-                };
-                let progress = |p: &Progress| {
-                    message.try_set(Some(Ok(format!(
-                        "pushing: {} of {} items, {} of {}",
-                        p.items_done,
-                        p.items_total,
-                        format::size(p.bytes_done),
-                        format::size(p.bytes_total)
-                    ))));
-                };
-                let r = copy_image(
-                    &view,
-                    &image.repo,
-                    &ManifestRef::Tag(image.tag.clone()),
-                    &dst,
-                    &target,
-                    &options,
-                    &progress,
-                )
-                .await
-                .map_err(|e| format!("The push failed, no tag moved. {}", explain_copy(&e)))?;
-                Ok(format!(
-                    "Pushed {} to {key} as {target}:{tag} and tagged it ({} copied, {} already there, {} sent)",
-                    image.descriptor.digest,
-                    r.copied,
-                    r.present,
-                    format::size(r.bytes_copied)
-                ))
-            }
-            .await;
-            message.try_set(Some(result));
-            busy.try_set(false);
-        });
-    };
-
-    let save = move |image: KeptImage| {
-        busy.set(true);
-        message.set(None);
-        link.set(None);
-        spawn_local(async move {
-            let name = format!("{}-{}.tar", image.repo, image.tag).replace(['/', ':'], "_");
-            let result = async {
-                let view = open_store().await?;
-                let folder = OpfsStore::open(DOWNLOAD_FOLDER)
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))?;
-                let mut sink = OpfsFileSink::create(folder.folder(), &name)
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))?;
-                let images = [ArchiveImage {
-                    descriptor: image.descriptor.clone(),
-                    names: vec![format!("{}:{}", image.repo, image.tag)],
-                }];
-                let options = CopyOptions {
-                    referrers: true,
-                    ..CopyOptions::default()
-                };
-                let report = write_archive(&view, &image.repo, &images, &options, &mut sink)
-                    .await
-                    .map_err(|e| explain_copy(&e))?;
-                let file = sink
-                    .finish()
-                    .await
-                    .map_err(|e| explain_storage(&e.to_string()))?;
-                let url = web_sys::Url::create_object_url_with_blob(&file)
-                    .map_err(|e| format!("{e:?}"))?;
-                Ok::<_, String>((url, report))
-            }
-            .await;
-            match result {
-                Ok((url, report)) => {
-                    message.try_set(Some(Ok(format!(
-                        "Wrote {name}: {} blobs and manifests, {}",
-                        report.blobs,
-                        format::size(report.tar_bytes)
-                    ))));
-                    link.try_set(Some((url, name)));
-                }
-                Err(e) => {
-                    message.try_set(Some(Err(format!("The tarball could not be written: {e}"))));
-                }
-            }
-            busy.try_set(false);
-        });
-    };
-
-    let images_view = move |images: Vec<KeptImage>| {
-        if images.is_empty() {
-            return view! {
-                <p class="none" id="store-empty">
-                    "No image is kept in this browser yet: open an image and choose Download… → Keep in this browser."
-                </p>
-            }
-            .into_any();
+    let message = move || {
+        if job.pending().get() {
+            progress.get().map(Ok)
+        } else {
+            job.value().get().map(|r| r.map(|d| d.message))
         }
-        view! {
-            <table id="store-images">
-                <thead>
-                    <tr>
-                        <th>"Image"</th>
-                        <th>"From"</th>
-                        <th>"Digest"</th>
-                        <th>"Platforms"</th>
-                        <th>"Size"</th>
-                        <th>"Kept"</th>
-                        <th>"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {images
-                        .into_iter()
-                        .map(|image| {
-                            let name = format!("{}:{}", image.repo, image.tag);
-                            let platforms = if image.platforms.is_empty() {
-                                "one image".to_string()
-                            } else {
-                                let p: Vec<String> = image.platforms.iter().map(|p| p.to_string()).collect();
-                                p.join(", ")
-                            };
-                            let extra = match (image.missing, image.referrers) {
-                                (0, 0) => String::new(),
-                                (m, r) => {
-                                    let mut parts = Vec::new();
-                                    if m > 0 {
-                                        parts.push(format!("{m} not kept"));
-                                    }
-                                    if r > 0 {
-                                        parts.push(format::count(r, "referrer", "referrers"));
-                                    }
-                                    format!(" ({})", parts.join(", "))
-                                }
-                            };
-                            let (i1, i2) = (image.clone(), image.clone());
-                            let (repo, tag) = (image.repo.clone(), image.tag.clone());
-                            view! {
-                                <tr class="store-image">
-                                    <td class="store-name">{name}</td>
-                                    <td>{image.source.clone().unwrap_or_default()}</td>
-                                    <td title=image.descriptor.digest.to_string()>
-                                        {format::short_digest(image.descriptor.digest.as_str())}
-                                    </td>
-                                    <td>{platforms}{extra}</td>
-                                    <td class="store-size">{format::size(image.bytes)}</td>
-                                    <td>{when(image.tagged.0)}</td>
-                                    <td>
-                                        <button type="button" class="store-push" disabled=move || busy.get() on:click=move |_| push(i1.clone())>
-                                            "Push"
-                                        </button>
-                                        " "
-                                        <button type="button" class="store-save" disabled=move || busy.get() on:click=move |_| save(i2.clone())>
-                                            "Save as tarball"
-                                        </button>
-                                        " "
-                                        <button
-                                            type="button"
-                                            class="store-delete"
-                                            disabled=move || busy.get()
-                                            on:click=move |_| delete(repo.clone(), tag.clone())
-                                        >
-                                            "Delete"
-                                        </button>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any()
     };
-
-    let ingests_view = move |ingests: Vec<Status>| {
-        if ingests.is_empty() {
-            return view! { <p class="none" id="store-no-ingests">"No ingest in progress."</p> }
-                .into_any();
-        }
-        view! {
-            <table id="store-ingests">
-                <thead>
-                    <tr>
-                        <th>"Ingest"</th>
-                        <th>"Written"</th>
-                        <th>"Started"</th>
-                        <th>"Updated"</th>
-                        <th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {ingests
-                        .into_iter()
-                        .map(|s| {
-                            let written = match s.total {
-                                Some(t) => format!("{} of {}", format::size(s.offset), format::size(t)),
-                                None => format::size(s.offset),
-                            };
-                            let reference = s.reference.clone();
-                            view! {
-                                <tr class="store-ingest" data-offset=s.offset.to_string() data-total=s.total.map(|t| t.to_string()).unwrap_or_default()>
-                                    <td class="store-ingest-ref">{s.reference.clone()}</td>
-                                    <td>{written}</td>
-                                    <td>{when(s.started.0)}</td>
-                                    <td>{when(s.updated.0)}</td>
-                                    <td>
-                                        <button type="button" class="store-abort" disabled=move || busy.get() on:click=move |_| abort(reference.clone())>
-                                            "Abort"
-                                        </button>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any()
+    let link = move || {
+        job.value()
+            .get()
+            .filter(|_| !job.pending().get())
+            .and_then(Result::ok)
+            .and_then(|d| d.link)
     };
+    let on_job = Callback::new(start);
+    // A push goes where the fields above say when it starts.
+    let on_push = Callback::new(move |image: KeptImage| {
+        start(Job::Push {
+            image,
+            key: destination.get_untracked(),
+            repo: dst_repo.get_untracked(),
+            tag: dst_tag.get_untracked(),
+        })
+    });
+    let busy = Signal::derive(busy);
 
     view! {
         <section class="store">
@@ -531,46 +634,14 @@ pub fn StoreView(
                  (for networks without a path between the two), or save them as a tarball. \
                  Keep an image from its Download… page."
             </p>
-            <div class="row">
-                <label for="store-registry">"Push to registry"</label>
-                <input
-                    id="store-registry"
-                    type="text"
-                    list="store-registries"
-                    spellcheck="false"
-                    placeholder="http://registry.example:5000"
-                    prop:value=move || destination.get()
-                    on:input=move |e| destination.set(event_target_value(&e))
-                />
-                <datalist id="store-registries">
-                    {keys.get_value().into_iter().map(|k| view! { <option value=k.clone()>{k.clone()}</option> }).collect_view()}
-                </datalist>
-                <label for="store-repo">"as repository"</label>
-                <input
-                    id="store-repo"
-                    type="text"
-                    spellcheck="false"
-                    placeholder="(the image's own)"
-                    prop:value=move || dst_repo.get()
-                    on:input=move |e| dst_repo.set(event_target_value(&e))
-                />
-                <label for="store-tag">"tag"</label>
-                <input
-                    id="store-tag"
-                    type="text"
-                    spellcheck="false"
-                    placeholder="(the image's own)"
-                    prop:value=move || dst_tag.get()
-                    on:input=move |e| dst_tag.set(event_target_value(&e))
-                />
-            </div>
-            {move || match message.get() {
+            <PushDestination keys=keys.get_value() destination=destination dst_repo=dst_repo dst_tag=dst_tag/>
+            {move || match message() {
                 Some(Ok(m)) => view! { <p id="store-message" aria-live="polite">{m}</p> }.into_any(),
                 Some(Err(e)) => view! { <p id="store-error" class="error-box" role="alert">{e}</p> }.into_any(),
                 None => ().into_any(),
             }}
             {move || {
-                link.get()
+                link()
                     .map(|(url, name)| {
                         let label = format!("Download {name}");
                         view! {
@@ -592,12 +663,12 @@ pub fn StoreView(
                         .unwrap_or_default();
                     view! {
                         <h3>"Images"</h3>
-                        {images_view(c.images)}
+                        <KeptImages images=c.images busy=busy on_push=on_push on_job=on_job/>
                         <h3>"Ingests in progress"</h3>
                         <p class="hint">
                             "Content being written. A keep interrupted by a reload resumes from here when the same image is kept again."
                         </p>
-                        {ingests_view(c.ingests)}
+                        <Ingests ingests=c.ingests busy=busy on_job=on_job/>
                         <p class="hint" id="store-usage">{usage}</p>
                     }
                     .into_any()

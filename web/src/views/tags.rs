@@ -5,6 +5,10 @@
 //! within the tag's slot (so requests stay bounded), at most [`MAX_PLATFORMS`] per index
 //! (attestation manifests skipped). An index's date is its newest platform's, which is also
 //! what sorting by date uses.
+//!
+//! Async work: the pages of names are [`Pager`]'s; the details are loaded by a pool of tasks
+//! (`spawn_local`, [`MAX_IN_FLIGHT`] at a time, fed as rows scroll into view) into one map,
+//! not a resource per row: rows come and go with scrolling, and a load must outlive its row.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -16,14 +20,14 @@ use leptos::task::spawn_local;
 use ociscope_core::spec::{BlobReader, Error, ManifestRef, RepoName, Spec, Tag};
 use ociscope_core::{media_type, Digest};
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::components::virtual_list::VirtualList;
 use crate::format::{self, count};
 use crate::limiter::Limiter;
 use crate::listing;
 use crate::nav::{use_nav, Link};
 use crate::paging::Pager;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 use crate::version_sort;
 use ociscope_tools::config::ImageConfig;
 
@@ -334,14 +338,63 @@ fn platform_chips(platforms: &[PlatformInfo]) -> AnyView {
     .into_any()
 }
 
+/// The buttons that choose how the tags are ordered.
+#[component]
+fn SortButtons(sort: RwSignal<SortBy>) -> impl IntoView {
+    let button = move |by: SortBy, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                class="sort"
+                aria-pressed=move || (sort.get() == by).to_string()
+                on:click=move |_| sort.set(by)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <span class="sorts" role="group" aria-label="sort tags">
+            "Sort: " {button(SortBy::Name, "name ↑")} {button(SortBy::NameDesc, "name ↓")}
+            {button(SortBy::Created, "newest")} {button(SortBy::Size, "largest")}
+        </span>
+    }
+}
+
+/// A tag row's cells after its name: digest, kind, size, platforms, created (or how loading
+/// them stands).
+fn tag_cells(info: Option<Result<TagInfo, String>>) -> AnyView {
+    match info {
+        None => view! { <span class="muted">"…"</span> }.into_any(),
+        Some(Err(e)) => view! { <span class="bad" title=e>"failed to load"</span> }.into_any(),
+        Some(Ok(info)) => {
+            let size = match (info.size, info.platforms) {
+                (Some(s), _) => format::size(s),
+                (None, Some(p)) => count(p, "platform", "platforms"),
+                _ => String::new(),
+            };
+            let platforms = platform_chips(&info.platform_details);
+            view! {
+                <code class="digest" title=info.digest.to_string()>{format::short_digest(info.digest.as_str())}</code>
+                <span class="kind" title=info.media_type.clone()>{format::kind_label(&info.media_type)}</span>
+                <span class="size">{size}</span>
+                {platforms}
+                <span class="created">{info.created.as_deref().map(format::date).unwrap_or_default()}</span>
+            }
+            .into_any()
+        }
+    }
+}
+
 /// The tags view.
 #[component]
 pub fn TagsView(
-    /// The registry.
-    registry: Registry,
     /// The repository.
     repo: RepoName,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let base = use_nav().current();
     let upload_route = base.upload();
     let bulk_route = base.bulk_delete();
@@ -395,26 +448,7 @@ pub fn TagsView(
         let info = loader.details.with(|d| d.get(&tag).cloned());
         let link = base.manifest(&tag);
         let copy = link.copy();
-        let cells = match info {
-            None => view! { <span class="muted">"…"</span> }.into_any(),
-            Some(Err(e)) => view! { <span class="bad" title=e>"failed to load"</span> }.into_any(),
-            Some(Ok(info)) => {
-                let size = match (info.size, info.platforms) {
-                    (Some(s), _) => format::size(s),
-                    (None, Some(p)) => count(p, "platform", "platforms"),
-                    _ => String::new(),
-                };
-                let platforms = platform_chips(&info.platform_details);
-                view! {
-                    <code class="digest" title=info.digest.to_string()>{format::short_digest(info.digest.as_str())}</code>
-                    <span class="kind" title=info.media_type.clone()>{format::kind_label(&info.media_type)}</span>
-                    <span class="size">{size}</span>
-                    {platforms}
-                    <span class="created">{info.created.as_deref().map(format::date).unwrap_or_default()}</span>
-                }
-                .into_any()
-            }
-        };
+        let cells = tag_cells(info);
         view! {
             <div class="tag-row">
                 <Link to=link class="tag-link">
@@ -425,18 +459,6 @@ pub fn TagsView(
             </div>
         }
         .into_any()
-    };
-    let sort_button = move |by: SortBy, label: &'static str| {
-        view! {
-            <button
-                type="button"
-                class="sort"
-                aria-pressed=move || (sort.get() == by).to_string()
-                on:click=move |_| sort.set(by)
-            >
-                {label}
-            </button>
-        }
     };
     let summary = move || {
         let loaded = pager.names.with(Vec::len);
@@ -473,10 +495,7 @@ pub fn TagsView(
                     prop:value=move || filter.get()
                     on:input=move |e| filter.set(event_target_value(&e))
                 />
-                <span class="sorts" role="group" aria-label="sort tags">
-                    "Sort: " {sort_button(SortBy::Name, "name ↑")} {sort_button(SortBy::NameDesc, "name ↓")}
-                    {sort_button(SortBy::Created, "newest")} {sort_button(SortBy::Size, "largest")}
-                </span>
+                <SortButtons sort=sort/>
             </div>
             <p class="summary" id="tags-summary" aria-live="polite">
                 {summary}
@@ -515,6 +534,7 @@ pub fn TagsView(
             />
         </section>
     }
+    .into_any()
 }
 
 #[cfg(test)]

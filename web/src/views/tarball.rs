@@ -5,6 +5,9 @@
 //! read for the garbage collector to free late); every image in it is listed with
 //! its names and platforms; the chosen one is pushed with `push_archive_image` (a copy: blobs
 //! the registry has are skipped, progress per item, the tag pushed last).
+//!
+//! Async work: reading the tarball and pushing from it are tasks of their own (`spawn_local`):
+//! each streams its progress into the page's signals for as long as it runs.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,8 +22,9 @@ use ociscope_tools::tarball::{push_archive_image, tag_of, FoundImage, TarStore};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 
+use crate::components::error_box::no_registry;
 use crate::format;
-use crate::registry::Registry;
+use crate::registry::{use_registry, Registry};
 
 type Archive = SendWrapper<Rc<RefCell<Option<TarStore<BlobSource>>>>>;
 
@@ -44,14 +48,129 @@ fn describe(image: &FoundImage) -> String {
     )
 }
 
+/// Reads the tarball's index (in place): the store over it and the images it holds.
+async fn read_tarball(
+    file: web_sys::File,
+) -> Result<(TarStore<BlobSource>, Vec<FoundImage>), String> {
+    let store = TarStore::open(BlobSource::new(file.into()))
+        .await
+        .map_err(|e| format!("This file is not a tarball ociscope can read: {e}"))?;
+    let found = store.images().to_vec();
+    Ok((store, found))
+}
+
+/// Pushes `image` of the tarball to `target:tag` (the tag last): what was pushed, or why not.
+async fn push_image(
+    store: &TarStore<BlobSource>,
+    image: &FoundImage,
+    registry: &Registry,
+    target: &RepoName,
+    tag: Tag,
+    report: &dyn Fn(&Progress),
+) -> Result<String, String> {
+    let options = CopyOptions {
+        tags: vec![tag.clone()],
+        ..CopyOptions::default()
+    };
+    match push_archive_image(store, image, registry, target, &options, report).await {
+        Ok(r) => Ok(format!(
+            "Pushed {} to {target}:{tag} and tagged it ({} copied, {} already there, {} sent)",
+            image.descriptor.digest,
+            r.copied,
+            r.present,
+            format::size(r.bytes_copied)
+        )),
+        Err(e) => {
+            let why: Vec<String> = e
+                .failures
+                .iter()
+                .map(|f| format!("{}: {}", f.item, f.error))
+                .collect();
+            Err(format!("The push failed, no tag moved. {}", why.join("; ")))
+        }
+    }
+}
+
+/// The images of the tarball, one to choose.
+#[component]
+fn ImageChoices(images: RwSignal<Vec<FoundImage>>, chosen: RwSignal<usize>) -> impl IntoView {
+    move || {
+        images
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, image)| {
+                view! {
+                    <li>
+                        <label>
+                            <input
+                                type="radio"
+                                name="tarball-image"
+                                prop:checked=move || chosen.get() == i
+                                on:change=move |_| chosen.set(i)
+                            />
+                            {describe(&image)}
+                        </label>
+                    </li>
+                }
+            })
+            .collect_view()
+    }
+}
+
+/// The file of a drop event (`dataTransfer.files`), if one was dropped.
+fn dropped_file(e: &leptos::ev::DragEvent) -> Option<web_sys::File> {
+    js_sys::Reflect::get(e, &"dataTransfer".into())
+        .and_then(|d| js_sys::Reflect::get(&d, &"files".into()))
+        .ok()
+        .and_then(|f| f.dyn_into::<web_sys::FileList>().ok())
+        .and_then(|files| files.get(0))
+}
+
+/// The tag to offer first: the first image's first tag, else `latest`.
+fn first_tag(found: &[FoundImage]) -> String {
+    found
+        .first()
+        .and_then(|i| i.names.iter().find_map(|n| tag_of(n)))
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| "latest".into())
+}
+
+/// The repository and tag to push to, as typed.
+#[component]
+fn TargetFields(repo: RwSignal<String>, tag: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="row">
+            <label for="tarball-repo">"Repository"</label>
+            <input
+                id="tarball-repo"
+                type="text"
+                spellcheck="false"
+                placeholder="team/app"
+                prop:value=move || repo.get()
+                on:input=move |e| repo.set(event_target_value(&e))
+            />
+            <label for="tarball-tag">"Tag"</label>
+            <input
+                id="tarball-tag"
+                type="text"
+                spellcheck="false"
+                prop:value=move || tag.get()
+                on:input=move |e| tag.set(event_target_value(&e))
+            />
+        </div>
+    }
+}
+
 /// The push-a-tarball page of a registry.
 #[component]
 pub fn PushTarballView(
-    /// The registry to push to.
-    registry: Registry,
     /// The repository to push into (editable).
     repo: Option<RepoName>,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let registry = StoredValue::new(registry);
     let repo = RwSignal::new(repo.map(String::from).unwrap_or_default());
     let tag = RwSignal::new(String::new());
@@ -76,25 +195,17 @@ pub fn PushTarballView(
         ));
         let slot = archive.with_value(|a| Rc::clone(a));
         spawn_local(async move {
-            match TarStore::open(BlobSource::new(file.into())).await {
-                Ok(store) => {
-                    let found = store.images().to_vec();
-                    let first_tag = found
-                        .first()
-                        .and_then(|i| i.names.iter().find_map(|n| tag_of(n)))
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "latest".into());
+            match read_tarball(file).await {
+                Ok((store, found)) => {
                     *slot.borrow_mut() = Some(store);
                     chosen.try_set(0);
-                    tag.try_set(first_tag);
+                    tag.try_set(first_tag(&found));
                     progress.try_set(format!("{} image(s) in the tarball", found.len()));
                     images.try_set(found);
                 }
-                Err(e) => {
+                Err(text) => {
                     progress.try_set(String::new());
-                    error.try_set(Some(format!(
-                        "This file is not a tarball ociscope can read: {e}"
-                    )));
+                    error.try_set(Some(text));
                 }
             }
         });
@@ -108,15 +219,10 @@ pub fn PushTarballView(
             open(file);
         }
     };
-    // A tarball dropped anywhere on the section (`dataTransfer.files`).
+    // A tarball dropped anywhere on the section.
     let dropped = move |e: leptos::ev::DragEvent| {
         e.prevent_default();
-        let file = js_sys::Reflect::get(&e, &"dataTransfer".into())
-            .and_then(|d| js_sys::Reflect::get(&d, &"files".into()))
-            .ok()
-            .and_then(|f| f.dyn_into::<web_sys::FileList>().ok())
-            .and_then(|files| files.get(0));
-        if let Some(file) = file {
+        if let Some(file) = dropped_file(&e) {
             open(file);
         }
     };
@@ -145,10 +251,6 @@ pub fn PushTarballView(
         let registry = registry.get_value();
         busy.set(true);
         spawn_local(async move {
-            let options = CopyOptions {
-                tags: vec![tag_name.clone()],
-                ..CopyOptions::default()
-            };
             let report = |p: &Progress| {
                 progress.try_set(format!(
                     "{} of {} items, {} of {}",
@@ -158,26 +260,12 @@ pub fn PushTarballView(
                     format::size(p.bytes_total)
                 ));
             };
-            match push_archive_image(&store, &image, &registry, &target, &options, &report).await {
-                Ok(r) => {
-                    done.try_set(Some(format!(
-                        "Pushed {} to {target}:{tag_name} and tagged it ({} copied, {} already there, {} sent)",
-                        image.descriptor.digest,
-                        r.copied,
-                        r.present,
-                        format::size(r.bytes_copied)
-                    )));
+            match push_image(&store, &image, &registry, &target, tag_name, &report).await {
+                Ok(text) => {
+                    done.try_set(Some(text));
                 }
-                Err(e) => {
-                    let why: Vec<String> = e
-                        .failures
-                        .iter()
-                        .map(|f| format!("{}: {}", f.item, f.error))
-                        .collect();
-                    error.try_set(Some(format!(
-                        "The push failed, no tag moved. {}",
-                        why.join("; ")
-                    )));
+                Err(text) => {
+                    error.try_set(Some(text));
                 }
             }
             busy.try_set(false);
@@ -208,48 +296,9 @@ pub fn PushTarballView(
                     <input id="tarball-file" type="file" node_ref=file_ref on:change=read/>
                 </div>
                 <ul id="tarball-images">
-                    {move || {
-                        images
-                            .get()
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, image)| {
-                                view! {
-                                    <li>
-                                        <label>
-                                            <input
-                                                type="radio"
-                                                name="tarball-image"
-                                                prop:checked=move || chosen.get() == i
-                                                on:change=move |_| chosen.set(i)
-                                            />
-                                            {describe(&image)}
-                                        </label>
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    }}
+                    <ImageChoices images=images chosen=chosen/>
                 </ul>
-                <div class="row">
-                    <label for="tarball-repo">"Repository"</label>
-                    <input
-                        id="tarball-repo"
-                        type="text"
-                        spellcheck="false"
-                        placeholder="team/app"
-                        prop:value=move || repo.get()
-                        on:input=move |e| repo.set(event_target_value(&e))
-                    />
-                    <label for="tarball-tag">"Tag"</label>
-                    <input
-                        id="tarball-tag"
-                        type="text"
-                        spellcheck="false"
-                        prop:value=move || tag.get()
-                        on:input=move |e| tag.set(event_target_value(&e))
-                    />
-                </div>
+                <TargetFields repo=repo tag=tag/>
                 <button
                     type="submit"
                     id="tarball-push"
@@ -263,4 +312,5 @@ pub fn PushTarballView(
             {move || done.get().map(|d| view! { <p id="tarball-done">{d}</p> })}
         </section>
     }
+    .into_any()
 }

@@ -21,12 +21,12 @@ use ociscope_tools::artifact::{
 };
 use send_wrapper::SendWrapper;
 
-use crate::components::error_box::ErrorBox;
+use crate::components::error_box::{no_registry, ErrorBox};
 use crate::file_handles::{self, Picked};
 use crate::format;
 use crate::nav::{use_nav, Link};
 use crate::pending::{self, FileIdentity, PendingUpload, HEAD_BYTES};
-use crate::registry::Registry;
+use crate::registry::use_registry;
 use crate::route::Route;
 
 /// A browser `File` read range by range (never whole into memory), through one reused buffer.
@@ -213,11 +213,12 @@ fn pick(
 /// The upload page of a registry (and, when given, a repository).
 #[component]
 pub fn UploadView(
-    /// The registry.
-    registry: Registry,
     /// The repository to upload into (editable).
     repo: Option<RepoName>,
 ) -> impl IntoView {
+    let Some(registry) = use_registry() else {
+        return no_registry();
+    };
     let nav = use_nav();
     let registry = StoredValue::new(registry);
     let repo = RwSignal::new(repo.map(String::from).unwrap_or_default());
@@ -643,4 +644,5 @@ pub fn UploadView(
             }}
         </section>
     }
+    .into_any()
 }
