@@ -34,12 +34,12 @@ use crate::registry::Registry;
 /// there resolve as microtasks, which would otherwise starve timers, input and painting.
 pub const BREATHE_MS: f64 = 50.0;
 
-/// Lets the page's other tasks run (`ociscope_fetch::yield_now`) when `last` is BREATHE_MS old.
+/// Lets the page's other tasks run (a `setTimeout(0)`) when `last` is BREATHE_MS old.
 async fn breathe(last: &std::cell::Cell<f64>) {
     let now = js_sys::Date::now();
     if now - last.get() >= BREATHE_MS {
         #[cfg(target_arch = "wasm32")]
-        ociscope_fetch::yield_now().await;
+        ociscope_fetch::sleep(0).await;
         last.set(js_sys::Date::now());
     }
 }

@@ -51,7 +51,7 @@ use ociscope_core::spec::Error;
 pub use blob::{BlobBody, BlobSource, READ_BUFFER, YIELD_AFTER_MS};
 pub use explain::cors_explanation;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{sleep, yield_now};
+pub use wasm::sleep;
 
 /// Request headers a registry must allow cross-origin (`Access-Control-Allow-Headers`): every
 /// header the client sends that is not CORS-safelisted.

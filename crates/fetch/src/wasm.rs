@@ -304,28 +304,6 @@ pub async fn sleep(ms: u64) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Lets the event loop turn once: `scheduler.yield()` where the platform has it (Chromium
-/// 129 on), else `setTimeout(0)`, which browsers clamp to 4 ms or more once nested (a page
-/// hashing a file lost about 0.6 s of 7.6 to the clamp).
-pub async fn yield_now() {
-    if let Some(promise) = scheduler_yield() {
-        let _ = JsFuture::from(promise).await;
-        return;
-    }
-    sleep(0).await;
-}
-
-/// The promise of `globalThis.scheduler.yield()`, if the platform has it.
-fn scheduler_yield() -> Option<Promise> {
-    let scheduler = Reflect::get(&js_sys::global(), &JsValue::from_str("scheduler")).ok()?;
-    if !scheduler.is_object() {
-        return None;
-    }
-    let method = Reflect::get(&scheduler, &JsValue::from_str("yield")).ok()?;
-    let method = method.dyn_ref::<js_sys::Function>()?;
-    method.call0(&scheduler).ok()?.dyn_into::<Promise>().ok()
-}
-
 /// Where a body read stands.
 enum State {
     /// Not read yet (or no body at all).
