@@ -335,6 +335,30 @@ async fn tarball_layers_go_as_slices(address: &str, layer: &[u8], what: &str) {
         "{what}: a tarball Blob pushed, its {} MiB layer sent as slices of the tarball",
         layer.len() >> 20
     );
+    // The page does not read those slices, so the registry's digest check is what catches a
+    // corrupt tarball: one byte changed in the layer, and nothing is tagged.
+    let at = tar
+        .windows(64)
+        .position(|w| w == &layer[..64])
+        .expect("the layer is in the tarball");
+    tar[at + layer.len() / 2] ^= 0xff;
+    let store = TarStore::open(ociscope_fetch::BlobSource::new(blob_of(&tar)))
+        .await
+        .unwrap();
+    let bad = n(&format!("{}/tar-bad", unique("quirks")));
+    let failed = push_archive_image(&store, &store.images()[0], &spec, &bad, &options, &|_| {})
+        .await
+        .expect_err("a corrupt layer is refused");
+    assert!(
+        failed.tags_pushed.is_empty()
+            && failed
+                .failures
+                .iter()
+                .any(|f| f.error.has_code(ociscope_core::ErrorCode::DigestInvalid)),
+        "{what}: {failed:?}"
+    );
+    assert!(spec.stat_blob(&bad, digest).await.is_err(), "{what}");
+    console_log!("{what}: a corrupt tarball's layer refused by the registry (DIGEST_INVALID)");
 }
 
 /// A `Blob` holding `bytes`.
