@@ -546,16 +546,26 @@ pub async fn upload_blob_observed<S: Spec>(
     let Some(whole) = &whole else {
         return sending.await;
     };
-    // Drives the hash while the requests go; it never completes by itself, so the select ends
-    // with the upload (and drops what is left of the hash if the upload stops first).
-    let hashing = whole
-        .clone()
-        .then(|_| futures::future::pending::<std::convert::Infallible>());
-    futures::pin_mut!(sending, hashing);
-    match futures::future::select(sending, hashing).await {
-        futures::future::Either::Left((done, _)) => done,
-        futures::future::Either::Right((never, _)) => match never {},
-    }
+    // Drives the hash while the requests go. It ends the select only when it fails (the file
+    // could not be read: moved, changed): the upload then stops there rather than sending the
+    // rest first, and stays resumable. Otherwise the select ends with the upload (and drops
+    // what is left of the hash if the upload stops first).
+    let hashing = whole.clone().then(|hashed| async move {
+        match hashed {
+            Err(e) => e,
+            Ok(_) => futures::future::pending().await,
+        }
+    });
+    let sending = Box::pin(sending);
+    futures::pin_mut!(hashing);
+    let failed = match futures::future::select(sending, hashing).await {
+        futures::future::Either::Left((done, _)) => return done,
+        futures::future::Either::Right((failed, sending)) => {
+            drop(sending);
+            failed
+        }
+    };
+    Err(stop(&mut writer, failed).await)
 }
 
 /// One file of an artifact.

@@ -260,6 +260,7 @@ pub async fn quirks(address: &str, what: &str) {
     );
     console_log!("{what}: 13 MiB uploaded from a Blob fetch read itself, through the quirks");
     tarball_layers_go_as_slices(address, &bytes, what).await;
+    unreadable_file_stops_the_upload(address, &bytes, what).await;
     let ctx = Ctx::new(unique("quirks")).with_capabilities(Capabilities::all());
     suite(&spec, what, &ctx).await;
 }
@@ -359,6 +360,60 @@ async fn tarball_layers_go_as_slices(address: &str, layer: &[u8], what: &str) {
     );
     assert!(spec.stat_blob(&bad, digest).await.is_err(), "{what}");
     console_log!("{what}: a corrupt tarball's layer refused by the registry (DIGEST_INVALID)");
+}
+
+/// A file the page cannot read (moved or changed since it was picked) while the browser still
+/// sends its slices: the upload stops at the failed read, with that reason, instead of
+/// sending the rest first, and stays resumable.
+async fn unreadable_file_stops_the_upload(address: &str, bytes: &[u8], what: &str) {
+    struct Unreadable(BlobChunks);
+    impl ociscope_tools::artifact::ChunkSource for Unreadable {
+        fn len(&self) -> u64 {
+            self.0.len()
+        }
+        async fn read(&self, _: u64, _: u64) -> Result<Bytes, Error> {
+            Err(Error::invalid("the file changed on disk (test)"))
+        }
+        fn external(&self) -> Option<ociscope_core::client::External> {
+            self.0.external()
+        }
+    }
+    let transport = Recording::default();
+    let seen = Rc::clone(&transport.seen);
+    let registry = ociscope_core::client::Registry::parse(address).unwrap();
+    let spec = HttpSpec::new(transport, registry, Options::default());
+    let repo = n(&format!("{}/unreadable", unique("quirks")));
+    let source = Unreadable(BlobChunks(ociscope_fetch::BlobSource::new(blob_of(bytes))));
+    let options = ociscope_tools::artifact::UploadOptions {
+        external_chunk_size: 6 << 20,
+        ..Default::default()
+    };
+    let stopped = ociscope_tools::artifact::upload_blob(
+        &spec,
+        &repo,
+        &source,
+        &options,
+        &|_| {},
+        &std::cell::Cell::new(false),
+    )
+    .await
+    .expect_err("an unreadable file cannot be uploaded");
+    assert!(
+        stopped.error.to_string().contains("changed on disk"),
+        "{what}: {:?}",
+        stopped.error
+    );
+    assert!(
+        stopped.resume.is_some(),
+        "{what}: the upload stays resumable"
+    );
+    let sent: u64 = seen.borrow().external_bodies.iter().sum();
+    assert!(
+        sent < bytes.len() as u64,
+        "{what}: stopped at the failed read, not after sending all {} bytes ({sent} sent)",
+        bytes.len()
+    );
+    console_log!("{what}: an unreadable file stopped its upload after {sent} bytes, resumable");
 }
 
 /// A `Blob` holding `bytes`.
