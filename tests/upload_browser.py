@@ -16,7 +16,8 @@ page's <input type=file> by chromedriver. Standard library only. Checks:
   kept      the same with a file chosen through "Choose a file that resumes by itself" (the
             File System Access API): after the reload, Resume reopens the file from the handle
             the page kept in IndexedDB, with no file chosen again, and the handle is dropped
-            once the upload is done. The OS's file dialog cannot be driven headless, so a
+            once the upload is done; an upload the registry refuses to open (every POST 503)
+            leaves no handle and no record behind. The OS's file dialog cannot be driven headless, so a
             stand-in for showOpenFilePicker hands the page a real FileSystemFileHandle (of a
             copy of the file in the origin's private file system).
 
@@ -167,15 +168,39 @@ def reload_midway(s, app, url, at=12 * MIB):
     return sent
 
 
-def kept_file_resumes(driver, app, reg, big, big_hex):
-    """The `kept` case of the module doc."""
+def handles_kept(s, want, tries=50):
+    """The number of kept file handles, waiting up to tries × 0.1 s for it to be `want`."""
+    count = None
+    for _ in range(tries):
+        count = s.execute_async(COUNT_HANDLES)
+        if count == want:
+            break
+        time.sleep(0.1)
+    return count
+
+
+def kept_file_resumes(driver, app, reg, refusing, big, big_hex):
+    """The `kept` case of the module doc; first, an upload the registry refuses to open keeps
+    no handle behind."""
     with driver.session() as s:
         s.cdp("Page.addScriptToEvaluateOnNewDocument", {"source": PICKER})
-        s.navigate(f"{app.url}/?tool=upload&registry={reg.url}")
+        s.navigate(f"{app.url}/?tool=upload&registry={refusing.url}")
         s.wait_for("#upload-pick", timeout=60)
         s.send_keys("#upload-file", big)
         copied = s.execute_async(COPY_TO_OPFS)
         check(copied == 160 * MIB, f"the file is copied into the private file system ({copied})")
+        s.execute("document.getElementById('upload-pick').click()")
+        s.wait_for("#upload-picked", timeout=30, text="payload.bin")
+        s.send_keys("#upload-repo", "refused")
+        s.execute("document.getElementById('upload-start').click()")
+        s.wait_for(".error-box", timeout=120)
+        check(handles_kept(s, 0) == 0, "an upload the registry never opened keeps no handle")
+        check(json.loads(s.execute("return localStorage.getItem('ociscope.pending-uploads') "
+                                   "|| '[]'")) == [], "and no record")
+        s.navigate(f"{app.url}/?tool=upload&registry={reg.url}")
+        s.wait_for("#upload-pick", timeout=60)
+        # A file in the input first, so that picking is seen to take its place.
+        s.send_keys("#upload-file", big)
         s.execute("document.getElementById('upload-pick').click()")
         s.wait_for("#upload-picked", timeout=30, text="payload.bin")
         check(s.execute("return document.getElementById('upload-file').value") == "",
@@ -200,13 +225,7 @@ def kept_file_resumes(driver, app, reg, big, big_hex):
         check(big_hex in text, f"Resume reopened the file; tagged with its digest ({text[:300]})")
         check(first >= record["offset"] or first == -1,
               f"resumed from {first // MIB if first > 0 else first} MiB, not from zero")
-        left = None
-        for _ in range(50):
-            left = s.execute_async(COUNT_HANDLES)
-            if left == 0:
-                break
-            time.sleep(0.1)
-        check(left == 0, "the handle is dropped once the upload is done")
+        check(handles_kept(s, 0) == 0, "the handle is dropped once the upload is done")
     check(blob_size(reg.url, "kept/file", big_hex) == 160 * MIB, "the registry holds the blob, whole")
 
 
@@ -308,7 +327,10 @@ def main():
             print("reload in the middle of an upload of a kept file (File System Access)")
             kept = Registry(args.server, work, "kept", ["--quirk", "max-request=2MiB"])
             regs.append(kept)
-            kept_file_resumes(driver, app, kept, big, big_hex)
+            refusing = Registry(args.server, work, "refusing",
+                                ["--fault", "503:POST /v2/*/blobs/uploads/:1"])
+            regs.append(refusing)
+            kept_file_resumes(driver, app, kept, refusing, big, big_hex)
     finally:
         for r in regs:
             stop(r.proc)

@@ -111,12 +111,15 @@ pub async fn kept_file(key: &str) -> Result<Option<Picked>, Error> {
     }
 }
 
-/// Drops the handle kept under `key`, in the background (nothing happens without one).
+/// Drops the handle kept under `key`, in the background (nothing happens without one, nor
+/// where no handle can be kept).
 pub fn forget_later(key: String) {
     #[cfg(target_arch = "wasm32")]
-    leptos::task::spawn_local(async move {
-        let _ = settle("forgetting the file's handle", forget(&key)).await;
-    });
+    if available() {
+        leptos::task::spawn_local(async move {
+            let _ = settle("forgetting the file's handle", forget(&key)).await;
+        });
+    }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = key;
 }

@@ -137,16 +137,11 @@ pub fn save(record: PendingUpload) {
     crate::local_storage::set(KEY, &encode(&upsert(&load(), record)));
 }
 
-/// Forgets the upload that started at `started` on `registry`, and its file's handle.
+/// Forgets the upload that started at `started` on `registry`, and its file's handle (also
+/// one kept for an upload that ended before its record was first written).
 pub fn forget(registry: &str, started: f64) {
-    let list = load();
-    let kept = list
-        .iter()
-        .any(|r| r.registry == registry && r.started == started && r.kept);
-    crate::local_storage::set(KEY, &encode(&without(&list, registry, started)));
-    if kept {
-        crate::file_handles::forget_later(crate::file_handles::key(registry, started));
-    }
+    crate::local_storage::set(KEY, &encode(&without(&load(), registry, started)));
+    crate::file_handles::forget_later(crate::file_handles::key(registry, started));
 }
 
 #[cfg(test)]

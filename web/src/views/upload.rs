@@ -306,6 +306,11 @@ fn ended(result: Result<State, Interrupted>, record: PendingUpload) -> State {
             }
         }
         Err(i) => {
+            if i.resume.is_none() && record.id.is_empty() {
+                // Stopped before the registry opened the upload: no record was written, and
+                // the file's handle, if one was kept for it, goes.
+                pending::forget(&record.registry, record.started);
+            }
             let resume = i.resume.map(|r| {
                 let mut kept = record;
                 kept.id = r.id;
