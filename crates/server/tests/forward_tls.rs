@@ -6,9 +6,8 @@
 
 mod common;
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use common::*;
 use ociscope_core::client::Options;
@@ -18,10 +17,10 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, 
 
 /// CNCF distribution serving TLS with a leaf for 127.0.0.1; keeps the CA's PEM.
 struct TlsDistribution {
-    child: Child,
+    _dist: Distribution,
     url: String,
     ca_pem: String,
-    _dir: TempDir,
+    _certs: TempDir,
 }
 
 impl TlsDistribution {
@@ -37,50 +36,17 @@ impl TlsDistribution {
             .unwrap()
             .signed_by(&leaf_key, &ca)
             .unwrap();
-
-        let dir = TempDir::new("distribution-tls");
-        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        let certs = TempDir::new("distribution-tls");
+        let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
         std::fs::write(&cert, leaf.pem()).unwrap();
         std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        let port = free_port();
-        let config = format!(
-            "version: 0.1\nlog: {{level: warn, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp:\n  addr: 127.0.0.1:{port}\n  tls:\n    certificate: {}\n    key: {}\n",
-            data.display(),
-            cert.display(),
-            key.display()
-        );
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-        let mut child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config_path)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("docker-registry runs (Debian package docker-registry)");
-        // Serving once it accepts connections (TLS: the plain-HTTP probe would not do).
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "distribution did not listen");
-            assert!(child.try_wait().unwrap().is_none(), "distribution exited");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let dist = Distribution::with_tls(&cert, &key);
         TlsDistribution {
-            child,
-            url: format!("https://127.0.0.1:{port}"),
+            url: dist.url.clone(),
+            _dist: dist,
             ca_pem: ca.pem(),
-            _dir: dir,
+            _certs: certs,
         }
-    }
-}
-
-impl Drop for TlsDistribution {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

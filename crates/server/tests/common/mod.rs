@@ -323,16 +323,21 @@ pub const HTPASSWD_PASSWORD: &str = "suite-secret";
 
 impl Distribution {
     pub fn start() -> Distribution {
-        Distribution::launch(false)
+        Distribution::launch(false, None)
     }
 
     /// A registry requiring Basic auth as `suite` / [`HTPASSWD_PASSWORD`] (it answers
     /// preflights 401, as browsers meet it).
     pub fn with_htpasswd() -> Distribution {
-        Distribution::launch(true)
+        Distribution::launch(true, None)
     }
 
-    fn launch(htpasswd: bool) -> Distribution {
+    /// A registry serving TLS with this certificate and key (PEM files), at `https://`.
+    pub fn with_tls(cert: &Path, key: &Path) -> Distribution {
+        Distribution::launch(false, Some((cert, key)))
+    }
+
+    fn launch(htpasswd: bool, tls: Option<(&Path, &Path)>) -> Distribution {
         let dir = TempDir::new("distribution");
         let port = free_port();
         let data = dir.path().join("data");
@@ -341,6 +346,15 @@ impl Distribution {
             "version: 0.1\nlog: {{level: warn, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\n  maintenance: {{uploadpurging: {{enabled: false}}}}\nhttp:\n  addr: 127.0.0.1:{port}\n",
             data.display()
         );
+        // Under `http:`, the config's last section so far.
+        let config = match tls {
+            Some((cert, key)) => format!(
+                "{config}  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ),
+            None => config,
+        };
         let config = if htpasswd {
             // bcrypt (cost 5) of HTPASSWD_PASSWORD, computed once with libxcrypt.
             let file = dir.path().join("htpasswd");
@@ -366,8 +380,20 @@ impl Distribution {
             .stderr(log)
             .spawn()
             .expect("docker-registry runs (Debian package docker-registry)");
-        let url = format!("http://127.0.0.1:{port}");
-        wait_until_serving(&url, &mut child);
+        let url = if tls.is_some() {
+            // Serving once it accepts connections (the plain-HTTP probe would not do).
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(Instant::now() < deadline, "distribution did not listen");
+                assert!(child.try_wait().unwrap().is_none(), "distribution exited");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            format!("https://127.0.0.1:{port}")
+        } else {
+            let url = format!("http://127.0.0.1:{port}");
+            wait_until_serving(&url, &mut child);
+            url
+        };
         Distribution {
             child,
             url,
