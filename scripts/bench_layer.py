@@ -40,7 +40,9 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
 from webdriver import ChromeDriver, chromium_version, free_port  # noqa: E402
-from processes import start_distribution, stop, stop_distribution, wait_http  # noqa: E402
+from processes import (  # noqa: E402
+    require_built, start_distribution, start_server, stop, stop_distribution,
+)
 
 MIB = 1024 * 1024
 
@@ -256,19 +258,12 @@ def main():
     ap.add_argument("--server", default=os.path.join(ROOT, "target", "release", "ociscope-server"))
     ap.add_argument("--dist", default=os.path.join(ROOT, "dist"))
     args = ap.parse_args()
-    for need in (args.server, os.path.join(args.dist, "index.html")):
-        if not os.path.exists(need):
-            sys.exit(f"bench_layer: {need} missing (build the release server and `trunk build --release`)")
+    require_built(args.server, args.dist, "bench_layer")
     work = tempfile.mkdtemp(prefix="ociscope-bench-layer-")
     procs, pids = [], []
     try:
-        app_port = free_port()
-        log = os.path.join(work, "app.log")
-        app = subprocess.Popen([args.server, "--listen", f"127.0.0.1:{app_port}", "--app", args.dist],
-                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        app, app_url = start_server(args.server, ["--app", args.dist], work, "app", who="bench_layer")
         procs.append(app)
-        app_url = f"http://127.0.0.1:{app_port}"
-        wait_http(app_url + "/v2/", app, log, who="bench_layer")
         registry, pid = start_distribution(ROOT, os.path.join(work, "registry"), free_port())
         pids.append(pid)
         tar_version = subprocess.run(["tar", "--version"], capture_output=True, text=True).stdout.splitlines()[0]

@@ -43,7 +43,9 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
 from webdriver import ChromeDriver, chromium_version, free_port  # noqa: E402
-from processes import start_distribution as start_dist, stop, stop_distribution, wait_http  # noqa: E402
+from processes import (  # noqa: E402
+    require_built, start_distribution as start_dist, start_server, stop, stop_distribution,
+)
 
 MIB = 1024 * 1024
 
@@ -241,22 +243,15 @@ def main():
     ap.add_argument("--server", default=os.path.join(ROOT, "target", "release", "ociscope-server"))
     ap.add_argument("--dist", default=os.path.join(ROOT, "dist"))
     args = ap.parse_args()
-    for need in (args.server, os.path.join(args.dist, "index.html")):
-        if not os.path.exists(need):
-            sys.exit(f"bench_upload: {need} missing (build the release server and `trunk build --release`)")
+    require_built(args.server, args.dist, "bench_upload")
 
     work = tempfile.mkdtemp(prefix="ociscope-bench-upload-")
     procs, pids = [], []
     try:
         layout = os.path.join(work, "layout")
         file, hexdigest, size = make_layout(layout, args.mib)
-        app_port = free_port()
-        log = os.path.join(work, "app.log")
-        app = subprocess.Popen([args.server, "--listen", f"127.0.0.1:{app_port}", "--app", args.dist],
-                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        app, app_url = start_server(args.server, ["--app", args.dist], work, "app", who="bench_upload")
         procs.append(app)
-        app_url = f"http://127.0.0.1:{app_port}"
-        wait_http(app_url + "/v2/", app, log, who="bench_upload")
 
         print(f"setup: {platform.node()} {os.cpu_count()} CPUs, {platform.platform()}; "
               f"{chromium_version()}; {subprocess.run(['skopeo', '--version'], capture_output=True, text=True).stdout.strip()}; "

@@ -1,5 +1,6 @@
 """Processes the Python harness scripts start: wait until a server answers, stop it by PID."""
 
+import os
 import subprocess
 import sys
 import time
@@ -21,6 +22,26 @@ def wait_http(url, proc, log, timeout=120, who="harness"):
         except OSError:
             time.sleep(0.1)
     sys.exit(f"{who}: {url} did not answer in {timeout} s")
+
+
+def start_server(server, args, work, label, who="harness"):
+    """`server` (an ociscope-server binary) with `args` on a free 127.0.0.1 port, logging to
+    WORK/LABEL.log, once it answers: returns (process, url). Stop it with `stop`."""
+    from webdriver import free_port  # noqa: E402 (the harness folder is on the path)
+    port = free_port()
+    log = os.path.join(work, f"{label}.log")
+    proc = subprocess.Popen([server, "--listen", f"127.0.0.1:{port}", *args],
+                            stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/v2/", proc, log, who=who)
+    return proc, url
+
+
+def require_built(server, dist, who):
+    """Exits saying what to build when the server binary or the built app is missing."""
+    for need in (server, os.path.join(dist, "index.html")):
+        if not os.path.exists(need):
+            sys.exit(f"{who}: {need} missing (build the release server and `trunk build --release`)")
 
 
 def stop(proc):
