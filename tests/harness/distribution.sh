@@ -15,9 +15,11 @@ start_htpasswd_distribution() {
   start_distribution "$1" "$2" "${3:-*}" "$1/htpasswd"
 }
 
-# Prints a free TCP port on 127.0.0.1.
+# Prints a free TCP port on 127.0.0.1, below the ephemeral range (webdriver.py's free_port says
+# why). Each call is its own process, so two calls may (rarely) pick the same port.
+_HARNESS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  PYTHONPATH="$_HARNESS_DIR" python3 -c 'from webdriver import free_port; print(free_port())'
 }
 
 # start_distribution DIR PORT [ORIGIN [HTPASSWD]]: starts a registry with data under DIR on

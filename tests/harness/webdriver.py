@@ -15,6 +15,7 @@ chromedriver, `ChromeDriver.stop()` ends chromedriver itself.
 import base64
 import json
 import os
+import random
 import socket
 import subprocess
 import tempfile
@@ -39,11 +40,35 @@ class WebDriverError(Exception):
         self.message = message
 
 
+# Ports free_port has handed out in this process (never handed out twice).
+_GIVEN = set()
+
+
 def free_port():
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port free on 127.0.0.1 now, below the kernel's ephemeral range, not handed out
+    before by this process. A port from bind(:0) is in that range, and once released any
+    outgoing connection may take it as its local port before the server binds it (CI saw
+    "address already in use" so); ociscope-testkit's free_port picks the same way."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            top = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        top = 32768
+    lowest = 10000
+    top = max(top, lowest + 1000)
+    rng = random.Random()
+    for _ in range(10000):
+        port = rng.randrange(lowest, top)
+        if port in _GIVEN:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
+        return port
+    raise RuntimeError(f"no free port in {lowest}..{top} on 127.0.0.1")
 
 
 def _request(method, url, body=None, timeout=120):

@@ -6,74 +6,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use common::*;
 use ociscope_spec_suite::{run_all, Capabilities, Ctx};
-
-/// The moto_server executable: `$OCISCOPE_MOTO_SERVER`, else where `scripts/setup` puts it.
-fn moto_server() -> PathBuf {
-    if let Some(p) = std::env::var_os("OCISCOPE_MOTO_SERVER") {
-        return PathBuf::from(p);
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .expect("HOME or XDG_CACHE_HOME");
-    cache.join("ociscope/moto-5.2.5/bin/moto_server")
-}
-
-/// moto's S3 server with one bucket; killed on drop.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start(bucket: &str) -> Moto {
-        let port = free_port();
-        let child = Command::new(moto_server())
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server runs (bash scripts/setup installs it)");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-                let request = format!(
-                    "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\
-                     Connection: close\r\n\r\n"
-                );
-                let mut answer = String::new();
-                if s.write_all(request.as_bytes()).is_ok() && s.read_to_string(&mut answer).is_ok()
-                {
-                    assert!(
-                        answer.starts_with("HTTP/1.1 200"),
-                        "create bucket: {answer}"
-                    );
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "moto_server did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use ociscope_testkit::Moto;
 
 /// The binary over `s3://bucket/prefix` on moto, configured through AWS_* variables.
 fn start_binary(moto: &Moto, url: &str) -> Binary {

@@ -12,11 +12,7 @@
 //! with S3's 5 MiB part minimum) as S3 does, which is what this test proves the driver speaks.
 //! Run with `cargo test -p ociscope-storage --features s3 --test s3` (`scripts/test` does).
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use object_store::aws::AmazonS3Builder;
@@ -26,84 +22,30 @@ use ociscope_core::spec::{BlobReader, BlobWriter, RepoName, ResumeAt, Spec};
 use ociscope_core::Digest;
 use ociscope_spec_suite::{run_all, Capabilities, Ctx};
 use ociscope_storage::{collect_garbage, DriverRegistry, GcOptions, S3Driver, StorageDriver};
+use ociscope_testkit::Moto;
 
 /// Any credentials do: moto does not check signatures.
 const ACCESS_KEY: &str = "ociscope-test";
 const SECRET_KEY: &str = "ociscope-test-secret";
 
-/// The moto_server executable: `$OCISCOPE_MOTO_SERVER`, else where `scripts/setup` puts it.
-fn moto_server() -> PathBuf {
-    if let Some(p) = std::env::var_os("OCISCOPE_MOTO_SERVER") {
-        return PathBuf::from(p);
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .expect("HOME or XDG_CACHE_HOME");
-    cache.join("ociscope/moto-5.2.5/bin/moto_server")
-}
-
-/// A moto S3 server on a free loopback port, with one bucket; killed on drop.
-struct S3Server {
-    child: Child,
-    endpoint: String,
-}
+/// moto's S3 server with one bucket (`ociscope-testkit`), and drivers on it.
+struct S3Server(Moto);
 
 impl S3Server {
     fn start(bucket: &str) -> S3Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(moto_server())
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server runs (bash scripts/setup installs it)");
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        // Create the bucket (moto takes the unsigned request); retried until it listens.
-        loop {
-            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-                let request = format!(
-                    "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\
-                     Connection: close\r\n\r\n"
-                );
-                let mut answer = String::new();
-                if s.write_all(request.as_bytes()).is_ok() && s.read_to_string(&mut answer).is_ok()
-                {
-                    assert!(
-                        answer.starts_with("HTTP/1.1 200"),
-                        "create bucket: {answer}"
-                    );
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "moto_server did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        S3Server { child, endpoint }
+        S3Server(Moto::start(bucket))
     }
 
     fn driver(&self, bucket: &str, prefix: &str) -> S3Driver {
         let builder = AmazonS3Builder::new()
             .with_bucket_name(bucket)
-            .with_endpoint(&self.endpoint)
+            .with_endpoint(&self.0.endpoint)
             .with_allow_http(true)
             .with_region("us-east-1")
             .with_access_key_id(ACCESS_KEY)
             .with_secret_access_key(SECRET_KEY)
             .with_virtual_hosted_style_request(false);
         S3Driver::with_builder(builder, prefix, &format!("s3://{bucket}/{prefix}")).unwrap()
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

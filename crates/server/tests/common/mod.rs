@@ -287,15 +287,6 @@ impl Image {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bound and released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Waits until `GET {url}/v2/` answers (any status).
 pub fn wait_until_serving(url: &str, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -311,103 +302,8 @@ pub fn wait_until_serving(url: &str, child: &mut Child) {
     panic!("{url} did not answer");
 }
 
-/// CNCF distribution (Debian's docker-registry) on a free port, with deletes enabled; killed on drop.
-pub struct Distribution {
-    child: Child,
-    pub url: String,
-    _dir: TempDir,
-}
-
-/// Password of the `suite` user of [`Distribution::with_htpasswd`].
-pub const HTPASSWD_PASSWORD: &str = "suite-secret";
-
-impl Distribution {
-    pub fn start() -> Distribution {
-        Distribution::launch(false, None)
-    }
-
-    /// A registry requiring Basic auth as `suite` / [`HTPASSWD_PASSWORD`] (it answers
-    /// preflights 401, as browsers meet it).
-    pub fn with_htpasswd() -> Distribution {
-        Distribution::launch(true, None)
-    }
-
-    /// A registry serving TLS with this certificate and key (PEM files), at `https://`.
-    pub fn with_tls(cert: &Path, key: &Path) -> Distribution {
-        Distribution::launch(false, Some((cert, key)))
-    }
-
-    fn launch(htpasswd: bool, tls: Option<(&Path, &Path)>) -> Distribution {
-        let dir = TempDir::new("distribution");
-        let port = free_port();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        let config = format!(
-            "version: 0.1\nlog: {{level: warn, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\n  maintenance: {{uploadpurging: {{enabled: false}}}}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            data.display()
-        );
-        // Under `http:`, the config's last section so far.
-        let config = match tls {
-            Some((cert, key)) => format!(
-                "{config}  tls:\n    certificate: {}\n    key: {}\n",
-                cert.display(),
-                key.display()
-            ),
-            None => config,
-        };
-        let config = if htpasswd {
-            // bcrypt (cost 5) of HTPASSWD_PASSWORD, computed once with libxcrypt.
-            let file = dir.path().join("htpasswd");
-            std::fs::write(
-                &file,
-                "suite:$2b$05$abcdefghijklmnopqrstuuvb7CvDodzi00/xYq.1DxPuxWAoDFoFm\n",
-            )
-            .unwrap();
-            format!(
-                "{config}auth:\n  htpasswd: {{realm: ociscope-test, path: {}}}\n",
-                file.display()
-            )
-        } else {
-            config
-        };
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-        let mut child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config_path)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("docker-registry runs (Debian package docker-registry)");
-        let url = if tls.is_some() {
-            // Serving once it accepts connections (the plain-HTTP probe would not do).
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(Instant::now() < deadline, "distribution did not listen");
-                assert!(child.try_wait().unwrap().is_none(), "distribution exited");
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            format!("https://127.0.0.1:{port}")
-        } else {
-            let url = format!("http://127.0.0.1:{port}");
-            wait_until_serving(&url, &mut child);
-            url
-        };
-        Distribution {
-            child,
-            url,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Distribution {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[allow(unused_imports)] // each test binary uses some of them
+pub use ociscope_testkit::{Distribution, PASSWORD as HTPASSWD_PASSWORD};
 
 /// The built `ociscope-server` binary, started with `args` (plus `--listen 127.0.0.1:0`); it
 /// reads the `listening on` line for the URL and kills the process on drop.
