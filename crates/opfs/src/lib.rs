@@ -20,13 +20,16 @@
 //!   bytes never pass through wasm memory; reads go through a `BlobSource` of the `File` (one
 //!   reused buffer per reader: a fresh `arrayBuffer()` per read is garbage the collector frees
 //!   late, which made page memory grow with the bytes read).
-//! - Ref locks are per page (a thread-local set by folder and ref); two tabs writing one ref
-//!   are not kept apart.
+//! - A ref is locked across the origin while its writer is open: a page-local set (checked
+//!   synchronously, so two writers of one page never race between awaits) and a Web Lock
+//!   ([`locks`]) that keeps other tabs and workers out; the browser drops the Web Lock with the
+//!   page, so a closed tab never leaves a ref locked.
 //! - `QuotaExceededError` is [`Error::QuotaExceeded`] with the browser's message; any other
 //!   DOM failure is [`Error::Io`] naming the path.
 //! - [`tarball`]: a dropped `File` read in place as a tarball, and `write_archive` streamed
 //!   into an OPFS file to download.
 
+mod locks;
 pub mod tarball;
 
 use std::cell::RefCell;
@@ -34,6 +37,7 @@ use std::collections::BTreeSet;
 
 use bytes::Bytes;
 use js_sys::{Promise, Reflect, Uint8Array};
+use locks::{Acquired, WebLock};
 use ociscope_core::content::{
     apply_update, check_commit, check_resume, ingest_algorithm, validate_labels,
     validate_reference, Error, Filter, Info, IngestManager, Ingester, Labels, Manager, Provider,
@@ -286,6 +290,11 @@ impl OpfsStore {
 
     fn key(&self, reference: &str) -> (String, String) {
         (self.name.clone(), reference.to_string())
+    }
+
+    /// The name of `reference`'s Web Lock: the same in every page and worker of the origin.
+    fn lock_name(&self, reference: &str) -> String {
+        format!("ociscope-opfs/{}/{reference}", self.name)
     }
 
     async fn meta_dir(
@@ -544,18 +553,26 @@ impl Ingester for OpfsStore {
                 reference: reference.to_string(),
             });
         }
-        match self.open_writer(options).await {
-            Ok(w) => Ok(w),
-            Err(e) => {
-                LOCKS.with(|l| l.borrow_mut().remove(&key));
-                Err(e)
-            }
+        let opened = match WebLock::acquire(&self.lock_name(reference)).await {
+            Ok(Acquired::Held(lock)) => self.open_writer(options, lock).await,
+            Ok(Acquired::Taken) => Err(Error::Locked {
+                reference: reference.to_string(),
+            }),
+            Err(e) => Err(e),
+        };
+        if opened.is_err() {
+            LOCKS.with(|l| l.borrow_mut().remove(&key));
         }
+        opened
     }
 }
 
 impl OpfsStore {
-    async fn open_writer(&self, options: &WriterOptions) -> Result<OpfsWriter, Error> {
+    async fn open_writer(
+        &self,
+        options: &WriterOptions,
+        lock: WebLock,
+    ) -> Result<OpfsWriter, Error> {
         let reference = options.reference.as_str();
         let d = self
             .ingest_dir(reference, true)
@@ -605,6 +622,7 @@ impl OpfsStore {
             expected,
             digester,
             open: true,
+            lock: Some(lock),
         })
     }
 }
@@ -645,6 +663,15 @@ impl IngestManager for OpfsStore {
                 reference: reference.to_string(),
             });
         }
+        // Held while removing, so no other tab opens a writer of it meanwhile.
+        let _lock = match WebLock::acquire(&self.lock_name(reference)).await? {
+            Acquired::Held(lock) => lock,
+            Acquired::Taken => {
+                return Err(Error::Locked {
+                    reference: reference.to_string(),
+                })
+            }
+        };
         let Some(ingest) = dir(&self.root, "ingest", false).await? else {
             return Err(Error::ingest_not_found(reference));
         };
@@ -666,6 +693,8 @@ pub struct OpfsWriter {
     expected: Option<Descriptor>,
     digester: Digester,
     open: bool,
+    /// The ref's Web Lock, held while open.
+    lock: Option<WebLock>,
 }
 
 impl OpfsWriter {
@@ -685,6 +714,7 @@ impl OpfsWriter {
             let key = self.store.key(&self.status.reference);
             LOCKS.with(|l| l.borrow_mut().remove(&key));
         }
+        self.lock = None;
     }
 }
 
