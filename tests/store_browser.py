@@ -9,8 +9,10 @@ browser"); the proxy holds the layer's body after 8 MiB until the page has been 
 sleeps: the test waits for the page to show 8 MiB written, then reloads). After the reload:
 
   - the store page lists the ingest with offset 8 MiB of 48 MiB;
-  - keeping the image again resumes it: one ranged GET `bytes=8388608-`, exactly the rest of
-    the layer relayed (the first 8 MiB are not fetched again), and the page reports the resume;
+  - the store page lists the unfinished keep with its registry; its Resume button resumes it
+    with no trip back to the image's page: one ranged GET `bytes=8388608-`, exactly the rest of
+    the layer relayed (the first 8 MiB are not fetched again), the page reports the resume,
+    and the keep is no longer listed as unfinished;
   - the committed image is pushed from the store page to a CNCF distribution (the air-gapped
     case: kept from one registry, pushed to another later), whose layer has the source's
     sha256 (the committed blob's digest checked end to end), tagged;
@@ -240,15 +242,21 @@ def main():
                     "return [Number(r.dataset.offset), Number(r.dataset.total)]")
                 check(ingest == [HOLD_AFTER, LAYER_MIB * MIB],
                       f"the store page lists the ingest at {ingest[0]} of {ingest[1]} bytes")
+                pending = s.execute("return [...document.querySelectorAll('.store-pending-keep')]"
+                                    ".map((r) => r.textContent)")
+                check(len(pending) == 1 and "big/image:v1" in pending[0] and proxy.url in pending[0],
+                      f"the store page lists the unfinished keep with its registry ({pending})")
 
-                s.navigate(page)
-                s.wait_for("#keep-start", timeout=60)
-                s.execute("document.getElementById('keep-start').click()")
-                s.wait_for("#keep-done, .error-box", timeout=120)
-                text = s.execute("const d = document.getElementById('keep-done') || "
-                                 "document.querySelector('.error-box'); return d.textContent")
+                print("resume it from the store page")
+                s.execute("document.querySelector('.store-resume').click()")
+                s.wait_for("#store-message, #store-error", timeout=120, text="Kept")
+                text = s.execute("const d = document.getElementById('store-message') || "
+                                 "document.getElementById('store-error'); return d.textContent")
                 check(f"resumed {'sha256:' + layer_hex[:12]}" in text or f"at {HOLD_AFTER} bytes" in text,
                       f"the page reports the resume ({text[:500]})")
+                s.wait_for("#store-no-pending-keeps", timeout=60)
+                check(s.execute("return document.querySelectorAll('.store-image').length") == 1,
+                      "the resumed keep is listed as kept, and no unfinished keep is left")
                 gets = proxy.blob_gets(layer_hex)[1:]
                 check(len(gets) == 1 and gets[0]["range"] == f"bytes={HOLD_AFTER}-"
                       and gets[0]["status"] == 206,

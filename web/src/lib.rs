@@ -28,6 +28,7 @@ mod nav;
 mod paging;
 pub mod panic_screen;
 mod pending;
+mod pending_keeps;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties;
 mod recent;

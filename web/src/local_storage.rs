@@ -1,5 +1,5 @@
 //! The browser's localStorage, where the app remembers small things across reloads (recent
-//! registries, unfinished uploads); every call is a no-op where storage is unavailable.
+//! registries, unfinished uploads and keeps); every call is a no-op where storage is unavailable.
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -15,4 +15,29 @@ pub fn set(key: &str, value: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(key, value);
     }
+}
+
+/// A stored JSON list; anything unreadable (absent, foreign, half a value) reads as none.
+pub fn decode_list<T: serde::de::DeserializeOwned>(stored: &str) -> Vec<T> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+/// A list as stored JSON.
+pub fn encode_list<T: serde::Serialize>(list: &[T]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// `list` with `record` in place of every item `same` matches, newest last, at most `max`
+/// long (the oldest dropped first).
+pub fn upsert_bounded<T: Clone>(
+    list: &[T],
+    record: T,
+    max: usize,
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<T> {
+    let mut out: Vec<T> = list.iter().filter(|r| !same(r, &record)).cloned().collect();
+    out.push(record);
+    let extra = out.len().saturating_sub(max);
+    out.drain(..extra);
+    out
 }

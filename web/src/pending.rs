@@ -96,25 +96,20 @@ pub struct PendingUpload {
 
 /// Reads a stored list; anything unreadable reads as none.
 pub fn decode(stored: &str) -> Vec<PendingUpload> {
-    serde_json::from_str(stored).unwrap_or_default()
+    crate::local_storage::decode_list(stored)
 }
 
 /// Writes a list.
 pub fn encode(list: &[PendingUpload]) -> String {
-    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_string())
+    crate::local_storage::encode_list(list)
 }
 
 /// `list` with `record` replacing the record of the same upload id, or added (newest last),
 /// at most [`MAX_PENDING`] long.
 pub fn upsert(list: &[PendingUpload], record: PendingUpload) -> Vec<PendingUpload> {
-    let same = |r: &PendingUpload| {
-        r.id == record.id || (r.registry == record.registry && r.started == record.started)
-    };
-    let mut out: Vec<PendingUpload> = list.iter().filter(|r| !same(r)).cloned().collect();
-    out.push(record);
-    let extra = out.len().saturating_sub(MAX_PENDING);
-    out.drain(..extra);
-    out
+    crate::local_storage::upsert_bounded(list, record, MAX_PENDING, |r, new| {
+        r.id == new.id || (r.registry == new.registry && r.started == new.started)
+    })
 }
 
 /// `list` without the upload that started at `started` on `registry`.

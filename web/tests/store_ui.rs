@@ -2,7 +2,8 @@
 //! download page is listed on the store page (name, size), pushed from there to another
 //! registry open in the tab (tagged, with the blob the registry had skipped), saved as a
 //! tarball that reads back with the image's digest, and deleted (its content with it); an
-//! ingest left in the store is listed with its offset and total and aborted.
+//! ingest left in the store is listed with its offset and total and aborted; keeps that
+//! failed are listed with their registry, one resumed from the store page, one forgotten.
 #![cfg(target_arch = "wasm32")]
 
 use std::collections::BTreeMap;
@@ -159,4 +160,77 @@ async fn keeps_lists_pushes_saves_and_deletes_an_image() {
         .await
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_keep_that_failed_is_listed_then_resumed_or_forgotten_from_the_store_page() {
+    OpfsStore::destroy(STORE_FOLDER).await.unwrap();
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item("ociscope.pending-keeps").unwrap();
+    let src = MemoryRegistry::new();
+    let layer: Vec<u8> = (0..200_000u32).map(|i| (i % 241) as u8).collect();
+    for t in ["1.0", "2.0"] {
+        let layer: Vec<u8> = layer.iter().map(|b| b ^ t.as_bytes()[0]).collect();
+        image(
+            &src,
+            "team/broken",
+            &[t],
+            &layer,
+            &BTreeMap::new(),
+            &serde_json::json!({}),
+        )
+        .await;
+    }
+    // Both layers are gone from the registry: the keeps fail.
+    let layers: Vec<Vec<u8>> = ["1.0", "2.0"]
+        .iter()
+        .map(|t| layer.iter().map(|b| b ^ t.as_bytes()[0]).collect())
+        .collect();
+    for l in &layers {
+        src.delete_blob(&repo("team/broken"), &Digest::sha256_of(l))
+            .await
+            .unwrap();
+    }
+    registry::install("mem:store-broken", Registry::memory(src.clone()));
+    for t in ["1.0", "2.0"] {
+        let app = Mounted::at(&format!(
+            "?tool=download&registry=mem:store-broken&repo=team/broken&ref={t}"
+        ));
+        click(&app.find("#keep-start", "Keep in this browser").await);
+        app.find("#download-error", "could not be kept").await;
+    }
+
+    let app = Mounted::at("?tool=store");
+    let row = app.find(".store-pending-keep", "team/broken:1.0").await;
+    let text = row.text_content().unwrap_or_default();
+    assert!(text.contains("mem:store-broken"), "its registry: {text}");
+    app.find(".store-pending-keep", "team/broken:2.0").await;
+    app.find("#store-empty", "No image").await;
+
+    // The registry has the layer again: Resume keeps the image.
+    blob(&src, "team/broken", "application/octet-stream", &layers[0]).await;
+    click(&app.find(".store-resume", "Resume").await);
+    app.find("#store-message", "Kept team/broken:1.0").await;
+    app.find(".store-image", "team/broken:1.0").await;
+    let left = app.find(".store-pending-keep", "team/broken:2.0").await;
+    assert!(!left
+        .text_content()
+        .unwrap_or_default()
+        .contains("team/broken:1.0"));
+
+    // Forget drops the other record; nothing else changes.
+    click(&app.find(".store-forget", "Forget").await);
+    app.find("#store-message", "Forgot the keep of team/broken:2.0")
+        .await;
+    app.find("#store-no-pending-keeps", "Every keep finished")
+        .await;
+    assert_eq!(
+        storage
+            .get_item("ociscope.pending-keeps")
+            .unwrap()
+            .as_deref(),
+        Some("[]")
+    );
+    app.find(".store-image", "team/broken:1.0").await;
+    OpfsStore::destroy(STORE_FOLDER).await.unwrap();
 }

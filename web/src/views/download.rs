@@ -16,7 +16,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use ociscope_core::manifest::Manifest;
 use ociscope_core::spec::{ManifestRef, RepoName, Spec};
-use ociscope_core::Platform;
 use ociscope_opfs::tarball::OpfsFileSink;
 use ociscope_opfs::OpfsStore;
 use ociscope_tools::copy::CopyOptions;
@@ -24,7 +23,8 @@ use ociscope_tools::tarball::{write_archive, ArchiveImage, ArchiveReport};
 
 use crate::components::error_box::no_registry;
 use crate::format;
-use crate::nav::Link;
+use crate::nav::{use_nav, Link};
+use crate::pending_keeps::PendingKeep;
 use crate::registry::{use_registry, Registry};
 use crate::route::Route;
 use crate::views::store;
@@ -43,15 +43,6 @@ pub(crate) fn route(manifest: &Route) -> Route {
         tool: Some("download".into()),
         raw: false,
         ..manifest.clone()
-    }
-}
-
-/// The copy options for the platform chosen (empty: all) and the referrers choice.
-fn options(platform: &str, referrers: bool) -> CopyOptions {
-    CopyOptions {
-        referrers,
-        platforms: Platform::parse(platform).ok().into_iter().collect(),
-        ..CopyOptions::default()
     }
 }
 
@@ -127,6 +118,8 @@ pub(crate) fn DownloadTarballView(
         return no_registry();
     };
     let registry = StoredValue::new(registry);
+    // The registry's URL parameter, for the record of a keep (the store page resumes it).
+    let registry_key = StoredValue::new(use_nav().current().registry.unwrap_or_default());
     let referrers = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let status = RwSignal::new(String::new());
@@ -166,7 +159,7 @@ pub(crate) fn DownloadTarballView(
         error.set(None);
         link.set(None);
         status.set("writing the tarball…".into());
-        let options = options(&platform.get_untracked(), referrers.get_untracked());
+        let options = store::image_options(&platform.get_untracked(), referrers.get_untracked());
         spawn_local(async move {
             let result = write_tarball(&registry, &repo, &reference, &name, &options).await;
             match result {
@@ -194,12 +187,19 @@ pub(crate) fn DownloadTarballView(
         error.set(None);
         kept.set(None);
         status.set("keeping the image in this browser…".into());
+        let keep = PendingKeep {
+            registry: registry_key.get_value(),
+            repo: repo.to_string(),
+            reference: reference.to_string(),
+            platform: platform.get_untracked(),
+            referrers: referrers.get_untracked(),
+            started: js_sys::Date::now(),
+        };
         spawn_local(async move {
-            let options = options(&platform.get_untracked(), referrers.get_untracked());
             let report = |text: String| {
                 status.try_set(text);
             };
-            match store::keep_image(&registry, &repo, &reference, &options, &report).await {
+            match store::keep_image(&registry, &keep, &report).await {
                 Ok(r) => {
                     status.try_set(String::new());
                     kept.try_set(Some(store::describe_keep(&repo, &r)));
@@ -244,7 +244,9 @@ pub(crate) fn DownloadTarballView(
                 </button>
             </p>
             <p class="hint">
-                "Kept images stay in this site's private browser storage across reloads; an                  interrupted keep resumes where it stopped when you keep the image again. "
+                "Kept images stay in this site's private browser storage across reloads; an \
+                 interrupted keep resumes where it stopped, from the store page or when you \
+                 keep the image again. "
                 <Link to=store_route.get_value()>"Kept in this browser"</Link>
             </p>
             {move || kept.get().map(|k| view! { <p id="keep-done">{k}</p> })}

@@ -10,13 +10,16 @@
 //! Decisions:
 //! - Images get into the store from the download page ("Keep in this browser",
 //!   [`keep_image`]): `ociscope_tools::images::pull_image`, which fetches each blob into its own
-//!   ingest (`fetch-<digest>`) with ranged GETs, so a reload in the middle resumes where the
-//!   ingest stands when the same image is kept again.
+//!   ingest (`fetch-<digest>`) with ranged GETs, so a keep stopped in the middle resumes where
+//!   its ingests stand. A keep is remembered until it finishes ([`crate::pending_keeps`]), and
+//!   this page lists the unfinished ones to resume (the registry opened again, asking for
+//!   credentials if it needs them) or forget.
 //! - Storage errors are explained ([`explain_storage`]): a full quota says what to free.
 
 use leptos::prelude::*;
 use ociscope_core::content::{IngestManager, Status, StatusFilter};
 use ociscope_core::spec::{ManifestRef, RepoName, Tag};
+use ociscope_core::Platform;
 use ociscope_opfs::tarball::OpfsFileSink;
 use ociscope_opfs::OpfsStore;
 use ociscope_tools::content::ContentSpec;
@@ -30,6 +33,7 @@ use wasm_bindgen::JsCast;
 
 use crate::format;
 use crate::nav::Link;
+use crate::pending_keeps::{self, PendingKeep};
 use crate::registry::{self, Registry};
 use crate::route::Route;
 use crate::views::download::DOWNLOAD_FOLDER;
@@ -80,16 +84,30 @@ pub(crate) fn explain_copy(e: &CopyError) -> String {
     why.join("; ")
 }
 
-/// Keeps `reference` of `repo` in `registry` in the tab's store (one platform or all,
-/// optionally with referrers), reporting progress as text.
+/// What to take of an image: the platform `platform` names (`os/arch[/variant]`; all when
+/// empty or unreadable), and its referrers or not.
+pub(crate) fn image_options(platform: &str, referrers: bool) -> CopyOptions {
+    CopyOptions {
+        referrers,
+        platforms: Platform::parse(platform).ok().into_iter().collect(),
+        ..CopyOptions::default()
+    }
+}
+
+/// Keeps what `keep` names from `registry` in the tab's store, reporting progress as text.
+/// The keep is remembered until it finishes ([`crate::pending_keeps`]), so the store page can
+/// resume it after a reload or a failure.
 pub(crate) async fn keep_image(
     registry: &Registry,
-    repo: &RepoName,
-    reference: &ManifestRef,
-    options: &CopyOptions,
+    keep: &PendingKeep,
     report: &dyn Fn(String),
 ) -> Result<PullReport, String> {
+    let repo = RepoName::new(&keep.repo).map_err(|e| e.to_string())?;
+    let reference = ManifestRef::parse(&keep.reference).map_err(|e| e.to_string())?;
+    let options = image_options(&keep.platform, keep.referrers);
     let view = open_store().await?;
+    pending_keeps::save(keep.clone());
+    let (repo, reference) = (&repo, &reference);
     let source = if registry.pull_host().is_empty() {
         format!("{repo}:{reference}")
     } else {
@@ -122,11 +140,13 @@ pub(crate) async fn keep_image(
             p.items_done, p.items_total
         )),
     };
-    pull_image(
-        registry, repo, reference, &view, repo, &source, options, &progress,
+    let kept = pull_image(
+        registry, repo, reference, &view, repo, &source, &options, &progress,
     )
     .await
-    .map_err(|e| explain_copy(&e))
+    .map_err(|e| explain_copy(&e))?;
+    pending_keeps::forget(keep);
+    Ok(kept)
 }
 
 /// One line about a finished keep: what was fetched, and where ingests resumed.
@@ -158,6 +178,7 @@ pub(crate) fn describe_keep(repo: &RepoName, report: &PullReport) -> String {
 struct Contents {
     images: Vec<KeptImage>,
     ingests: Vec<Status>,
+    keeps: Vec<PendingKeep>,
     usage: Option<(f64, f64)>,
 }
 
@@ -190,6 +211,7 @@ async fn load() -> Result<Contents, String> {
     Ok(Contents {
         images,
         ingests,
+        keeps: pending_keeps::load(),
         usage: estimate().await,
     })
 }
@@ -216,6 +238,10 @@ enum Job {
     },
     /// Save a kept image as a tarball.
     Save(KeptImage),
+    /// Resume a keep that did not finish.
+    Resume(PendingKeep),
+    /// Forget a keep that did not finish (its ingests stay until aborted).
+    Forget(PendingKeep),
 }
 
 /// What a finished job says, and the tarball it wrote (its object URL and file name).
@@ -244,6 +270,16 @@ async fn delete_image(repo: RepoName, tag: Tag) -> Result<String, String> {
         format::size(c.bytes),
         format::count(c.deleted, "piece of content", "pieces of content")
     ))
+}
+
+/// Resumes `keep`: opens its registry and keeps the image again, continuing its ingests.
+async fn resume_keep(keep: PendingKeep, progress: &dyn Fn(String)) -> Result<String, String> {
+    let registry = registry::open(&keep.registry)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", keep.registry))?;
+    let report = keep_image(&registry, &keep, progress).await?;
+    let repo = RepoName::new(&keep.repo).map_err(|e| e.to_string())?;
+    Ok(describe_keep(&repo, &report))
 }
 
 async fn abort_ingest(reference: String) -> Result<String, String> {
@@ -452,6 +488,64 @@ fn KeptImages(
     .into_any()
 }
 
+/// The keeps that did not finish, each with its resume and forget buttons.
+#[component]
+fn PendingKeeps(
+    keeps: Vec<PendingKeep>,
+    busy: Signal<bool>,
+    on_job: Callback<Job>,
+) -> impl IntoView {
+    if keeps.is_empty() {
+        return view! { <p class="none" id="store-no-pending-keeps">"Every keep finished."</p> }
+            .into_any();
+    }
+    view! {
+        <table id="store-pending-keeps">
+            <thead>
+                <tr>
+                    <th>"Image"</th>
+                    <th>"From"</th>
+                    <th>"Platform"</th>
+                    <th>"Started"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {keeps
+                    .into_iter()
+                    .map(|k| {
+                        let platform = match (k.platform.as_str(), k.referrers) {
+                            ("", false) => "all".to_string(),
+                            ("", true) => "all, with referrers".to_string(),
+                            (p, false) => p.to_string(),
+                            (p, true) => format!("{p}, with referrers"),
+                        };
+                        let (resume, forget) = (k.clone(), k.clone());
+                        view! {
+                            <tr class="store-pending-keep">
+                                <td class="store-pending-image">{k.image()}</td>
+                                <td>{k.registry.clone()}</td>
+                                <td>{platform}</td>
+                                <td>{when(k.started.max(0.0) as u64)}</td>
+                                <td>
+                                    <button type="button" class="store-resume" disabled=busy on:click=move |_| on_job.run(Job::Resume(resume.clone()))>
+                                        "Resume"
+                                    </button>
+                                    " "
+                                    <button type="button" class="store-forget" disabled=busy on:click=move |_| on_job.run(Job::Forget(forget.clone()))>
+                                        "Forget"
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
 /// The ingests in progress, each with its abort button.
 #[component]
 fn Ingests(ingests: Vec<Status>, busy: Signal<bool>, on_job: Callback<Job>) -> impl IntoView {
@@ -574,7 +668,10 @@ pub(crate) fn StoreView(
     let job = Action::new_local(move |job: &Job| {
         let job = job.clone();
         async move {
-            let changes_store = matches!(job, Job::Delete(..) | Job::Abort(_));
+            let changes_store = matches!(
+                job,
+                Job::Delete(..) | Job::Abort(_) | Job::Resume(_) | Job::Forget(_)
+            );
             let done = match job {
                 Job::Delete(repo, tag) => delete_image(repo, tag).await.map(Done::said),
                 Job::Abort(reference) => abort_ingest(reference).await.map(Done::said),
@@ -587,6 +684,16 @@ pub(crate) fn StoreView(
                     .await
                     .map(Done::said),
                 Job::Save(image) => save_tarball(image).await,
+                Job::Resume(keep) => resume_keep(keep, &|p| progress.set(Some(p)))
+                    .await
+                    .map(Done::said),
+                Job::Forget(keep) => {
+                    pending_keeps::forget(&keep);
+                    Ok(Done::said(format!(
+                        "Forgot the keep of {} (abort its ingests below to free their space)",
+                        keep.image()
+                    )))
+                }
             };
             if changes_store {
                 contents.refetch();
@@ -664,9 +771,11 @@ pub(crate) fn StoreView(
                     view! {
                         <h3>"Images"</h3>
                         <KeptImages images=c.images busy=busy on_push=on_push on_job=on_job/>
+                        <h3>"Keeps that did not finish"</h3>
+                        <PendingKeeps keeps=c.keeps busy=busy on_job=on_job/>
                         <h3>"Ingests in progress"</h3>
                         <p class="hint">
-                            "Content being written. A keep interrupted by a reload resumes from here when the same image is kept again."
+                            "Content being written. A resumed keep continues its ingests where they stand."
                         </p>
                         <Ingests ingests=c.ingests busy=busy on_job=on_job/>
                         <p class="hint" id="store-usage">{usage}</p>
