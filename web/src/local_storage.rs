@@ -22,6 +22,16 @@ pub fn decode_list<T: serde::de::DeserializeOwned>(stored: &str) -> Vec<T> {
     serde_json::from_str(stored).unwrap_or_default()
 }
 
+/// The JSON list kept under `key` (none when storage is unavailable or the value unreadable).
+pub fn load_list<T: serde::de::DeserializeOwned>(key: &str) -> Vec<T> {
+    get(key).map(|s| decode_list(&s)).unwrap_or_default()
+}
+
+/// Keeps `list` as JSON under `key` (ignored when storage is unavailable or full).
+pub fn save_list<T: serde::Serialize>(key: &str, list: &[T]) {
+    set(key, &encode_list(list));
+}
+
 /// A list as stored JSON.
 pub fn encode_list<T: serde::Serialize>(list: &[T]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".to_string())

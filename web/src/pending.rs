@@ -94,16 +94,6 @@ pub struct PendingUpload {
     pub kept: bool,
 }
 
-/// Reads a stored list; anything unreadable reads as none.
-pub fn decode(stored: &str) -> Vec<PendingUpload> {
-    crate::local_storage::decode_list(stored)
-}
-
-/// Writes a list.
-pub fn encode(list: &[PendingUpload]) -> String {
-    crate::local_storage::encode_list(list)
-}
-
 /// `list` with `record` replacing the record of the same upload id, or added (newest last),
 /// at most [`MAX_PENDING`] long.
 pub fn upsert(list: &[PendingUpload], record: PendingUpload) -> Vec<PendingUpload> {
@@ -122,20 +112,18 @@ pub fn without(list: &[PendingUpload], registry: &str, started: f64) -> Vec<Pend
 
 /// The remembered uploads (none when storage is unavailable).
 pub fn load() -> Vec<PendingUpload> {
-    crate::local_storage::get(KEY)
-        .map(|s| decode(&s))
-        .unwrap_or_default()
+    crate::local_storage::load_list(KEY)
 }
 
 /// Remembers `record` (ignored when storage is unavailable or full).
 pub fn save(record: PendingUpload) {
-    crate::local_storage::set(KEY, &encode(&upsert(&load(), record)));
+    crate::local_storage::save_list(KEY, &upsert(&load(), record));
 }
 
 /// Forgets the upload that started at `started` on `registry`, and its file's handle (also
 /// one kept for an upload that ended before its record was first written).
 pub fn forget(registry: &str, started: f64) {
-    crate::local_storage::set(KEY, &encode(&without(&load(), registry, started)));
+    crate::local_storage::save_list(KEY, &without(&load(), registry, started));
     crate::file_handles::forget_later(crate::file_handles::key(registry, started));
 }
 
@@ -145,6 +133,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use crate::local_storage::{decode_list, encode_list};
 
     fn file(name: &str) -> FileIdentity {
         FileIdentity {
@@ -173,7 +162,7 @@ mod tests {
     fn records_from_before_kept_handles_still_read() {
         let mut old = serde_json::to_value(vec![record("u1", 1.0)]).unwrap();
         old[0].as_object_mut().unwrap().remove("kept");
-        let list = decode(&old.to_string());
+        let list: Vec<PendingUpload> = decode_list(&old.to_string());
         assert_eq!(list, vec![record("u1", 1.0)]);
         assert!(!list[0].kept);
     }
@@ -186,7 +175,7 @@ mod tests {
         next.offset = 5;
         let list = upsert(&list, next.clone());
         assert_eq!(list, vec![next.clone()]);
-        assert_eq!(decode(&encode(&list)), list);
+        assert_eq!(decode_list::<PendingUpload>(&encode_list(&list)), list);
         let many = (0..MAX_PENDING + 3).fold(list, |l, i| {
             upsert(&l, record(&format!("x{i}"), 10.0 + i as f64))
         });
@@ -206,7 +195,7 @@ mod tests {
             "[{\"id\":3}]",
             "\u{202e}",
         ] {
-            assert!(decode(stored).is_empty(), "{stored}");
+            assert!(decode_list::<PendingUpload>(stored).is_empty(), "{stored}");
         }
     }
 

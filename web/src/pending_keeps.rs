@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::local_storage::{decode_list, encode_list};
+use crate::local_storage;
 
 /// The localStorage key.
 pub const KEY: &str = "ociscope.pending-keeps";
@@ -72,19 +72,17 @@ pub fn without(list: &[PendingKeep], record: &PendingKeep) -> Vec<PendingKeep> {
 
 /// The remembered keeps (none when storage is unavailable).
 pub fn load() -> Vec<PendingKeep> {
-    crate::local_storage::get(KEY)
-        .map(|s| decode_list(&s))
-        .unwrap_or_default()
+    local_storage::load_list(KEY)
 }
 
 /// Remembers `record` (ignored when storage is unavailable or full).
 pub fn save(record: PendingKeep) {
-    crate::local_storage::set(KEY, &encode_list(&upsert(&load(), record)));
+    local_storage::save_list(KEY, &upsert(&load(), record));
 }
 
 /// Forgets the keep of `record`'s image and registry.
 pub fn forget(record: &PendingKeep) {
-    crate::local_storage::set(KEY, &encode_list(&without(&load(), record)));
+    local_storage::save_list(KEY, &without(&load(), record));
 }
 
 #[cfg(test)]
@@ -93,6 +91,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use crate::local_storage::{decode_list, encode_list};
 
     fn keep(registry: &str, repo: &str, reference: &str, started: f64) -> PendingKeep {
         PendingKeep {
