@@ -144,6 +144,12 @@ async fn keeps_lists_pushes_saves_and_deletes_an_image() {
     click(&app.find(".store-abort", "Abort").await);
     app.find("#store-message", "Aborted the ingest fetch-left-over")
         .await;
+    // The tarball written before stays offered after another job.
+    let still = app.find("#store-download", "Download").await;
+    assert_eq!(
+        still.get_attribute("download").as_deref(),
+        Some("team_app-1.0.tar")
+    );
     app.find("#store-no-ingests", "No ingest").await;
     assert!(store
         .status("fetch-left-over")

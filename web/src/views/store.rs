@@ -713,13 +713,11 @@ pub(crate) fn StoreView(
             job.value().get().map(|r| r.map(|d| d.message))
         }
     };
-    let link = move || {
-        job.value()
-            .get()
-            .filter(|_| !job.pending().get())
-            .and_then(Result::ok)
-            .and_then(|d| d.link)
-    };
+    // The last tarball written stays offered while other jobs run and finish.
+    let link = Memo::new(move |previous: Option<&Option<(String, String)>>| {
+        let written = job.value().get().and_then(Result::ok).and_then(|d| d.link);
+        written.or_else(|| previous.cloned().flatten())
+    });
     let on_job = Callback::new(start);
     // A push goes where the fields above say when it starts.
     let on_push = Callback::new(move |image: KeptImage| {
@@ -748,7 +746,8 @@ pub(crate) fn StoreView(
                 None => ().into_any(),
             }}
             {move || {
-                link()
+                link
+                    .get()
                     .map(|(url, name)| {
                         let label = format!("Download {name}");
                         view! {
