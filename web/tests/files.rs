@@ -137,10 +137,11 @@ async fn lists_plain_gzip_and_zstd_layers_searches_shows_a_tree_and_opens_a_file
         type_into(&app.find("#files-search", "").await, "blob.bin");
         let big = app.find(".file-row", "300 KiB").await;
         assert!(big.query_selector("button.file-open").unwrap().is_none());
-        assert!(big
-            .query_selector("button.file-download")
-            .unwrap()
-            .is_some());
+        // Downloading it says so, and the file opened before stays shown.
+        click(&big.query_selector("button.file-download").unwrap().unwrap());
+        app.find("#file-status", "downloaded data/blob.bin (300 KiB)")
+            .await;
+        app.find("#file-opened pre", "demo-host").await;
 
         // The tree: folders with their sizes, expanded on click.
         type_into(&app.find("#files-search", "").await, "");

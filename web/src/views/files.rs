@@ -80,6 +80,18 @@ pub fn tree_rows(root: &TreeNode, open: &BTreeSet<String>) -> Vec<TreeRow> {
 /// A file opened in the page: its path and its text (or why it cannot be shown).
 type Opened = Option<(String, Result<String, Error>)>;
 
+/// What opening or downloading one file gave: its path, and its text, the bytes saved, or why
+/// it failed.
+#[derive(Clone)]
+enum Extracted {
+    /// Opened as text.
+    Text(String, Result<String, Error>),
+    /// Downloaded: this many bytes.
+    Saved(String, u64),
+    /// Could not be downloaded.
+    Failed(String, Error),
+}
+
 /// How the listing stands.
 #[derive(Clone, Debug)]
 enum Status {
@@ -250,14 +262,12 @@ fn OpenedFile(path: String, text: Result<String, Error>) -> impl IntoView {
 }
 
 /// Opening (`false`) or downloading (`true`) one file of the layer, by path: an action that
-/// streams the layer again up to that file. Its value is what the page shows: the text
-/// opened, or why a file could not be opened or downloaded (nothing after a download that
-/// worked).
+/// streams the layer again up to that file.
 fn extract_action(
     registry: Registry,
     repo: RepoName,
     digest: Digest,
-) -> Action<(String, bool), Opened> {
+) -> Action<(String, bool), Extracted> {
     Action::new_local(move |(path, download): &(String, bool)| {
         let (registry, repo, digest) = (registry.clone(), repo.clone(), digest.clone());
         let (path, download) = (path.clone(), *download);
@@ -268,9 +278,9 @@ fn extract_action(
                 return match got {
                     Ok(bytes) => {
                         save(&path, &bytes);
-                        None
+                        Extracted::Saved(path, bytes.len() as u64)
                     }
-                    Err(e) => Some((path, Err(e))),
+                    Err(e) => Extracted::Failed(path, e),
                 };
             }
             let text = got.and_then(|b| {
@@ -281,7 +291,7 @@ fn extract_action(
                     )
                 })
             });
-            Some((path, text))
+            Extracted::Text(path, text)
         }
     })
 }
@@ -443,12 +453,38 @@ pub fn FilesView(
         open.with(|o| tree_rows(&root, o))
     });
     let extract_file = extract_action(registry.clone(), repo.clone(), digest.clone());
-    let opened = move || -> Opened {
-        let opening = extract_file.input().with(|i| matches!(i, Some((_, false))));
-        if opening {
-            return None;
+    // The file opened last stays shown while a file downloads and after (a download that
+    // worked has nothing to show); opening another replaces it.
+    let opened = Memo::new_with_compare(
+        move |previous: Option<&Opened>| -> Opened {
+            let opening = extract_file.input().with(|i| matches!(i, Some((_, false))));
+            if opening {
+                return None;
+            }
+            match extract_file.value().get() {
+                Some(Extracted::Text(path, text)) => Some((path, text)),
+                Some(Extracted::Failed(path, e)) => Some((path, Err(e))),
+                Some(Extracted::Saved(..)) | None => previous.cloned().flatten(),
+            }
+        },
+        |_, _| true,
+    );
+    // What a download is doing, or did.
+    let extract_status = move || {
+        if extract_file.pending().get() {
+            return extract_file
+                .input()
+                .get()
+                .filter(|(_, download)| *download)
+                .map(|(path, _)| format!("downloading {path}…"))
+                .unwrap_or_default();
         }
-        extract_file.value().get().flatten()
+        match extract_file.value().get() {
+            Some(Extracted::Saved(path, n)) => {
+                format!("downloaded {path} ({})", format::size(n))
+            }
+            _ => String::new(),
+        }
     };
     let on_file = Callback::new(move |(path, download): (String, bool)| {
         extract_file.dispatch_local((path, download));
@@ -488,7 +524,8 @@ pub fn FilesView(
                     <button type="button" class="sort" id="files-as-tree" aria-pressed=move || as_tree.get().to_string() on:click=move |_| as_tree.set(true)>"tree"</button>
                 </span>
             </div>
-            {move || opened().map(|(path, text)| view! { <OpenedFile path=path text=text/> })}
+            <p id="file-status" aria-live="polite">{extract_status}</p>
+            {move || opened.get().map(|(path, text)| view! { <OpenedFile path=path text=text/> })}
             {move || if as_tree.get() {
                 view! {
                     <VirtualList
