@@ -10,9 +10,11 @@ onmessage = (e) => {
       return new Promise(() => {});
     });
   } else if (op === "try") {
-    navigator.locks.request(name, { ifAvailable: true }, (lock) => {
-      postMessage(lock ? "got" : "taken");
-    });
+    // Answered once the lock is let go again (request resolves after the callback), so the
+    // page never races this worker's release.
+    navigator.locks
+      .request(name, { ifAvailable: true }, (lock) => (lock ? "got" : "taken"))
+      .then((answer) => postMessage(answer));
   }
 };`;
 
