@@ -3,7 +3,8 @@
 //! registry open in the tab (tagged, with the blob the registry had skipped), saved as a
 //! tarball that reads back with the image's digest, and deleted (its content with it); an
 //! ingest left in the store is listed with its offset and total and aborted; keeps that
-//! failed are listed with their registry, one resumed from the store page, one forgotten.
+//! failed are listed with their registry, one resumed from the store page, one forgotten; a
+//! keep whose content another writer holds says so, and works once it is let go.
 #![cfg(target_arch = "wasm32")]
 
 use std::collections::BTreeMap;
@@ -238,5 +239,42 @@ async fn a_keep_that_failed_is_listed_then_resumed_or_forgotten_from_the_store_p
         Some("[]")
     );
     app.find(".store-image", "team/broken:1.0").await;
+    OpfsStore::destroy(STORE_FOLDER).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_keep_whose_content_another_writer_holds_says_so_and_works_once_it_is_let_go() {
+    OpfsStore::destroy(STORE_FOLDER).await.unwrap();
+    let src = MemoryRegistry::new();
+    let layer: Vec<u8> = (0..100_000u32).map(|i| (i % 239) as u8).collect();
+    image(
+        &src,
+        "team/held",
+        &["1.0"],
+        &layer,
+        &BTreeMap::new(),
+        &serde_json::json!({}),
+    )
+    .await;
+    registry::install("mem:store-held", Registry::memory(src));
+    // Another writer (as another tab would) has the layer's ingest open.
+    let store = OpfsStore::open(STORE_FOLDER).await.unwrap();
+    let digest = Digest::sha256_of(&layer);
+    let held = store
+        .writer(&WriterOptions::new(ociscope_tools::images::fetch_ref(
+            &digest,
+        )))
+        .await
+        .unwrap();
+    let app = Mounted::at("?tool=download&registry=mem:store-held&repo=team/held&ref=1.0");
+    click(&app.find("#keep-start", "Keep in this browser").await);
+    app.find(
+        "#download-error",
+        "Another tab or window of this site is writing",
+    )
+    .await;
+    drop(held);
+    click(&app.find("#keep-start", "Keep in this browser").await);
+    app.find("#keep-done", "Kept team/held:1.0").await;
     OpfsStore::destroy(STORE_FOLDER).await.unwrap();
 }

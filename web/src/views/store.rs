@@ -61,13 +61,19 @@ pub(crate) async fn open_store() -> Result<ContentSpec<OpfsStore>, String> {
         .map_err(|e| explain_storage(&e.to_string()))
 }
 
-/// A storage failure as people should read it: a full quota says what to do.
+/// A storage failure as people should read it: a full quota, or content another tab is
+/// writing (the store's ref locks hold across tabs), says what to do.
 pub(crate) fn explain_storage(message: &str) -> String {
     if message.to_ascii_lowercase().contains("quota") {
         format!(
             "This site's browser storage is full: delete images kept in this browser (Kept in \
              this browser), or free disk space, then try again; what was written so far is kept \
              as an ingest and resumes, nothing half-written is shown as kept. ({message})"
+        )
+    } else if message.contains("is locked: another writer has it open") {
+        format!(
+            "Another tab or window of this site is writing the same content: let it finish (or \
+             close it), then try again; nothing written so far is lost. ({message})"
         )
     } else {
         message.to_string()
