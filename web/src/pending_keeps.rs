@@ -62,7 +62,7 @@ impl PendingKeep {
 /// `list` with `record` replacing the record of the same image and registry, or added
 /// (newest last), at most [`MAX_PENDING`] long.
 pub fn upsert(list: &[PendingKeep], record: PendingKeep) -> Vec<PendingKeep> {
-    crate::local_storage::upsert_bounded(list, record, MAX_PENDING, PendingKeep::same)
+    local_storage::upsert_bounded(list, record, MAX_PENDING, PendingKeep::same)
 }
 
 /// `list` without the record of `record`'s image and registry.

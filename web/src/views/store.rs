@@ -777,6 +777,9 @@ pub(crate) fn StoreView(
                         <h3>"Images"</h3>
                         <KeptImages images=c.images busy=busy on_push=on_push on_job=on_job/>
                         <h3>"Keeps that did not finish"</h3>
+                        <p class="hint">
+                            "Stopped by a reload, a closed tab or a failure; a keep still running in another tab is listed too, and its content stays locked to that tab while it writes."
+                        </p>
                         <PendingKeeps keeps=c.keeps busy=busy on_job=on_job/>
                         <h3>"Ingests in progress"</h3>
                         <p class="hint">
